@@ -1355,4 +1355,115 @@ class TransformationTest {
                 .plain())
         .isEqualTo("Received webhook: 0 -1 1 -1 -1 0");
   }
+
+  @Test
+  void splittingALongStringByAPatternEndsAtTheTimeLimit() {
+    // Its 1 Mi parts are within the element bound; Rhino made them in one Java call of some
+    // 1.25 s, which no check interrupted, and the script answered "done".
+    Transformation compiled =
+        Transformation.compile(
+            "var s = 'x'.repeat(1 << 20); var n = s.split(/(?:)/).length; result = 'done ' + n;");
+    Transformation.Limits ample = new Transformation.Limits(Duration.ofMillis(500), 1L << 30);
+    long started = System.nanoTime();
+    assertThatThrownBy(() -> compiled.run(json("{}"), ample))
+        .isInstanceOf(Transformation.Failed.class)
+        .hasMessage("Transformation failed to run: it took longer than 500 ms");
+    assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(2000);
+  }
+
+  @Test
+  void aLongStringSplitByAPatternGivesWhatAShortOneDoes() throws Exception {
+    // Strings over 64 Ki characters are split in steps; the same unit repeated a few times is
+    // split by Rhino, and the parts they share are the same.
+    String script =
+        "var unit = 'a-b+,,cB', short = unit.repeat(4), long = unit.repeat(9000), bad = [];"
+            + " [/(?:)/, /,/, /(-)|(\\+)/, /,*/, /[^,]/, /b/i, /(,)(x)?/, /$/m].forEach(function (re) {"
+            + "   var a = short.split(re), b = long.split(re), n = a.length - 3;"
+            + "   if (JSON.stringify(a.slice(0, n)) !== JSON.stringify(b.slice(0, n))) bad.push(String(re));"
+            + " });"
+            + " result = [bad.join(), long.split(/(?:)/).length, long.split(/(?:)/).join('') === long,"
+            + " JSON.stringify(long.split(/(,)/, 4)), long.split(/,/, 0).length,"
+            + " long.split(/,/).length, long.split(/B$/).length, long.split(/q/)[0] === long].join(' ');";
+    assertThat(runAmply(script).plain())
+        .isEqualTo("Received webhook:  72000 true [\"a-b+\",\",\",\"\",\",\"] 0 18001 2 true");
+  }
+
+  @Test
+  void replacingEveryPositionOfALongStringEndsAtTheTimeLimit() {
+    // Without a "$" in the replacement, Rhino replaced every match in one Java call (up to some
+    // 0.65 s a Mi characters on a loaded machine; here 4 Mi), which no check interrupted, and the
+    // script answered "done".
+    Transformation compiled =
+        Transformation.compile(
+            "var s = 'x'.repeat(1 << 20); s = s + s + s + s;"
+                + " result = 'done ' + s.replace(/(?:)/g, '').length;");
+    Transformation.Limits ample = new Transformation.Limits(Duration.ofMillis(500), 1L << 30);
+    long started = System.nanoTime();
+    assertThatThrownBy(() -> compiled.run(json("{}"), ample))
+        .isInstanceOf(Transformation.Failed.class)
+        .hasMessage("Transformation failed to run: it took longer than 500 ms");
+    assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(1500);
+  }
+
+  @Test
+  void aLongStringReplacedByAGlobalPatternGivesWhatItDidBefore() throws Exception {
+    String script =
+        "var s = 'ab,c'.repeat(17000), t = s.replace(/,/g, ';'), u = s.replace(/B/gi, ''),"
+            + " v = s.replaceAll(',', '--'), w = s.replace(/(?:)/g, '.');"
+            + " result = [t === s.split(',').join(';'), u.length, v.length, w.length, w.slice(0, 9),"
+            + " s.replace(/,/, '!').indexOf('!')].join(' ');";
+    assertThat(runAmply(script).plain())
+        .isEqualTo("Received webhook: true 51000 85000 136001 .a.b.,.c. 2");
+  }
+
+  @Test
+  void copyingALargeArrayEndsAtTheTimeLimit() throws Exception {
+    // toReversed, toSpliced and with copied 1 Mi elements in one Java call each, some 0.45 s
+    // (340,000 on a loaded machine: up to 0.9 s), which no check interrupted: a limit of 20 ms
+    // was over by that much. Measured beside the same script without the copies, so the
+    // conversion of the body is not counted.
+    JsonNode data = numbers(1 << 20);
+    Transformation.Limits brief = new Transformation.Limits(Duration.ofMillis(20), 1L << 32);
+    Transformation nothing = Transformation.compile("result = 'done';");
+    for (String copy : List.of("toReversed()", "toSpliced(0, 1)", "with(0, 1)")) {
+      Transformation compiled =
+          Transformation.compile("data.a." + copy + "; data.a." + copy + "; result = 'done';");
+      long started = System.nanoTime();
+      nothing.run(data, brief);
+      long base = System.nanoTime() - started;
+      started = System.nanoTime();
+      assertThatThrownBy(() -> compiled.run(data, brief))
+          .as(copy)
+          .isInstanceOf(Transformation.Failed.class)
+          .hasMessage("Transformation failed to run: it took longer than 20 ms");
+      assertThat((System.nanoTime() - started - base) / 1_000_000).as(copy).isLessThan(300);
+    }
+  }
+
+  @Test
+  void aLargeArrayIsCopiedAsASmallOneIs() throws Exception {
+    // Over 4096 elements the copies are made in steps; the same array's first part (Rhino's) and
+    // the spec's answers on the large one agree.
+    String script =
+        "var big = [], small; for (var i = 0; i < 10000; i++) big.push(i % 7 === 0 ? undefined : i);"
+            + " big[3] = undefined; delete big[5]; small = big.slice(0, 100);"
+            + " function same(x, y) { return JSON.stringify(x) === JSON.stringify(y); }"
+            + " var r = big.toReversed(), w = big.with(-2, 'w'), s = big.toSpliced(2, 3, 'a', 'b'),"
+            + " t = big.toSpliced(-3), u = big.toSpliced(), v = big.toSpliced(1, -5, 'x'), bad = '';"
+            + " try { big.with(10000, 1); } catch (e) { bad = e.name; }"
+            + " result = [same(r.slice(-100), small.toReversed()), r.length, 5 in r, 9994 in r,"
+            + " String(r[9994]), w[9998], w.length, same(s.slice(0, 50), small.toSpliced(2, 3, 'a', 'b').slice(0, 50)),"
+            + " s.length, t.length, t[9996], u.length, v.length, v[1], v[2], same(w.slice(0, 100), small.with(50, small[50])),"
+            + " bad, big.length, String(big[5]), 5 in big].join(' ');";
+    assertThat(runAmply(script).plain())
+        .isEqualTo(
+            "Received webhook: true 10000 true true undefined w 10000 true 9999 9997  10000"
+                + " 10001 x 1 true RangeError 10000 undefined false");
+  }
+
+  /** Runs {@code script} on {} with 20 s and 1 GiB: for what long inputs answer, not their cost. */
+  private static Transformation.Result runAmply(String script) throws Transformation.Failed {
+    return Transformation.compile(script)
+        .run(json("{}"), new Transformation.Limits(Duration.ofSeconds(20), 1L << 30));
+  }
 }
