@@ -1438,7 +1438,9 @@ class TransformationTest {
           .as(copy)
           .isInstanceOf(Transformation.Failed.class)
           .hasMessage("Transformation failed to run: it took longer than 20 ms");
-      assertThat((System.nanoTime() - started - base) / 1_000_000).as(copy).isLessThan(300);
+      // Generous for a shared machine (339 ms was seen beside another test class); the two
+      // uninterrupted copies took 0.9 s or more.
+      assertThat((System.nanoTime() - started - base) / 1_000_000).as(copy).isLessThan(600);
     }
   }
 
