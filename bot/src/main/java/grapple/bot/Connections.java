@@ -168,9 +168,8 @@ public final class Connections {
    */
   <C> void requirePrefixFreeOfBot(Change<C> change) {
     Optional<String> prefix = change.kind().commandPrefix(change.config());
-    if (prefix.isEmpty()) return;
-    Optional<String> bots = clashesWithBot(prefix.get());
-    if (bots.isEmpty()) return;
+    Optional<String> bots = prefix.flatMap(this::clashesWithBot);
+    if (prefix.isEmpty() || bots.isEmpty()) return;
     boolean longer = CommandLine.prefix(List.of(bots.get()), prefix.get()).isPresent();
     throw new BadInput(
         "commandPrefix",
@@ -188,7 +187,7 @@ public final class Connections {
    */
   private <C> void warnIfPrefixClashes(Change<C> change) {
     Optional<String> prefix = change.kind().commandPrefix(change.config());
-    if (prefix.isEmpty() || clashesWithBot(prefix.get()).isEmpty()) return;
+    if (prefix.flatMap(this::clashesWithBot).isEmpty()) return;
     log.warn(
         "room {}: {} '{}' has the commandPrefix `{}`, which clashes with the bot's own"
             + " (bot.commandPrefixes): each message on it is answered twice; give it another"
