@@ -14,6 +14,8 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
+import okio.Buffer;
+import okio.BufferedSource;
 
 /**
  * Asks {@code GET /_matrix/client/versions} before the bot logs in, so that a URL that can never
@@ -22,6 +24,20 @@ import okhttp3.ResponseBody;
  */
 final class HomeserverProbe {
   static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+  /**
+   * The whole probe's limit: {@link #TIMEOUT} bounds each read, so an answer trickling a byte at a
+   * time would hold the start for ever without it.
+   */
+  static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
+
+  /**
+   * The most of the versions answer read: a real one is a few KiB (Synapse's lists its unstable
+   * features). A URL pointing at something else that answers gigabytes (a file server, a broken
+   * proxy) was read whole into memory at start.
+   */
+  static final long MAX_VERSIONS_BYTES = 1024 * 1024;
+
   private static final String VERSIONS = "_matrix/client/versions";
 
   private final String url;
@@ -44,6 +60,7 @@ final class HomeserverProbe {
             .newBuilder()
             .connectTimeout(TIMEOUT)
             .readTimeout(TIMEOUT)
+            .callTimeout(CALL_TIMEOUT)
             .build());
   }
 
@@ -63,14 +80,15 @@ final class HomeserverProbe {
             "GET /" + VERSIONS + " answered " + status,
             MatrixClient.retryAfter(response, errorBody(body)));
       }
-      if (response.isSuccessful() && listsVersions(response.body())) return;
+      String wrong = response.isSuccessful() ? versions(response.body()) : "";
+      if (response.isSuccessful() && wrong.isEmpty()) return;
       throw new LoginFailed(
           url
               + " does not look like a Matrix homeserver (GET /"
               + VERSIONS
               + " answered "
               + status
-              + (response.isSuccessful() ? " without a list of versions" : "")
+              + wrong
               + ")"
               + pathHint());
     } catch (SSLException | SocketTimeoutException e) {
@@ -99,18 +117,32 @@ final class HomeserverProbe {
         .build();
   }
 
-  private static boolean listsVersions(ResponseBody body) {
-    try {
-      JsonNode json = Json.MAPPER.readTree(body.string());
-      return json != null && json.path("versions").isArray();
-    } catch (IOException e) {
-      return false; // Not JSON: an HTML page, a proxy's answer.
+  /**
+   * What is wrong with a successful answer, said after its status ("" when it lists versions):
+   * without a list of versions, or too long to be one (not read past {@link #MAX_VERSIONS_BYTES}).
+   */
+  private static String versions(ResponseBody body) throws IOException {
+    BufferedSource source = body.source();
+    if (body.contentLength() > MAX_VERSIONS_BYTES || source.request(MAX_VERSIONS_BYTES + 1)) {
+      return " with an answer over " + MAX_VERSIONS_BYTES + " bytes, not a list of versions";
     }
+    try {
+      JsonNode json = Json.MAPPER.readTree(source.getBuffer().inputStream());
+      if (json != null && json.path("versions").isArray()) return "";
+    } catch (IOException e) {
+      // Not JSON: an HTML page, a proxy's answer.
+    }
+    return " without a list of versions";
   }
 
+  /** The error answer's JSON, from its first 4 KiB (a proxy's page can be of any length). */
   private static JsonNode errorBody(ResponseBody body) {
     try {
-      JsonNode json = Json.MAPPER.readTree(body.string());
+      BufferedSource source = body.source();
+      source.request(MatrixClient.ERROR_BYTES);
+      Buffer read = source.getBuffer();
+      JsonNode json =
+          Json.MAPPER.readTree(read.readUtf8(Math.min(read.size(), MatrixClient.ERROR_BYTES)));
       return json == null ? Json.object() : json;
     } catch (IOException e) {
       return Json.object(); // Not JSON: a proxy's page.

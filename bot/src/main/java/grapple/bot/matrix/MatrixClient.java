@@ -389,10 +389,13 @@ public final class MatrixClient {
     return call(authed(url).post(body).build()).path("content_uri").asText();
   }
 
+  /** The most of an error answer read: its {@code errcode} and message are at its start. */
+  static final long ERROR_BYTES = 4096;
+
   private static String cut(ResponseBody body) throws IOException {
     okio.BufferedSource source = body.source();
-    source.request(4096);
-    return source.getBuffer().readUtf8(Math.min(source.getBuffer().size(), 4096));
+    source.request(ERROR_BYTES);
+    return source.getBuffer().readUtf8(Math.min(source.getBuffer().size(), ERROR_BYTES));
   }
 
   private static @Nullable String fileName(@Nullable String disposition) {

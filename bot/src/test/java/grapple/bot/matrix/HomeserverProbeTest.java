@@ -117,4 +117,27 @@ class HomeserverProbeTest {
         .isNotInstanceOf(LoginFailed.class)
         .hasMessageContaining("GET /_matrix/client/versions answered 502");
   }
+
+  /**
+   * A URL that answers megabytes (a file server, a broken proxy) is not read whole into memory: the
+   * answer is refused once it is longer than any list of versions, with or without a length.
+   */
+  @ParameterizedTest
+  @CsvSource({"true", "false"})
+  void anAnswerTooLongToBeAListOfVersionsIsNotReadWhole(boolean chunked) {
+    String huge =
+        "{\"versions\":[\"v1.11\"],\"padding\":\""
+            + "a".repeat((int) HomeserverProbe.MAX_VERSIONS_BYTES)
+            + "\"}";
+    MockResponse.Builder answer =
+        new MockResponse.Builder().code(200).addHeader("Content-Type", "application/json");
+    server.enqueue((chunked ? answer.chunkedBody(huge, 64 * 1024) : answer.body(huge)).build());
+
+    assertThatThrownBy(() -> probe(base()).check())
+        .isInstanceOf(LoginFailed.class)
+        .hasMessage(
+            base()
+                + " does not look like a Matrix homeserver (GET /_matrix/client/versions answered"
+                + " 200 with an answer over 1048576 bytes, not a list of versions)");
+  }
 }
