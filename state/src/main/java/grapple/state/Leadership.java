@@ -308,6 +308,14 @@ public abstract class Leadership implements AutoCloseable {
      * Inside a leader-only write's transaction: goes on only while this instance leads in the
      * latest term, holding that term's row until the transaction ends; otherwise fails the write
      * and has this instance stop leading. One query per write (a primary-key read).
+     *
+     * <p>The same query limits how long the transaction may then be idle to {@link
+     * #IDLE_SESSION_SECONDS} ({@code SET LOCAL}: until it ends, and undone with the write's
+     * savepoint when the write fails). A leader frozen in the middle of the write sends nothing,
+     * and its kernel answers the server's keepalives: without a limit the server kept the
+     * transaction, and the term's row, for as long as it stayed frozen, and every other instance's
+     * election waited on that row in vain, so none led. With it the server ends that session as it
+     * ends the frozen lock session's.
      */
     void check(Connection c) throws SQLException {
       // leading first: once it reads true, term (written before it on election) is this term's.
@@ -315,8 +323,11 @@ public abstract class Leadership implements AutoCloseable {
       long mine = term;
       String latest;
       try (PreparedStatement s =
-          c.prepareStatement("SELECT value FROM kv WHERE key = ? FOR SHARE")) {
-        s.setString(1, TERM_KEY);
+          c.prepareStatement(
+              "SELECT value, set_config('idle_in_transaction_session_timeout', ?, true)"
+                  + " FROM kv WHERE key = ? FOR SHARE")) {
+        s.setString(1, Long.toString(IDLE_SESSION_SECONDS * 1000));
+        s.setString(2, TERM_KEY);
         try (ResultSet rs = s.executeQuery()) {
           latest = rs.next() ? rs.getString(1) : "0";
         }

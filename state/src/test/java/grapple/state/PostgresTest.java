@@ -447,6 +447,45 @@ class PostgresTest {
   }
 
   /**
+   * A leader frozen in the middle of a leader-only write holds the leader term's row (the new
+   * leader's election waits for that write): its writer's session is idle in a transaction, which
+   * the server ends after the idle limit, as it ends the frozen lock session, and another instance
+   * leads. Before, nothing ended it (the frozen machine's kernel answers keepalives): every other
+   * instance's election failed on the row, and none led for as long as the leader stayed frozen.
+   */
+  @Test
+  void aLeaderFrozenInTheMiddleOfALeaderOnlyWriteLetsAnotherLead() throws Exception {
+    CutOffProxy proxy = new CutOffProxy(postgres.location().host(), postgres.location().port());
+    Database a = Database.open(proxy.in(postgres.location()), Migrations.core());
+    postgres.closeAfter(a);
+    Database b = open();
+    postgres.leading(a, new CountDownLatch(1));
+    postgres.closeAfter(proxy);
+    CountDownLatch checked = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    postgres.closeAfter(release::countDown);
+    a.write(
+        a.asLeader(
+            c -> {
+              checked.countDown();
+              await(release, 30);
+              return null;
+            }));
+    assertThat(checked.await(10, TimeUnit.SECONDS)).isTrue();
+
+    long frozen = System.nanoTime();
+    proxy.freeze();
+    CountDownLatch bLeads = standsForElection(b);
+
+    assertThat(bLeads.await(Leadership.IDLE_SESSION_SECONDS + 10, TimeUnit.SECONDS))
+        .as("another instance leads")
+        .isTrue();
+    assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - frozen))
+        .as("s until another led")
+        .isLessThan(Leadership.IDLE_SESSION_SECONDS + 5);
+  }
+
+  /**
    * Starting to lead may take longer than the idle limit (reading the change log, the outbox): the
    * lock session is kept busy meanwhile, so a leader that is slow to start, not frozen, keeps the
    * lock.
