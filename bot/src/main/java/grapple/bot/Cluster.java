@@ -237,11 +237,12 @@ final class Cluster implements AutoCloseable {
             row.roomId(), "$stored", row.sender(), row.eventType(), row.stateKey(), row.content()));
   }
 
-  private void pruneNowAndThen() {
+  /** The leader forgets old change log entries, once every quarter of {@link #KEEP_CHANGES}. */
+  void pruneNowAndThen() {
     long now = clock.millis();
     if (!leading || now - prunedAtMillis < KEEP_CHANGES.toMillis() / 4) return;
     prunedAtMillis = now;
-    changes.prune(now - KEEP_CHANGES.toMillis());
+    changes.prune(KEEP_CHANGES);
   }
 
   /** True while the reader runs (or when there is none). */

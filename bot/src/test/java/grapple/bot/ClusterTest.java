@@ -200,12 +200,44 @@ class ClusterTest {
       behind.cluster.close(); // it reads nothing from now on, until asked below
 
       first.changes.remove(made.active(), ADMIN);
-      new ChangeLog(first.db, "pruning").prune(System.currentTimeMillis() + 1_000);
+      new ChangeLog(first.db, "pruning").prune(Duration.ofSeconds(-1)); // all, up to 1 s ahead
       first.db.writeAndWait(c -> 0); // the prune before it is committed
       clock.advance(Duration.ofHours(1));
       behind.cluster.catchUp();
 
       assertThat(behind.connections.byId(made.active().id())).isEmpty();
+    }
+  }
+
+  /**
+   * The leader's clock is two hours ahead of the follower's: the change the follower just logged is
+   * not pruned as an hour old, or a follower that had not read it yet (a moment cut off) would
+   * never reload that room. Stamped by the writer's clock and pruned by the leader's, every entry
+   * of an instance more than an hour behind the leader was forgotten at the leader's next prune.
+   */
+  @Test
+  void aLeaderWhoseClockIsAheadPrunesNoChangeLoggedAMomentAgo() throws Exception {
+    FakeClock ahead = new FakeClock(java.time.Instant.now().plus(Duration.ofHours(2)));
+    Location.Postgres here = TestPostgres.newDatabase();
+    String yaml = "generic: {urlPrefix: 'https://hooks.example/webhook/'}";
+    try (TestHub first =
+            new TestHub(
+                here, dir.resolve("c"), List.of(new WebhookService()), yaml, RULES, true, ahead);
+        TestHub second =
+            new TestHub(
+                here, dir.resolve("d"), List.of(new WebhookService()), yaml, RULES, false)) {
+      first.joined(ADMIN);
+      Await.until(WITHIN_A_SECOND, () -> second.rooms.isJoined(TestHub.ROOM, ADMIN));
+      Changes.Applied made = createOn(second, "ci");
+      Await.until(WITHIN_A_SECOND, () -> first.connections.byId(made.active().id()).isPresent());
+
+      ahead.advance(Duration.ofMinutes(16)); // past the time between prunes
+      first.cluster.pruneNowAndThen();
+      first.db.writeAndWait(c -> 0); // the prune before it is committed
+
+      assertThat(new ChangeLog(first.db, "reading").after(0, 100))
+          .as("the follower's change of the room's connections")
+          .anyMatch(e -> e.connections() && e.roomId().equals(TestHub.ROOM));
     }
   }
 

@@ -80,7 +80,7 @@ public final class ChangeLog {
         eventType,
         stateKey,
         instance,
-        System.currentTimeMillis());
+        db.sharedMillis(c, java.time.Clock.systemUTC()));
     db.announce(TOPIC);
   }
 
@@ -103,8 +103,19 @@ public final class ChangeLog {
     return db.first("SELECT coalesce(max(seq), 0) FROM change_log", rs -> rs.getLong(1)).orElse(0L);
   }
 
-  /** Forgets entries older than {@code cutoffMillis}: every instance has read them long since. */
-  public void prune(long cutoffMillis) {
-    db.write(c -> Sql.update(c, "DELETE FROM change_log WHERE at < ?", cutoffMillis));
+  /**
+   * Forgets entries logged more than {@code keep} ago: every instance has read them long since.
+   * Their age is told by the clock that stamped them ({@link Database#sharedMillis}: PostgreSQL's,
+   * the one every instance shares), not by the pruning instance's own: stamped by each writer's
+   * clock and pruned by the leader's, the entries of an instance whose clock was behind by more
+   * than {@code keep} were forgotten as soon as logged, before the others had read them.
+   */
+  public void prune(java.time.Duration keep) {
+    db.write(
+        c ->
+            Sql.update(
+                c,
+                "DELETE FROM change_log WHERE at < ?",
+                db.sharedMillis(c, java.time.Clock.systemUTC()) - keep.toMillis()));
   }
 }

@@ -153,6 +153,23 @@ public final class Database implements AutoCloseable {
     fence = check;
   }
 
+  /**
+   * Inside write or read work: now, in milliseconds since 1970, for stamping or judging rows that
+   * several instances compare (when an OAuth login was started, a change was logged). With
+   * PostgreSQL it is the server's clock, the one every instance shares: the instances' own clocks
+   * may be minutes apart, and a row stamped by one and judged by another would expire early (or
+   * late) by their difference. With SQLite (one instance) it is {@code clock}.
+   */
+  public long sharedMillis(Connection c, java.time.Clock clock) throws SQLException {
+    if (dialect() != Dialect.POSTGRESQL) return clock.millis();
+    try (PreparedStatement s =
+            c.prepareStatement("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint");
+        java.sql.ResultSet rs = s.executeQuery()) {
+      if (!rs.next()) throw new SQLException("clock_timestamp() gave nothing");
+      return rs.getLong(1);
+    }
+  }
+
   /** Like {@link #write} but waits; a failure comes back as StorageException (or BadInput). */
   public <T> T writeAndWait(SqlWork<T> work) {
     try {

@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -151,16 +152,16 @@ public abstract class Leadership implements AutoCloseable {
             lose(listener, why);
             return;
           }
-          if (session == null) session = backend.connectForLock("leader election");
+          Connection c = session;
+          if (c == null) c = session = openSession();
           if (!leading) {
-            if (tryLock(session)) {
-              term = nextTerm(session);
+            if (tryLock(c)) {
+              term = nextTerm(c);
               leading = true;
               log.info("database {}: this instance leads now", backend.location().describe());
-              if (!tellElected(listener)) return;
-              endWhenIdle(session);
+              if (!tellElected(listener, c)) return;
             }
-          } else if (!stillHeld(session)) {
+          } else if (!stillHeld(c)) {
             lose(listener, "the database says this session no longer holds the leader lock");
             return;
           }
@@ -192,11 +193,29 @@ public abstract class Leadership implements AutoCloseable {
     }
 
     /**
-     * Tells the listener this instance leads. If that fails, part of what the leader runs may not
-     * be running (the sync, delivery), while holding the lock keeps every other instance from
-     * leading: so it lets go, as if it had lost the lock. False then.
+     * A new lock session, with its idle limit set before it takes the lock ({@link #endWhenIdle}).
      */
-    private boolean tellElected(Listener listener) {
+    private Connection openSession() throws SQLException {
+      Connection c = backend.connectForLock("leader election");
+      try {
+        endWhenIdle(c);
+        return c;
+      } catch (SQLException | RuntimeException e) {
+        PostgresBackend.closeQuietly(c);
+        throw e;
+      }
+    }
+
+    /**
+     * Tells the listener this instance leads, keeping the lock session busy meanwhile ({@link
+     * #keepBusy}): starting may take longer than the idle limit. If that fails, part of what the
+     * leader runs may not be running (the sync, delivery), while holding the lock keeps every other
+     * instance from leading: so it lets go, as if it had lost the lock. False then.
+     */
+    private boolean tellElected(Listener listener, Connection c) {
+      AtomicBoolean started = new AtomicBoolean();
+      Thread keeper = Daemons.thread("leader-keepalive", () -> keepBusy(c, started));
+      keeper.start();
       try {
         listener.elected();
         return true;
@@ -207,17 +226,41 @@ public abstract class Leadership implements AutoCloseable {
         log.error("starting to lead failed", e);
         lose(listener, "starting to lead failed: " + e);
         return false;
+      } finally {
+        started.set(true);
+        keeper.interrupt();
       }
     }
 
     /**
-     * Has the server end the leader's lock session once it has been idle for {@link
-     * #IDLE_SESSION_SECONDS} (PostgreSQL 14 and later; older servers lack the setting). A leader
-     * checks its lock each second, so its session is never idle that long while it runs; one whose
-     * process is stopped (SIGSTOP) or frozen is: its kernel still answers the server's keepalives,
-     * so without this the server kept the session, and the lock, and no other instance led until it
-     * ran again. Set once leading has started, not before: starting (reading the change log to its
-     * end, the outbox) may take longer, and the session is idle meanwhile.
+     * While the leader starts, sends the server a trivial query each {@link #CHECK_MILLIS}, so that
+     * its lock session is not idle for the server's limit while the process runs; frozen, this
+     * thread is frozen too, and the server ends the session. A failed query ends it: the campaign's
+     * next check of the lock, once the start is over, hears of a broken session.
+     */
+    private static void keepBusy(Connection c, AtomicBoolean started) {
+      try {
+        while (true) {
+          Thread.sleep(CHECK_MILLIS);
+          if (started.get()) return;
+          try (Statement s = c.createStatement()) {
+            s.execute("SELECT 1");
+          }
+        }
+      } catch (InterruptedException | SQLException e) {
+        // Started (interrupted), or the session broke: the campaign's check hears of that.
+      }
+    }
+
+    /**
+     * Has the server end the lock session once it has been idle for {@link #IDLE_SESSION_SECONDS}
+     * (PostgreSQL 14 and later; older servers lack the setting). A leader checks its lock each
+     * second, and is kept busy while it starts ({@link #keepBusy}), so its session is never idle
+     * that long while it runs; one whose process is stopped (SIGSTOP) or frozen is: its kernel
+     * still answers the server's keepalives, so without this the server kept the session, and the
+     * lock, and no other instance led until it ran again. Set when the session opens, before it
+     * tries for the lock: set after the start (as it was), a leader frozen between winning the lock
+     * and the end of its start held it for as long as it stayed frozen.
      */
     private static void endWhenIdle(Connection c) throws SQLException {
       if (c.getMetaData().getDatabaseMajorVersion() < 14) return;
@@ -265,6 +308,14 @@ public abstract class Leadership implements AutoCloseable {
      * Inside a leader-only write's transaction: goes on only while this instance leads in the
      * latest term, holding that term's row until the transaction ends; otherwise fails the write
      * and has this instance stop leading. One query per write (a primary-key read).
+     *
+     * <p>The same query limits how long the transaction may then be idle to {@link
+     * #IDLE_SESSION_SECONDS} ({@code SET LOCAL}: until it ends, and undone with the write's
+     * savepoint when the write fails). A leader frozen in the middle of the write sends nothing,
+     * and its kernel answers the server's keepalives: without a limit the server kept the
+     * transaction, and the term's row, for as long as it stayed frozen, and every other instance's
+     * election waited on that row in vain, so none led. With it the server ends that session as it
+     * ends the frozen lock session's.
      */
     void check(Connection c) throws SQLException {
       // leading first: once it reads true, term (written before it on election) is this term's.
@@ -272,8 +323,11 @@ public abstract class Leadership implements AutoCloseable {
       long mine = term;
       String latest;
       try (PreparedStatement s =
-          c.prepareStatement("SELECT value FROM kv WHERE key = ? FOR SHARE")) {
-        s.setString(1, TERM_KEY);
+          c.prepareStatement(
+              "SELECT value, set_config('idle_in_transaction_session_timeout', ?, true)"
+                  + " FROM kv WHERE key = ? FOR SHARE")) {
+        s.setString(1, Long.toString(IDLE_SESSION_SECONDS * 1000));
+        s.setString(2, TERM_KEY);
         try (ResultSet rs = s.executeQuery()) {
           latest = rs.next() ? rs.getString(1) : "0";
         }

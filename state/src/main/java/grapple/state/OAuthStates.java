@@ -11,7 +11,9 @@ import java.util.Optional;
 /**
  * The {@code state} of OAuth logins in progress: random, bound to the Matrix user who asked, valid
  * 30 minutes and usable once, so a callback cannot be replayed or forged for someone else; at most
- * {@link #PER_USER} per user and service.
+ * {@link #PER_USER} per user and service. With PostgreSQL a login started through one instance may
+ * come back through another: its age is told by the server's clock ({@link Database#sharedMillis}),
+ * not by the instances' own, which may differ.
  */
 public final class OAuthStates {
   public static final Duration VALID_FOR = Duration.ofMinutes(30);
@@ -28,6 +30,7 @@ public final class OAuthStates {
   private final Database db;
   private final Clock clock;
 
+  /** {@code clock} tells the states' age with SQLite; PostgreSQL's server clock does otherwise. */
   public OAuthStates(Database db, Clock clock) {
     this.db = db;
     this.clock = clock;
@@ -43,9 +46,9 @@ public final class OAuthStates {
     // Hex, not base64url: '_' and '-' in a link sent as Markdown can turn into emphasis
     // ("state=-_ab_")
     String state = HexFormat.of().formatHex(bytes);
-    long now = clock.millis();
     db.writeAndWait(
         c -> {
+          long now = db.sharedMillis(c, clock);
           Sql.update(
               c,
               "INSERT INTO oauth_states (state, service, instance, matrix_user, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -76,9 +79,9 @@ public final class OAuthStates {
    * Takes the state (it cannot be used again): the login it belongs to, if it exists and is fresh.
    */
   public Optional<Pending> take(String service, String state) {
-    long oldest = clock.millis() - VALID_FOR.toMillis();
     return db.writeAndWait(
         c -> {
+          long oldest = db.sharedMillis(c, clock) - VALID_FOR.toMillis();
           try (PreparedStatement s =
               c.prepareStatement(
                   "DELETE FROM oauth_states WHERE state = ? AND service = ?"

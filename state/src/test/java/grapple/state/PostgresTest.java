@@ -397,8 +397,7 @@ class PostgresTest {
     postgres.closeAfter(proxy);
     assertThat(aLeads.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(first.leading()).isTrue();
-    // The idle limit is set just after the listener hears of the election: frozen before that, the
-    // session would have none (a window of one round trip, which a busy machine widened).
+    // Frozen before it checked its lock is aLeaderFrozenAsItStartsLeading...'s case; here it leads.
     awaitTheLeadersLockChecked();
     CountDownLatch bLeads = standsForElection(b);
 
@@ -411,6 +410,111 @@ class PostgresTest {
     assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - frozen))
         .as("s until another led")
         .isLessThan(Leadership.IDLE_SESSION_SECONDS + 4);
+  }
+
+  /**
+   * A leader frozen between winning the election and the end of its start (a GC pause, SIGSTOP):
+   * its lock session must already have its idle limit, or the server keeps it, and the lock, for as
+   * long as the process stays frozen, and no instance leads. Before, the limit was set only after
+   * the listener returned, so a leader frozen in that window held the lock for good.
+   */
+  @Test
+  void aLeaderFrozenAsItStartsLeadingHasItsLockFreedByTheServerAndAnotherLeads() throws Exception {
+    CutOffProxy proxy = new CutOffProxy(postgres.location().host(), postgres.location().port());
+    Database a = Database.open(proxy.in(postgres.location()), Migrations.core());
+    postgres.closeAfter(a);
+    Database b = open();
+    CountDownLatch aFrozen = new CountDownLatch(1);
+    postgres.lead(
+        a,
+        listener(
+            () -> {
+              proxy.freeze();
+              aFrozen.countDown();
+            },
+            new CountDownLatch(1)));
+    postgres.closeAfter(proxy);
+    assertThat(aFrozen.await(10, TimeUnit.SECONDS)).as("elected, then frozen").isTrue();
+    long frozen = System.nanoTime();
+    CountDownLatch bLeads = standsForElection(b);
+
+    assertThat(bLeads.await(Leadership.IDLE_SESSION_SECONDS + 10, TimeUnit.SECONDS))
+        .as("another instance leads")
+        .isTrue();
+    assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - frozen))
+        .as("s until another led")
+        .isLessThan(Leadership.IDLE_SESSION_SECONDS + 4);
+  }
+
+  /**
+   * A leader frozen in the middle of a leader-only write holds the leader term's row (the new
+   * leader's election waits for that write): its writer's session is idle in a transaction, which
+   * the server ends after the idle limit, as it ends the frozen lock session, and another instance
+   * leads. Before, nothing ended it (the frozen machine's kernel answers keepalives): every other
+   * instance's election failed on the row, and none led for as long as the leader stayed frozen.
+   */
+  @Test
+  void aLeaderFrozenInTheMiddleOfALeaderOnlyWriteLetsAnotherLead() throws Exception {
+    CutOffProxy proxy = new CutOffProxy(postgres.location().host(), postgres.location().port());
+    Database a = Database.open(proxy.in(postgres.location()), Migrations.core());
+    postgres.closeAfter(a);
+    Database b = open();
+    postgres.leading(a, new CountDownLatch(1));
+    postgres.closeAfter(proxy);
+    CountDownLatch checked = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    postgres.closeAfter(release::countDown);
+    a.write(
+        a.asLeader(
+            c -> {
+              checked.countDown();
+              await(release, 30);
+              return null;
+            }));
+    assertThat(checked.await(10, TimeUnit.SECONDS)).isTrue();
+
+    long frozen = System.nanoTime();
+    proxy.freeze();
+    CountDownLatch bLeads = standsForElection(b);
+
+    assertThat(bLeads.await(Leadership.IDLE_SESSION_SECONDS + 10, TimeUnit.SECONDS))
+        .as("another instance leads")
+        .isTrue();
+    assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - frozen))
+        .as("s until another led")
+        .isLessThan(Leadership.IDLE_SESSION_SECONDS + 5);
+  }
+
+  /**
+   * Starting to lead may take longer than the idle limit (reading the change log, the outbox): the
+   * lock session is kept busy meanwhile, so a leader that is slow to start, not frozen, keeps the
+   * lock.
+   */
+  @Test
+  void aLeaderSlowerToStartThanTheIdleLimitKeepsTheLock() throws Exception {
+    Database a = open();
+    Database b = open();
+    CountDownLatch aLost = new CountDownLatch(1);
+    CountDownLatch started = new CountDownLatch(1);
+    Leadership first =
+        postgres.lead(
+            a,
+            listener(
+                () -> {
+                  try {
+                    Thread.sleep((Leadership.IDLE_SESSION_SECONDS + 2) * 1_000);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                  started.countDown();
+                },
+                aLost));
+    assertThat(started.await(Leadership.IDLE_SESSION_SECONDS + 10, TimeUnit.SECONDS)).isTrue();
+    CountDownLatch bLeads = standsForElection(b);
+
+    assertThat(bLeads.await(2_500, TimeUnit.MILLISECONDS)).as("another instance leads").isFalse();
+    assertThat(aLost.getCount()).as("the slow leader lost").isEqualTo(1);
+    assertThat(first.leading()).isTrue();
   }
 
   /**
