@@ -39,8 +39,8 @@ import org.slf4j.LoggerFactory;
  * One outbound delivery on the wire: the event as {@code multipart/form-data} (part {@code event},
  * file {@code event_data.json}; part {@code media} for files, fetched from the homeserver), the
  * hookshot headers, the HMAC signature and the delivery id, sent with a bounded timeout, only 307
- * and 308 redirects on the same host (a few, each through the guard), no proxy, and (unless private
- * addresses are allowed) only to public addresses.
+ * and 308 redirects on the same host and port (a few, each through the guard), no proxy, and
+ * (unless private addresses are allowed) only to public addresses.
  */
 final class OutboundRequest {
   private static final Logger log = LoggerFactory.getLogger(OutboundRequest.class);
@@ -194,13 +194,13 @@ final class OutboundRequest {
                   + ", redirected to "
                   + where
                   + ": not followed from https to http (the token would go unencrypted)");
-        if (!next.host().equals(at.host()))
+        if (!sameOrigin(at, next))
           return new Outcome.Fail(
               error
                   + ", redirected to "
                   + where
-                  + ": not followed to another host (the token would go to it); point the hook at"
-                  + " its new URL");
+                  + ": not followed to another host or port (the token would go to it); point the"
+                  + " hook at its new URL");
         if (!settings.allowPrivateAddresses()) OutboundHooks.GUARD.checkLiteral(next.host());
         at = next;
       } catch (AddressGuard.Refused e) {
@@ -280,6 +280,21 @@ final class OutboundRequest {
   private static @Nullable HttpUrl location(Response response, HttpUrl from) {
     String location = response.header("Location");
     return location == null ? null : from.resolve(location);
+  }
+
+  /**
+   * Whether a redirect from {@code from} to {@code to} stays with the target: the same host and
+   * port, or from {@code http} on its default port to {@code https} on its default port of the same
+   * host. Another port of the same host may be another service, someone else's, and the token is
+   * the hook's target's alone.
+   */
+  private static boolean sameOrigin(HttpUrl from, HttpUrl to) {
+    if (!to.host().equals(from.host())) return false;
+    if (to.port() == from.port() && to.scheme().equals(from.scheme())) return true;
+    return !from.isHttps()
+        && to.isHttps()
+        && from.port() == HttpUrl.defaultPort("http")
+        && to.port() == HttpUrl.defaultPort("https");
   }
 
   /** Scheme, host and port only: a path or query may carry the target's own key. */

@@ -493,16 +493,16 @@ class OutboundSenderTest {
     server.enqueue(
         new MockResponse.Builder()
             .code(307)
-            .addHeader("Location", slow.url("/there").toString())
+            .addHeader("Location", server.url("/there").toString())
             .build());
-    slow.enqueue(new MockResponse.Builder().code(308).addHeader("Location", "/final").build());
-    slow.enqueue(new MockResponse.Builder().code(200).build());
+    server.enqueue(new MockResponse.Builder().code(308).addHeader("Location", "/final").build());
+    server.enqueue(new MockResponse.Builder().code(200).build());
 
     sender.startDue().await();
 
     RecordedRequest first = server.takeRequest(5, TimeUnit.SECONDS);
-    slow.takeRequest(5, TimeUnit.SECONDS);
-    RecordedRequest last = slow.takeRequest(5, TimeUnit.SECONDS);
+    server.takeRequest(5, TimeUnit.SECONDS);
+    RecordedRequest last = server.takeRequest(5, TimeUnit.SECONDS);
     assertNotNull(last);
     assertEquals("/final", last.getTarget());
     assertEquals("POST", last.getMethod());
@@ -562,7 +562,32 @@ class OutboundSenderTest {
     String error = queue.status("c1").lastError();
     assertNotNull(error);
     assertTrue(error.contains("http://" + other + ":" + slow.getPort()), error);
-    assertTrue(error.contains("another host"), error);
+    assertTrue(error.contains("another host or port"), error);
+    assertEquals(1, reports.size(), reports.toString());
+  }
+
+  /**
+   * Another port of the same host is another origin, maybe another service and someone else's: a
+   * redirect there is not followed with the token (it was: only the host was compared).
+   */
+  @Test
+  void aRedirectToAnotherPortOfTheSameHostIsNotFollowed() throws Exception {
+    hook("c1", "ci", server.url("/hook").toString(), "POST");
+    queueEvent("c1", text("x"));
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(307)
+            .addHeader("Location", slow.url("/there").toString())
+            .build());
+    slow.enqueue(new MockResponse.Builder().code(200).build());
+
+    sender.startDue().await();
+
+    assertEquals(0, slow.getRequestCount(), "the token went to another port");
+    String error = queue.status("c1").lastError();
+    assertNotNull(error);
+    assertTrue(error.contains(":" + slow.getPort()), error);
+    assertTrue(error.contains("another host or port"), error);
     assertEquals(1, reports.size(), reports.toString());
   }
 
