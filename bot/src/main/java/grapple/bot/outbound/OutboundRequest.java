@@ -54,9 +54,9 @@ final class OutboundRequest {
 
   static final String USER_AGENT = "Grapple (matrix-hookshot compatible outbound webhook)";
 
-  /** Fetches a file from the homeserver. */
+  /** Fetches a file from the homeserver, within {@code timeout} in all. */
   interface MediaSource {
-    Media download(String mxcUri, long maxBytes) throws IOException;
+    Media download(String mxcUri, long maxBytes, Duration timeout) throws IOException;
   }
 
   /** What became of one attempt. */
@@ -355,7 +355,9 @@ final class OutboundRequest {
       return null;
     }
     try {
-      return media.download(mxc, settings.maxMediaBytes());
+      // Bounded as the send is: a fetch that trickles held the hook, and the memory set aside for
+      // files (all of it, with the defaults), so every hook's files waited, for as long as it took.
+      return media.download(mxc, settings.maxMediaBytes(), settings.timeout());
     } catch (IOException e) {
       MatrixException refusal = e instanceof MatrixException m ? m : null;
       boolean mayMend = !(e instanceof MediaTooLarge) && (refusal == null || refusal.isTransient());

@@ -63,6 +63,7 @@ class OutboundSenderTest {
   private final Map<String, Media> mediaRepo = new HashMap<>();
   private final Map<String, IOException> mediaFailures = new HashMap<>();
   private final List<String> downloads = new CopyOnWriteArrayList<>();
+  private final List<Duration> fetchTimeouts = new CopyOnWriteArrayList<>();
 
   /** What a fetch does before it answers (nothing, unless a test holds fetches up). */
   interface Pause {
@@ -120,8 +121,9 @@ class OutboundSenderTest {
         lookup,
         new OutboundRequest(
             settings,
-            (mxc, max) -> {
+            (mxc, max, timeout) -> {
               downloads.add(mxc);
+              fetchTimeouts.add(timeout);
               try {
                 mediaSlow.run();
               } catch (InterruptedException e) {
@@ -303,6 +305,7 @@ class OutboundSenderTest {
     Map<String, byte[]> parts = parts(r, dispositions);
     assertArrayEquals(png, parts.get("media"));
     assertTrue(dispositions.get("media").contains("filename=\"cat.png\""));
+    assertEquals(List.of(Duration.ofSeconds(2)), fetchTimeouts, "the fetch has timeoutSeconds");
   }
 
   /**
