@@ -172,6 +172,38 @@ class OutboundSenderTest {
     }
   }
 
+  /**
+   * When a delivery's outcome cannot be written (the database refuses writes while reads work: a
+   * full disk, a read-only standby), its hook waits a backoff. Its head, still due, was started
+   * again at once, so the target got the same delivery again and again, as fast as the loop went,
+   * for as long as the database refused.
+   */
+  @Test
+  void aDeliveryWhoseOutcomeCannotBeWrittenIsNotSentAgainAtOnce() throws Exception {
+    ciHook();
+    queueEvent("c1", text("x"));
+    db.writeAndWait(
+        c -> {
+          for (String op : List.of("DELETE", "UPDATE"))
+            grapple.state.Sql.update(
+                c,
+                "CREATE TRIGGER refuse_"
+                    + op
+                    + " BEFORE "
+                    + op
+                    + " ON outbound_queue BEGIN SELECT RAISE(FAIL, 'writes refused'); END");
+          return null;
+        });
+    for (int i = 0; i < 200; i++) server.enqueue(new MockResponse.Builder().code(200).build());
+
+    sender.start();
+    Await.until(Duration.ofSeconds(5), () -> server.getRequestCount() >= 1);
+    Await.pause(Duration.ofMillis(1_500));
+
+    assertEquals(1, server.getRequestCount(), "the same delivery was sent again at once");
+    assertEquals(1, queue.backlog());
+  }
+
   private void hook(String connectionId, String name, String url, String method) {
     OutboundConfig config = new OutboundConfig(name, URI.create(url), method);
     targets.put(
