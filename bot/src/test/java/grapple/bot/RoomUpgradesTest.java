@@ -851,6 +851,73 @@ class RoomUpgradesTest {
     }
   }
 
+  /**
+   * A moved outbound hook delivers to its target with the token its creator was given. The token
+   * was sealed for the connection's id, which a move changes: in the new room it could not be
+   * opened, and every delivery failed for good ("remove the hook and create it again").
+   */
+  @Test
+  void aMovedOutboundHookDeliversWithTheSameToken() throws Exception {
+    movedOutboundHookDelivers(false);
+  }
+
+  /**
+   * A token sealed for the connection's id (as before) is sealed again for the hook's name when the
+   * hook is loaded, so a move after the restart keeps it too.
+   */
+  @Test
+  void aTokenSealedForTheConnectionIdSurvivesAMoveAfterARestart() throws Exception {
+    movedOutboundHookDelivers(true);
+  }
+
+  private void movedOutboundHookDelivers(boolean sealedForTheIdThenRestarted) throws Exception {
+    try (MockWebServer receiver = new MockWebServer()) {
+      receiver.start();
+      String yaml = "outbound: {enabled: true, allowPrivateAddresses: true}";
+      List<PermissionRule> rules = List.of(TestHub.everyService(ADMIN, PermissionLevel.ADMIN));
+      hub = new TestHub(dir, List.of(new OutboundService()), yaml, rules);
+      hub.joinedIn(OLD, ADMIN);
+      String type = "uk.half-shot.matrix-hookshot.outbound-hook";
+      String url = receiver.url("/in").toString();
+      hub.state(OLD, type, "ci", ADMIN, Json.object().put("name", "ci").put("url", url));
+      receiver.enqueue(new MockResponse.Builder().code(200).build());
+      hub.message(OLD, ADMIN, "before");
+      RecordedRequest before = receiver.takeRequest(5, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(before).isNotNull();
+      String token = before.getHeaders().get("X-Matrix-Hookshot-Token");
+      assertThat(token).startsWith("hs-ob-");
+      if (sealedForTheIdThenRestarted) {
+        String oldId = ConnectionId.of(OLD, type, "ci");
+        new ConnectionStore(hub.db)
+            .putSecret(
+                oldId,
+                "outboundToken",
+                grapple.state.SecretBox.of(new byte[32]).seal(token, "outbound-token:" + oldId));
+        hub.close();
+        hub = new TestHub(dir, List.of(new OutboundService()), yaml, rules);
+      }
+
+      tombstone();
+      newRoomJoined(50);
+      String newId = ConnectionId.of(NEW, type, "ci");
+      Await.until(Duration.ofSeconds(5), () -> hub.connections.inRoom(NEW).size() == 1);
+      receiver.enqueue(new MockResponse.Builder().code(200).build());
+      hub.message(NEW, ADMIN, "after");
+
+      RecordedRequest after = receiver.takeRequest(5, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(after).as("delivered after the move").isNotNull();
+      assertThat(after.getHeaders().get("X-Matrix-Hookshot-Token")).isEqualTo(token);
+      assertThat(after.getBody().utf8()).contains("after");
+      Await.until(Duration.ofSeconds(5), () -> hub.outboundQueued(newId) == 0);
+      assertThat(
+              hub.db.first(
+                  "SELECT failed FROM outbound_status WHERE connection_id = ?",
+                  rs -> rs.getLong(1),
+                  newId))
+          .hasValueSatisfying(n -> assertThat(n).isZero());
+    }
+  }
+
   private Active inEffect(String room, String stateKey) {
     ConnectionKind<?> kind = hub.connections.kinds().byEventType(HOOK).orElseThrow();
     return hub.connections.find(room, kind, stateKey).orElseThrow();

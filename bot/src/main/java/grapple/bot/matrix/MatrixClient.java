@@ -347,7 +347,7 @@ public final class MatrixClient {
    * Downloads {@code mxc://server/id} through the authenticated media endpoint ({@code
    * /_matrix/client/v1/media/download}); a file over {@code maxBytes} is an IOException.
    */
-  public Media download(String mxcUri, long maxBytes) throws IOException {
+  public Media download(String mxcUri, long maxBytes, Duration timeout) throws IOException {
     if (!mxcUri.startsWith("mxc://")) throw new IOException("not an mxc:// URI: " + mxcUri);
     String[] parts = mxcUri.substring("mxc://".length()).split("/", 2);
     if (parts.length != 2 || parts[0].isEmpty() || parts[1].isEmpty())
@@ -358,7 +358,10 @@ public final class MatrixClient {
             .addPathSegment(parts[0])
             .addPathSegment(parts[1])
             .build();
-    try (Response response = http.newCall(authed(url).get().build()).execute()) {
+    okhttp3.Call call = http.newCall(authed(url).get().build());
+    // The whole exchange, body and all: the read timeout starts again at each byte.
+    call.timeout().timeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    try (Response response = call.execute()) {
       ResponseBody body = response.body();
       if (!response.isSuccessful()) throw error(response, body == null ? "" : cut(body));
       if (body == null) throw new IOException("the homeserver sent no body for " + mxcUri);

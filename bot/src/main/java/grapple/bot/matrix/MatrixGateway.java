@@ -104,8 +104,8 @@ public final class MatrixGateway implements RoomGateway {
    * that is not a homeserver's, a refused token or a wrong user is fatal.
    */
   @Override
-  public Media download(String mxcUri, long maxBytes) throws IOException {
-    return client.download(mxcUri, maxBytes);
+  public Media download(String mxcUri, long maxBytes, Duration timeout) throws IOException {
+    return client.download(mxcUri, maxBytes, timeout);
   }
 
   @Override

@@ -84,6 +84,24 @@ record OutboundConfig(String name, URI url, String method) {
     return url;
   }
 
+  /**
+   * The URL's scheme, host and port only, as the hook's list shows it: its path or query may carry
+   * the target's own key (a chat service's incoming webhook URL is its secret), and a record prints
+   * every field where it reaches a log line.
+   */
+  @Override
+  public String toString() {
+    return "OutboundConfig[name="
+        + name
+        + ", url="
+        + url.getScheme()
+        + "://"
+        + url.getRawAuthority()
+        + "/***, method="
+        + method
+        + "]";
+  }
+
   private static String text(JsonNode node, String field) {
     if (!node.isTextual())
       throw new BadInput(

@@ -24,6 +24,8 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code OutboundWebhook} connection kind: validates the content, refuses internal targets when
@@ -31,6 +33,8 @@ import java.util.function.Supplier;
  * database, and queues the room's events.
  */
 final class OutboundHooks extends NamedKind<OutboundConfig> {
+  private static final Logger log = LoggerFactory.getLogger(OutboundHooks.class);
+
   /** The type's name in the APIs ({@code type} of a connection). */
   static final String TYPE = "OutboundWebhook";
 
@@ -135,19 +139,42 @@ final class OutboundHooks extends NamedKind<OutboundConfig> {
     }
   }
 
+  /**
+   * A hook loaded (at start, or as another instance stored it) has its token, if sealed for its
+   * connection id as before, sealed again for its name now: a room upgrade may move it before any
+   * delivery reads the token, and in the new room the old id's seal cannot be opened.
+   */
   @Override
   public LiveConnection open(Connection connection, OutboundConfig config, boolean created) {
+    if (!created) {
+      try {
+        store
+            .secret(connection.id(), TOKEN_SECRET)
+            .ifPresent(sealed -> opened(connection.id(), connection.stateKey(), sealed));
+      } catch (RuntimeException e) {
+        log.warn(
+            "outbound: hook '{}' in {}: its token could not be sealed for its name ({}); a room"
+                + " upgrade may leave it unreadable",
+            connection.stateKey(),
+            connection.roomId(),
+            e.toString());
+      }
+    }
     return new Hook(connection, config);
   }
 
-  /** The token of a connection, made and stored (sealed) the first time it is asked for. */
-  String tokenFor(String connectionId) {
-    String context = sealContext(connectionId);
+  /**
+   * The token of the hook {@code name} (its state key), made and stored (sealed) the first time it
+   * is asked for. It is sealed for the hook's name, which a room upgrade keeps, not for its
+   * connection id, which the move changes: sealed for the id, the moved hook's token could not be
+   * opened in the new room and every delivery failed. A token sealed for the id (before this) is
+   * opened so and sealed again for the name.
+   */
+  String tokenFor(String connectionId, String name) {
+    String context = sealContext(name);
     Optional<String> sealed = store.secret(connectionId, TOKEN_SECRET);
     if (sealed.isPresent()) {
-      return secrets
-          .get()
-          .open(sealed.get(), context)
+      return opened(connectionId, name, sealed.get())
           .orElseThrow(
               () ->
                   new IllegalStateException(
@@ -157,10 +184,29 @@ final class OutboundHooks extends NamedKind<OutboundConfig> {
     String token = TOKEN_PREFIX + UUID.randomUUID();
     String stored =
         store.secretOrPut(connectionId, TOKEN_SECRET, secrets.get().seal(token, context));
-    return secrets.get().open(stored, context).orElse(token);
+    return opened(connectionId, name, stored).orElse(token);
   }
 
-  private static String sealContext(String connectionId) {
+  /**
+   * The token in {@code sealed}: sealed for the hook's name, or for its connection id as tokens
+   * were before, which is then sealed again for the name so that a later move keeps it.
+   */
+  private Optional<String> opened(String connectionId, String name, String sealed) {
+    SecretBox box = secrets.get();
+    Optional<String> token = box.open(sealed, sealContext(name));
+    if (token.isPresent()) return token;
+    Optional<String> legacy = box.open(sealed, legacySealContext(connectionId));
+    legacy.ifPresent(
+        t -> store.putSecret(connectionId, TOKEN_SECRET, box.seal(t, sealContext(name))));
+    return legacy;
+  }
+
+  private static String sealContext(String name) {
+    return "outbound-token of hook " + name;
+  }
+
+  /** What tokens were sealed for before: the connection id, which a room upgrade changes. */
+  private static String legacySealContext(String connectionId) {
     return "outbound-token:" + connectionId;
   }
 
@@ -187,7 +233,10 @@ final class OutboundHooks extends NamedKind<OutboundConfig> {
     try {
       return new OutboundSender.Lookup.Found(
           new OutboundSender.Target(
-              active.get().roomId(), config.name(), config, tokenFor(connectionId)));
+              active.get().roomId(),
+              config.name(),
+              config,
+              tokenFor(connectionId, active.get().connection().stateKey())));
     } catch (IllegalStateException e) {
       return new OutboundSender.Lookup.Broken(
           active.get().roomId(), config.name(), String.valueOf(e.getMessage()));
@@ -281,7 +330,7 @@ final class OutboundHooks extends NamedKind<OutboundConfig> {
 
     @Override
     public Map<String, String> secrets() {
-      return Map.of("token", tokenFor(connection.id()));
+      return Map.of("token", tokenFor(connection.id(), connection.stateKey()));
     }
 
     @Override
@@ -294,7 +343,7 @@ final class OutboundHooks extends NamedKind<OutboundConfig> {
               + " is ready: every event in the room goes to "
               + Markdown.code(config.url().getScheme() + "://" + config.url().getAuthority())
               + ".\n\nPlease use the secret token "
-              + Markdown.code(tokenFor(connection.id()))
+              + Markdown.code(tokenFor(connection.id(), connection.stateKey()))
               + " when validating the request: it comes in the header"
               + " `X-Matrix-Hookshot-Token`, and `X-Grapple-Signature-256` is"
               + " `sha256=<hex HMAC-SHA256(token, body)>`. `X-Grapple-Delivery` is the same on every"

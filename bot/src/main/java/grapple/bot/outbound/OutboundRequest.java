@@ -39,8 +39,8 @@ import org.slf4j.LoggerFactory;
  * One outbound delivery on the wire: the event as {@code multipart/form-data} (part {@code event},
  * file {@code event_data.json}; part {@code media} for files, fetched from the homeserver), the
  * hookshot headers, the HMAC signature and the delivery id, sent with a bounded timeout, only 307
- * and 308 redirects on the same host (a few, each through the guard), no proxy, and (unless private
- * addresses are allowed) only to public addresses.
+ * and 308 redirects on the same host and port (a few, each through the guard), no proxy, and
+ * (unless private addresses are allowed) only to public addresses.
  */
 final class OutboundRequest {
   private static final Logger log = LoggerFactory.getLogger(OutboundRequest.class);
@@ -54,9 +54,9 @@ final class OutboundRequest {
 
   static final String USER_AGENT = "Grapple (matrix-hookshot compatible outbound webhook)";
 
-  /** Fetches a file from the homeserver. */
+  /** Fetches a file from the homeserver, within {@code timeout} in all. */
   interface MediaSource {
-    Media download(String mxcUri, long maxBytes) throws IOException;
+    Media download(String mxcUri, long maxBytes, Duration timeout) throws IOException;
   }
 
   /** What became of one attempt. */
@@ -194,13 +194,13 @@ final class OutboundRequest {
                   + ", redirected to "
                   + where
                   + ": not followed from https to http (the token would go unencrypted)");
-        if (!next.host().equals(at.host()))
+        if (!sameOrigin(at, next))
           return new Outcome.Fail(
               error
                   + ", redirected to "
                   + where
-                  + ": not followed to another host (the token would go to it); point the hook at"
-                  + " its new URL");
+                  + ": not followed to another host or port (the token would go to it); point the"
+                  + " hook at its new URL");
         if (!settings.allowPrivateAddresses()) OutboundHooks.GUARD.checkLiteral(next.host());
         at = next;
       } catch (AddressGuard.Refused e) {
@@ -282,6 +282,21 @@ final class OutboundRequest {
     return location == null ? null : from.resolve(location);
   }
 
+  /**
+   * Whether a redirect from {@code from} to {@code to} stays with the target: the same host and
+   * port, or from {@code http} on its default port to {@code https} on its default port of the same
+   * host. Another port of the same host may be another service, someone else's, and the token is
+   * the hook's target's alone.
+   */
+  private static boolean sameOrigin(HttpUrl from, HttpUrl to) {
+    if (!to.host().equals(from.host())) return false;
+    if (to.port() == from.port() && to.scheme().equals(from.scheme())) return true;
+    return !from.isHttps()
+        && to.isHttps()
+        && from.port() == HttpUrl.defaultPort("http")
+        && to.port() == HttpUrl.defaultPort("https");
+  }
+
   /** Scheme, host and port only: a path or query may carry the target's own key. */
   private static String origin(HttpUrl url) {
     String port = url.port() == HttpUrl.defaultPort(url.scheme()) ? "" : ":" + url.port();
@@ -340,7 +355,9 @@ final class OutboundRequest {
       return null;
     }
     try {
-      return media.download(mxc, settings.maxMediaBytes());
+      // Bounded as the send is: a fetch that trickles held the hook, and the memory set aside for
+      // files (all of it, with the defaults), so every hook's files waited, for as long as it took.
+      return media.download(mxc, settings.maxMediaBytes(), settings.timeout());
     } catch (IOException e) {
       MatrixException refusal = e instanceof MatrixException m ? m : null;
       boolean mayMend = !(e instanceof MediaTooLarge) && (refusal == null || refusal.isTransient());

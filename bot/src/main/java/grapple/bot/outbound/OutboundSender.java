@@ -86,6 +86,16 @@ final class OutboundSender implements AutoCloseable {
   /** The connections with a delivery in flight, and their rooms. */
   private final Map<String, String> busy = new ConcurrentHashMap<>();
 
+  /**
+   * The connections whose last delivery failed unexpectedly (e.g. its outcome could not be written:
+   * the database refuses writes), with how many times in a row and until when they wait. Their head
+   * is as it was, due at once: started again at once, it was sent to the target again and again, as
+   * fast as the loop went, for as long as the database refused.
+   */
+  private final Map<String, Held> held = new ConcurrentHashMap<>();
+
+  private record Held(int times, long until) {}
+
   private final ExecutorService workers;
   private final AtomicLong delivered = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
@@ -184,8 +194,10 @@ final class OutboundSender implements AutoCloseable {
             .thenComparingLong(OutboundQueue.Entry::seq));
     for (OutboundQueue.Entry head : heads) {
       if (busy.containsKey(head.connectionId())) continue;
-      if (head.nextAt() > now) {
-        next = Math.min(next, head.nextAt());
+      Held h = held.get(head.connectionId());
+      long due = h == null ? head.nextAt() : Math.max(head.nextAt(), h.until());
+      if (due > now) {
+        next = Math.min(next, due);
         continue;
       }
       // A delivery of the room finishing wakes the loop, and the next of its hooks goes then.
@@ -196,8 +208,22 @@ final class OutboundSender implements AutoCloseable {
           CompletableFuture.runAsync(() -> deliverHead(head.connectionId()), workers)
               .whenComplete(
                   (ok, e) -> {
+                    if (e == null) {
+                      held.remove(head.connectionId());
+                    } else {
+                      Held before = held.get(head.connectionId());
+                      int times = before == null ? 1 : before.times() + 1;
+                      Duration wait = backoff(times);
+                      held.put(
+                          head.connectionId(), new Held(times, clock.millis() + wait.toMillis()));
+                      log.error(
+                          "outbound: a delivery of connection {} failed unexpectedly; its hook"
+                              + " waits {} ms",
+                          head.connectionId(),
+                          wait.toMillis(),
+                          e);
+                    }
                     busy.remove(head.connectionId());
-                    if (e != null) log.error("outbound: a delivery failed unexpectedly", e);
                     wake();
                   }));
     }

@@ -88,9 +88,9 @@ public final class OutboundService extends AbstractService<OutboundSettings> {
               });
       RoomGateway gateway = context.gateway();
       OutboundRequest.MediaSource media =
-          (mxc, max) -> {
+          (mxc, max, timeout) -> {
             if (gateway == null) throw new IOException("no homeserver to fetch " + mxc + " from");
-            return gateway.download(mxc, max);
+            return gateway.download(mxc, max, timeout);
           };
       this.sender =
           new OutboundSender(

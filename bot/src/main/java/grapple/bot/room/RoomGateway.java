@@ -43,10 +43,12 @@ public interface RoomGateway {
 
   /**
    * Downloads {@code mxcUri} from the homeserver's media repository (authenticated media), at most
-   * {@code maxBytes}; an IOException when it cannot (a MatrixException when the homeserver says
-   * why).
+   * {@code maxBytes}, within {@code timeout} in all (a body that trickles in is cut there, not held
+   * for as long as each byte comes within the read timeout); an IOException when it cannot (a
+   * MatrixException when the homeserver says why, an InterruptedIOException when the time is up).
    */
-  default Media download(String mxcUri, long maxBytes) throws IOException {
+  default Media download(String mxcUri, long maxBytes, java.time.Duration timeout)
+      throws IOException {
     throw new IOException("this gateway has no media repository");
   }
 

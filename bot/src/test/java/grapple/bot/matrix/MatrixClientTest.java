@@ -54,6 +54,28 @@ class MatrixClientTest {
     assertThat(sent.getUrl().encodedPath()).endsWith("/send/m.room.message/txn1");
   }
 
+  /**
+   * A file whose body trickles in (a byte every 200 ms, each within the read timeout) is cut once
+   * the download's whole time is up: an outbound delivery waited on it for as long as it took,
+   * holding up its hook and the memory every hook's files share.
+   */
+  @Test
+  void aDownloadWhoseBodyTricklesFailsOnceItsWholeTimeIsUp() {
+    server.enqueue(
+        new MockResponse.Builder()
+            .addHeader("Content-Type", "image/png")
+            .body("x".repeat(100))
+            .throttleBody(1, 200, TimeUnit.MILLISECONDS)
+            .build());
+    MatrixClient client =
+        new MatrixClient(server.url("/").toString(), "tok", MatrixClient.defaultHttp());
+
+    long started = System.nanoTime();
+    assertThatThrownBy(() -> client.download("mxc://test/abc", 1 << 20, Duration.ofSeconds(1)))
+        .isInstanceOf(InterruptedIOException.class);
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+  }
+
   /** The limit is the writes': a sync's long poll, which waits by design, is not cut by it. */
   @Test
   void aSyncLongPollIsNotCutByTheWriteLimit() throws Exception {

@@ -36,4 +36,27 @@ class OutboundConfigTest {
           .doesNotContain(KEY);
     }
   }
+
+  /**
+   * A config prints the URL's scheme, host and port, not its path or query: a record printed every
+   * field, and a chat service's incoming webhook URL (its path) is its key.
+   */
+  @Test
+  void aConfigPrintsItsUrlWithoutPathOrQuery() {
+    OutboundConfig config =
+        OutboundConfig.from(
+            "ci",
+            Json.object()
+                .put("name", "ci")
+                .put("url", "https://hooks.example.org:8443/services/" + KEY + "?token=" + KEY)
+                .put("method", "POST"));
+
+    assertThat(config.toString())
+        .doesNotContain(KEY)
+        .contains("https://hooks.example.org:8443")
+        .contains("ci")
+        .contains("POST");
+    assertThat(new OutboundSender.Target("!room:test", "ci", config, "hs-ob-" + KEY).toString())
+        .doesNotContain(KEY);
+  }
 }

@@ -63,6 +63,7 @@ class OutboundSenderTest {
   private final Map<String, Media> mediaRepo = new HashMap<>();
   private final Map<String, IOException> mediaFailures = new HashMap<>();
   private final List<String> downloads = new CopyOnWriteArrayList<>();
+  private final List<Duration> fetchTimeouts = new CopyOnWriteArrayList<>();
 
   /** What a fetch does before it answers (nothing, unless a test holds fetches up). */
   interface Pause {
@@ -120,8 +121,9 @@ class OutboundSenderTest {
         lookup,
         new OutboundRequest(
             settings,
-            (mxc, max) -> {
+            (mxc, max, timeout) -> {
               downloads.add(mxc);
+              fetchTimeouts.add(timeout);
               try {
                 mediaSlow.run();
               } catch (InterruptedException e) {
@@ -168,6 +170,38 @@ class OutboundSenderTest {
       assertEquals(1, logged.events().size(), () -> logged.events().toString());
       assertTrue(sender.alive());
     }
+  }
+
+  /**
+   * When a delivery's outcome cannot be written (the database refuses writes while reads work: a
+   * full disk, a read-only standby), its hook waits a backoff. Its head, still due, was started
+   * again at once, so the target got the same delivery again and again, as fast as the loop went,
+   * for as long as the database refused.
+   */
+  @Test
+  void aDeliveryWhoseOutcomeCannotBeWrittenIsNotSentAgainAtOnce() throws Exception {
+    ciHook();
+    queueEvent("c1", text("x"));
+    db.writeAndWait(
+        c -> {
+          for (String op : List.of("DELETE", "UPDATE"))
+            grapple.state.Sql.update(
+                c,
+                "CREATE TRIGGER refuse_"
+                    + op
+                    + " BEFORE "
+                    + op
+                    + " ON outbound_queue BEGIN SELECT RAISE(FAIL, 'writes refused'); END");
+          return null;
+        });
+    for (int i = 0; i < 200; i++) server.enqueue(new MockResponse.Builder().code(200).build());
+
+    sender.start();
+    Await.until(Duration.ofSeconds(5), () -> server.getRequestCount() >= 1);
+    Await.pause(Duration.ofMillis(1_500));
+
+    assertEquals(1, server.getRequestCount(), "the same delivery was sent again at once");
+    assertEquals(1, queue.backlog());
   }
 
   private void hook(String connectionId, String name, String url, String method) {
@@ -303,6 +337,7 @@ class OutboundSenderTest {
     Map<String, byte[]> parts = parts(r, dispositions);
     assertArrayEquals(png, parts.get("media"));
     assertTrue(dispositions.get("media").contains("filename=\"cat.png\""));
+    assertEquals(List.of(Duration.ofSeconds(2)), fetchTimeouts, "the fetch has timeoutSeconds");
   }
 
   /**
@@ -493,16 +528,16 @@ class OutboundSenderTest {
     server.enqueue(
         new MockResponse.Builder()
             .code(307)
-            .addHeader("Location", slow.url("/there").toString())
+            .addHeader("Location", server.url("/there").toString())
             .build());
-    slow.enqueue(new MockResponse.Builder().code(308).addHeader("Location", "/final").build());
-    slow.enqueue(new MockResponse.Builder().code(200).build());
+    server.enqueue(new MockResponse.Builder().code(308).addHeader("Location", "/final").build());
+    server.enqueue(new MockResponse.Builder().code(200).build());
 
     sender.startDue().await();
 
     RecordedRequest first = server.takeRequest(5, TimeUnit.SECONDS);
-    slow.takeRequest(5, TimeUnit.SECONDS);
-    RecordedRequest last = slow.takeRequest(5, TimeUnit.SECONDS);
+    server.takeRequest(5, TimeUnit.SECONDS);
+    RecordedRequest last = server.takeRequest(5, TimeUnit.SECONDS);
     assertNotNull(last);
     assertEquals("/final", last.getTarget());
     assertEquals("POST", last.getMethod());
@@ -562,7 +597,32 @@ class OutboundSenderTest {
     String error = queue.status("c1").lastError();
     assertNotNull(error);
     assertTrue(error.contains("http://" + other + ":" + slow.getPort()), error);
-    assertTrue(error.contains("another host"), error);
+    assertTrue(error.contains("another host or port"), error);
+    assertEquals(1, reports.size(), reports.toString());
+  }
+
+  /**
+   * Another port of the same host is another origin, maybe another service and someone else's: a
+   * redirect there is not followed with the token (it was: only the host was compared).
+   */
+  @Test
+  void aRedirectToAnotherPortOfTheSameHostIsNotFollowed() throws Exception {
+    hook("c1", "ci", server.url("/hook").toString(), "POST");
+    queueEvent("c1", text("x"));
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(307)
+            .addHeader("Location", slow.url("/there").toString())
+            .build());
+    slow.enqueue(new MockResponse.Builder().code(200).build());
+
+    sender.startDue().await();
+
+    assertEquals(0, slow.getRequestCount(), "the token went to another port");
+    String error = queue.status("c1").lastError();
+    assertNotNull(error);
+    assertTrue(error.contains(":" + slow.getPort()), error);
+    assertTrue(error.contains("another host or port"), error);
     assertEquals(1, reports.size(), reports.toString());
   }
 
