@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import grapple.bot.forge.ForgeException;
+import grapple.state.Json;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
@@ -118,5 +119,85 @@ class GitlabClientRedirectTest {
         .isInstanceOf(ForgeException.class)
         .satisfies(e -> assertThat(((ForgeException) e).status()).isEqualTo(301));
     assertThat(elsewhere.getRequestCount()).isZero();
+  }
+
+  private static MockResponse refusedAsMoved() {
+    return json(405, "{\"message\":\"Non GET methods are not allowed for moved projects\"}");
+  }
+
+  /**
+   * {@code !gl create} on a moved project: GitLab refuses a POST on the old path with 405 (only a
+   * GET is redirected), so the project is looked up (through its 301) and the issue made on its id.
+   */
+  @Test
+  void anIssueCreatedOnAMovedProjectIsMadeOnItsIdAfterGitlabsRefusal() throws Exception {
+    gitlab.enqueue(refusedAsMoved());
+    gitlab.enqueue(moved(301, gitlab.url("/api/v4/projects/42").toString()));
+    gitlab.enqueue(json(200, "{\"id\":42,\"path_with_namespace\":\"new/name\"}"));
+    gitlab.enqueue(json(201, "{\"iid\":5}"));
+
+    var issue =
+        client.createIssue(
+            gitlab.url("/"), "glpat-s3cret", "old/name", Json.object().put("title", "Broken"));
+
+    assertThat(issue.path("iid").asInt()).isEqualTo(5);
+    assertThat(gitlab.takeRequest().getUrl().encodedPath())
+        .isEqualTo("/api/v4/projects/old%2Fname/issues");
+    assertThat(gitlab.takeRequest().getUrl().encodedPath())
+        .isEqualTo("/api/v4/projects/old%2Fname");
+    gitlab.takeRequest();
+    RecordedRequest made = gitlab.takeRequest();
+    assertThat(made.getMethod()).isEqualTo("POST");
+    assertThat(made.getUrl().encodedPath()).isEqualTo("/api/v4/projects/42/issues");
+    assertThat(made.getBody().utf8()).isEqualTo("{\"title\":\"Broken\"}");
+    assertThat(made.getHeaders().get("PRIVATE-TOKEN")).isEqualTo("glpat-s3cret");
+  }
+
+  /** {@code !gl close} on a moved project: the issue is closed on the project's id. */
+  @Test
+  void anIssueClosedOnAMovedProjectIsClosedOnItsId() throws Exception {
+    gitlab.enqueue(refusedAsMoved());
+    gitlab.enqueue(json(200, "{\"id\":42,\"path_with_namespace\":\"new/name\"}"));
+    gitlab.enqueue(json(200, "{\"iid\":5,\"state\":\"closed\"}"));
+
+    var issue = client.closeIssue(gitlab.url("/"), "glpat-s3cret", "old/name", 5);
+
+    assertThat(issue.path("state").asText()).isEqualTo("closed");
+    gitlab.takeRequest();
+    gitlab.takeRequest();
+    RecordedRequest made = gitlab.takeRequest();
+    assertThat(made.getMethod()).isEqualTo("PUT");
+    assertThat(made.getUrl().encodedPath()).isEqualTo("/api/v4/projects/42/issues/5");
+  }
+
+  /** A hook removed from a moved project is removed on its id. */
+  @Test
+  void aHookDeletedOnAMovedProjectIsDeletedOnItsId() throws Exception {
+    gitlab.enqueue(refusedAsMoved());
+    gitlab.enqueue(json(200, "{\"id\":42,\"path_with_namespace\":\"new/name\"}"));
+    gitlab.enqueue(new MockResponse.Builder().code(204).build());
+
+    client.deleteHook(gitlab.url("/"), "glpat-s3cret", "old/name", 7);
+
+    gitlab.takeRequest();
+    gitlab.takeRequest();
+    RecordedRequest made = gitlab.takeRequest();
+    assertThat(made.getMethod()).isEqualTo("DELETE");
+    assertThat(made.getUrl().encodedPath()).isEqualTo("/api/v4/projects/42/hooks/7");
+  }
+
+  /** A 405 on a project that has not moved is the call's error, asked once more not at all. */
+  @Test
+  void a405OnAProjectThatDidNotMoveIsTheError() {
+    gitlab.enqueue(json(405, "{\"message\":\"405 Method Not Allowed\"}"));
+    gitlab.enqueue(json(200, "{\"id\":42,\"path_with_namespace\":\"Old/Name\"}"));
+
+    assertThatThrownBy(
+            () ->
+                client.createIssue(
+                    gitlab.url("/"), "glpat-s3cret", "old/name", Json.object().put("title", "x")))
+        .isInstanceOf(ForgeException.class)
+        .hasMessage("405 Method Not Allowed");
+    assertThat(gitlab.getRequestCount()).isEqualTo(2);
   }
 }
