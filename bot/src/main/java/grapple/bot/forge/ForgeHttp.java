@@ -1,10 +1,13 @@
 package grapple.bot.forge;
 
+import static java.util.concurrent.TimeUnit.NANOSECONDS;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.state.Json;
 import java.io.IOException;
 import java.time.Duration;
+import okhttp3.Call;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -38,15 +41,20 @@ public final class ForgeHttp {
 
   private final OkHttpClient http;
   private final String forge;
+  private final Duration callTimeout;
 
   /** {@code forge}: its name in error messages ({@code "GitHub"}, {@code "JIRA"}). */
   public ForgeHttp(String forge) {
     this(forge, CALL_TIMEOUT);
   }
 
-  /** A client whose every call, reading the answer included, gives up after {@code callTimeout}. */
+  /**
+   * A client whose every call, reading the answer included, gives up after {@code callTimeout}: its
+   * redirects too, which share that time with the first request.
+   */
   public ForgeHttp(String forge, Duration callTimeout) {
     this.forge = forge;
+    this.callTimeout = callTimeout;
     this.http = new OkHttpClient.Builder().callTimeout(callTimeout).followRedirects(false).build();
   }
 
@@ -73,11 +81,17 @@ public final class ForgeHttp {
    */
   public <T> T call(Request request, Reader<T> reader) throws ForgeException {
     HttpUrl origin = request.url();
+    // The whole call's time, redirects included: each hop had its own, so a call with 3 redirects
+    // could take 4 times as long (the GitHub receiver's quick calls past GitHub's 10 s wait).
+    long deadline = System.nanoTime() + callTimeout.toNanos();
     Request current = request;
     for (int hop = 0; ; hop++) {
       // A POST makes something (an issue, a comment, a hook): not to be made twice after a crash.
       if (current.method().equals("POST")) CommandEffects.beginning();
-      try (Response response = http.newCall(current).execute()) {
+      Call call = http.newCall(current);
+      // At least 1 ns: a timeout of 0 is none.
+      if (hop > 0) call.timeout().timeout(Math.max(1, deadline - System.nanoTime()), NANOSECONDS);
+      try (Response response = call.execute()) {
         Request next = hop < MAX_REDIRECTS ? followUp(origin, current, response) : null;
         if (next == null) return reader.read(response);
         current = next;
