@@ -1,10 +1,14 @@
 package grapple.bot.forge;
 
+import static java.util.concurrent.TimeUnit.NANOSECONDS;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.state.Json;
 import java.io.IOException;
 import java.time.Duration;
+import okhttp3.Call;
+import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -13,10 +17,10 @@ import okhttp3.Response;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The wire every forge client calls through: one OkHttp client (a whole-call timeout, redirects not
- * followed), JSON request bodies, answers read only up to {@link AnswerBody}'s cap, and the same
- * ForgeException when the forge cannot be reached or answers with no JSON. How a forge says what
- * went wrong stays with its client.
+ * The wire every forge client calls through: one OkHttp client (a whole-call timeout; redirects
+ * followed only on the call's own origin, as {@link #call} says), JSON request bodies, answers read
+ * only up to {@link AnswerBody}'s cap, and the same ForgeException when the forge cannot be reached
+ * or answers with no JSON. How a forge says what went wrong stays with its client.
  */
 public final class ForgeHttp {
   private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
@@ -26,20 +30,31 @@ public final class ForgeHttp {
     T read(Response response) throws IOException, ForgeException;
   }
 
+  /**
+   * The redirects one call follows: a renamed or transferred repository (GitHub, Gitea) or a moved
+   * project (GitLab) answers with one, one moved twice may answer with two.
+   */
+  public static final int MAX_REDIRECTS = 3;
+
   /** The whole-call timeout of a client made without one. */
   public static final Duration CALL_TIMEOUT = Duration.ofSeconds(20);
 
   private final OkHttpClient http;
   private final String forge;
+  private final Duration callTimeout;
 
   /** {@code forge}: its name in error messages ({@code "GitHub"}, {@code "JIRA"}). */
   public ForgeHttp(String forge) {
     this(forge, CALL_TIMEOUT);
   }
 
-  /** A client whose every call, reading the answer included, gives up after {@code callTimeout}. */
+  /**
+   * A client whose every call, reading the answer included, gives up after {@code callTimeout}: its
+   * redirects too, which share that time with the first request.
+   */
   public ForgeHttp(String forge, Duration callTimeout) {
     this.forge = forge;
+    this.callTimeout = callTimeout;
     this.http = new OkHttpClient.Builder().callTimeout(callTimeout).followRedirects(false).build();
   }
 
@@ -49,18 +64,63 @@ public final class ForgeHttp {
   }
 
   /**
-   * {@code reader}'s reading of the answer to {@code request}; ForgeException 0 ({@code "<forge>
-   * could not be reached: <exception>"}) when the call or the reading fails. Before a {@code POST},
-   * the command being answered on this thread is marked as acting ({@link CommandEffects}).
+   * {@code reader}'s reading of the answer to {@code request}, after the forge's redirects on the
+   * request's own origin (scheme, host, port); ForgeException 0 ({@code "<forge> could not be
+   * reached: <exception>"}) when the call or the reading fails. Before each {@code POST}, the
+   * command being answered on this thread is marked as acting ({@link CommandEffects}).
+   *
+   * <p>A renamed or transferred repository answers calls on its old name with a redirect: GitHub
+   * and Gitea a 301 to a GET and a 307 to a POST, PATCH or DELETE; GitLab a 301 to a GET on a moved
+   * project (to {@code /projects/<id>/...}). A 301, 302, 307 or 308 is asked again at its {@code
+   * Location} as it was asked: same method, body and headers (the token too). A 303 is asked again
+   * as a GET without a body, as HTTP says. At most {@value #MAX_REDIRECTS} redirects are followed;
+   * the answer after the last is {@code reader}'s. A redirect to any other origin is never
+   * followed, so no token leaves the forge's host: its 3xx goes to {@code reader}, for the client
+   * to name as an error. Without this, every call on a moved repository failed ("Moved
+   * Permanently").
    */
   public <T> T call(Request request, Reader<T> reader) throws ForgeException {
-    // A POST makes something (an issue, a comment, a hook): not to be made twice after a crash.
-    if (request.method().equals("POST")) CommandEffects.beginning();
-    try (Response response = http.newCall(request).execute()) {
-      return reader.read(response);
-    } catch (IOException e) {
-      throw new ForgeException(0, forge + " could not be reached: " + e.getClass().getSimpleName());
+    HttpUrl origin = request.url();
+    // The whole call's time, redirects included: each hop had its own, so a call with 3 redirects
+    // could take 4 times as long (the GitHub receiver's quick calls past GitHub's 10 s wait).
+    long deadline = System.nanoTime() + callTimeout.toNanos();
+    Request current = request;
+    for (int hop = 0; ; hop++) {
+      // A POST makes something (an issue, a comment, a hook): not to be made twice after a crash.
+      if (current.method().equals("POST")) CommandEffects.beginning();
+      Call call = http.newCall(current);
+      // At least 1 ns: a timeout of 0 is none.
+      if (hop > 0) call.timeout().timeout(Math.max(1, deadline - System.nanoTime()), NANOSECONDS);
+      try (Response response = call.execute()) {
+        Request next = hop < MAX_REDIRECTS ? followUp(origin, current, response) : null;
+        if (next == null) return reader.read(response);
+        current = next;
+      } catch (IOException e) {
+        throw new ForgeException(
+            0, forge + " could not be reached: " + e.getClass().getSimpleName());
+      }
     }
+  }
+
+  /**
+   * The request that {@code response}, a redirect of {@code asked} on {@code origin}'s scheme, host
+   * and port asks for; null for any other answer (not a redirect, no usable {@code Location}, or
+   * another origin).
+   */
+  private static @Nullable Request followUp(HttpUrl origin, Request asked, Response response) {
+    int code = response.code();
+    if (code != 301 && code != 302 && code != 303 && code != 307 && code != 308) return null;
+    String location = response.header("Location");
+    HttpUrl to = location == null ? null : asked.url().resolve(location);
+    if (to == null
+        || !to.scheme().equals(origin.scheme())
+        || !to.host().equals(origin.host())
+        || to.port() != origin.port()) return null;
+    Request.Builder next = asked.newBuilder().url(to);
+    if (code == 303 && !asked.method().equals("GET") && !asked.method().equals("HEAD")) {
+      next.get().removeHeader("Content-Type").removeHeader("Content-Length");
+    }
+    return next.build();
   }
 
   /** The text of the answer, capped as {@link AnswerBody#text} says. */

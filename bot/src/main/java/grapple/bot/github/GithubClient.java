@@ -357,54 +357,13 @@ final class GithubClient {
   }
 
   /**
-   * The redirects one call follows: GitHub's for a renamed or transferred repository is one, a
-   * repository moved twice may answer with two.
-   */
-  static final int MAX_REDIRECTS = 3;
-
-  /** An answer that says to ask again at {@code to}. */
-  private record Moved(HttpUrl to) {}
-
-  /**
-   * {@code reader}'s reading of the answer to {@code request}, after GitHub's redirects on the
-   * API's own origin (scheme, host, port). A renamed or transferred repository answers calls on its
-   * old {@code owner/name} with a 301 (GET) or a 307 (POST, PATCH, ...) to {@code
-   * /repositories/<id>/...}, to be asked again there as it was: same method, body and token. With
-   * redirects not followed, every call on such a repository failed (hotlinks, {@code !gh create},
-   * {@code assign}, diffs). A redirect to anywhere else is not followed, so no token leaves the
-   * API's host; its 3xx is the call's error.
+   * {@code reader}'s reading of the answer to {@code request}. A renamed or transferred repository
+   * answers calls on its old {@code owner/name} with a 301 (GET) or a 307 (POST, PATCH, ...) to
+   * {@code /repositories/<id>/...}: {@link ForgeHttp#call} asks again there as it asked, on the
+   * API's own origin only.
    */
   private <T> T call(Request request, ForgeHttp.Reader<T> reader) throws ForgeException {
-    Request current = request;
-    for (int hop = 0; ; hop++) {
-      boolean mayFollow = hop < MAX_REDIRECTS;
-      Object read =
-          http.<Object>call(
-              current,
-              response -> {
-                HttpUrl to = mayFollow ? movedTo(response) : null;
-                return to != null ? new Moved(to) : reader.read(response);
-              });
-      if (!(read instanceof Moved moved)) {
-        @SuppressWarnings("unchecked") // what reader read: no Moved, which only this class makes
-        T answer = (T) read;
-        return answer;
-      }
-      current = current.newBuilder().url(moved.to()).build();
-    }
-  }
-
-  /** Where a redirect on the API's origin points; null for any other answer. */
-  private @Nullable HttpUrl movedTo(Response response) {
-    int code = response.code();
-    if (code != 301 && code != 302 && code != 307 && code != 308) return null;
-    String location = response.header("Location");
-    HttpUrl to = location == null ? null : response.request().url().resolve(location);
-    if (to == null
-        || !to.scheme().equals(apiUrl.scheme())
-        || !to.host().equals(apiUrl.host())
-        || to.port() != apiUrl.port()) return null;
-    return to;
+    return http.call(request, reader);
   }
 
   private JsonNode json(Request request) throws ForgeException {

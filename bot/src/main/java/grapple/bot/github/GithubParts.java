@@ -45,12 +45,13 @@ record GithubParts(
     return app.isPresent() && app.get().refused(token);
   }
 
-  /** What to tell a user GitHub refused: what to do about it, in one sentence. */
+  /**
+   * What to tell a user GitHub refused: what to do about it, in one sentence. GitHub's words are
+   * shown as {@link ForgeException#said} shows them (literal, cut), a rate limit's too.
+   */
   static String explain(ForgeException e, String repo) {
     if (e.rateLimited())
-      return "GitHub is rate limiting requests ("
-          + e.getMessage()
-          + "). Try again in a few minutes.";
+      return "GitHub is rate limiting requests (" + e.said() + "). Try again in a few minutes.";
     return Refusals.explain(
         e,
         "GitHub",

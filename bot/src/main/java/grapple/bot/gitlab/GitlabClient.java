@@ -56,44 +56,80 @@ final class GitlabClient {
   /** {@code POST /projects/:path/hooks}. */
   JsonNode addHook(HttpUrl instance, String token, String path, ObjectNode hook)
       throws ForgeException {
-    return call(token, "POST", project(instance, path).addPathSegment("hooks").build(), hook);
+    return change(instance, token, "POST", path, hook, "hooks");
   }
 
   /** {@code DELETE /projects/:path/hooks/:id}. */
   void deleteHook(HttpUrl instance, String token, String path, long hookId) throws ForgeException {
-    call(
-        token,
-        "DELETE",
-        project(instance, path)
-            .addPathSegment("hooks")
-            .addPathSegment(Long.toString(hookId))
-            .build(),
-        null);
+    change(instance, token, "DELETE", path, null, "hooks", Long.toString(hookId));
   }
 
   /** {@code POST /projects/:path/issues}. */
   JsonNode createIssue(HttpUrl instance, String token, String path, ObjectNode issue)
       throws ForgeException {
-    return call(token, "POST", project(instance, path).addPathSegment("issues").build(), issue);
+    return change(instance, token, "POST", path, issue, "issues");
   }
 
   /** {@code PUT /projects/:path/issues/:iid} with {@code state_event: close}. */
   JsonNode closeIssue(HttpUrl instance, String token, String path, long iid) throws ForgeException {
-    return call(
+    return change(
+        instance,
         token,
         "PUT",
-        issue(instance, path, iid).build(),
-        Json.object().put("state_event", "close"));
+        path,
+        Json.object().put("state_event", "close"),
+        "issues",
+        Long.toString(iid));
   }
 
   /** {@code POST /projects/:path/issues/:iid/notes}. */
   JsonNode comment(HttpUrl instance, String token, String path, long iid, String body)
       throws ForgeException {
-    return call(
+    return change(
+        instance,
         token,
         "POST",
-        issue(instance, path, iid).addPathSegment("notes").build(),
-        Json.object().put("body", body));
+        path,
+        Json.object().put("body", body),
+        "issues",
+        Long.toString(iid),
+        "notes");
+  }
+
+  /**
+   * {@code method} (not GET) on {@code /projects/:path/<segments>}. GitLab refuses anything but a
+   * GET on a moved or renamed project's old path with 405 ("Non GET methods are not allowed for
+   * moved projects"), where a GET answers a 301 to its id: on a 405, the project is looked up (that
+   * GET follows the 301) and, when it now has another path, the call is made again on its id.
+   * Without this, {@code create}, {@code close} and the hook's removal failed on a moved project.
+   */
+  private JsonNode change(
+      HttpUrl instance,
+      String token,
+      String method,
+      String path,
+      @Nullable ObjectNode body,
+      String... segments)
+      throws ForgeException {
+    try {
+      return call(token, method, on(project(instance, path), segments), body);
+    } catch (ForgeException e) {
+      if (e.status() != 405) throw e;
+      JsonNode project;
+      try {
+        project = project(instance, token, path);
+      } catch (ForgeException lookup) {
+        throw e;
+      }
+      long id = project.path("id").asLong(0);
+      if (id <= 0 || project.path("path_with_namespace").asText().equalsIgnoreCase(path)) throw e;
+      return call(token, method, on(project(instance, Long.toString(id)), segments), body);
+    }
+  }
+
+  private static HttpUrl on(HttpUrl.Builder url, String... segments) {
+    for (String segment : segments) url.addPathSegment(segment);
+    return url.build();
   }
 
   private static HttpUrl.Builder api(HttpUrl instance) {
@@ -103,10 +139,6 @@ final class GitlabClient {
   /** The project's path is one segment, its slashes encoded ({@code group%2Fproject}). */
   private static HttpUrl.Builder project(HttpUrl instance, String path) {
     return api(instance).addPathSegment("projects").addPathSegment(path);
-  }
-
-  private static HttpUrl.Builder issue(HttpUrl instance, String path, long iid) {
-    return project(instance, path).addPathSegment("issues").addPathSegment(Long.toString(iid));
   }
 
   private JsonNode call(String token, String method, HttpUrl url, @Nullable ObjectNode body)

@@ -129,11 +129,18 @@ final class JiraClient {
     return http.call(request, this::answer);
   }
 
-  /** The JSON of a 2xx; JIRA's error text as a ForgeException otherwise. */
+  /**
+   * The JSON of a 2xx (empty for a blank one, as JIRA's 204); JIRA's error text as a ForgeException
+   * otherwise. A 2xx that is not JSON (a single sign-on proxy's login page, a wrong URL's web page)
+   * is a ForgeException 502: read as empty, it linked a token no JIRA had checked and answered
+   * {@code create} with an issue of no key.
+   */
   private JsonNode answer(Response response) throws IOException, ForgeException {
+    String text = http.text(response);
+    if (response.isSuccessful())
+      return text.isBlank() ? Json.object() : http.parse(text, response.code());
     // Not JSON (an HTML error page): the status says enough.
-    JsonNode json = ForgeHttp.parseOrNull(http.text(response));
-    if (response.isSuccessful()) return json == null ? Json.object() : json;
+    JsonNode json = ForgeHttp.parseOrNull(text);
     throw new ForgeException(
         response.code(),
         message(json, response.code()),

@@ -34,4 +34,13 @@ class RefusalsTest {
 
     assertThat(said).hasSizeLessThan(300).contains("x…");
   }
+
+  /** A rate limit (GitLab's 429, whose body is plain "Retry later") says to wait. */
+  @Test
+  void aRateLimitSaysToTryAgainLater() {
+    String said =
+        Refusals.explain(new ForgeException(429, "HTTP 429"), "GitLab", "Link again.", "ask.");
+
+    assertThat(said).isEqualTo("GitLab is rate limiting requests. Try again in a few minutes.");
+  }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import grapple.bot.forge.ForgeException;
+import grapple.bot.forge.ForgeHttp;
 import grapple.state.Json;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -101,12 +102,12 @@ class GithubClientRedirectTest {
   /** A redirect loop ends after a few hops, as GitHub's error. */
   @Test
   void aRedirectLoopEnds() {
-    for (int i = 0; i <= GithubClient.MAX_REDIRECTS; i++)
+    for (int i = 0; i <= ForgeHttp.MAX_REDIRECTS; i++)
       github.enqueue(moved(301, "/api/v3/repos/o/old"));
 
     assertThatThrownBy(() -> client.repo("t0ken", "o", "old"))
         .isInstanceOf(ForgeException.class)
         .hasMessageContaining("Moved Permanently");
-    assertThat(github.getRequestCount()).isEqualTo(GithubClient.MAX_REDIRECTS + 1);
+    assertThat(github.getRequestCount()).isEqualTo(ForgeHttp.MAX_REDIRECTS + 1);
   }
 }

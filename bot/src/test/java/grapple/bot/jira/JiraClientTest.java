@@ -1,0 +1,81 @@
+package grapple.bot.jira;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import grapple.bot.forge.ForgeException;
+import grapple.state.Json;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import okhttp3.HttpUrl;
+import org.junit.jupiter.api.AutoClose;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** JIRA's answers against a local fake JIRA Data Center. */
+class JiraClientTest {
+  @AutoClose private final MockWebServer jira = new MockWebServer();
+  private final JiraClient client = new JiraClient();
+  private Site site;
+
+  @BeforeEach
+  void start() throws Exception {
+    jira.start();
+    HttpUrl url = jira.url("/");
+    site =
+        new Site("work", url, url.newBuilder().addPathSegments("rest/api/2").build(), false, "t");
+  }
+
+  private static MockResponse page(int code) {
+    return new MockResponse.Builder()
+        .code(code)
+        .addHeader("Content-Type", "text/html")
+        .body("<html><body>Log in to continue</body></html>")
+        .build();
+  }
+
+  /**
+   * A login page answered with 200 (a single sign-on proxy in front of JIRA) is no account: read as
+   * empty JSON, the token was linked as if JIRA had taken it.
+   */
+  @Test
+  void aLoginPageInsteadOfMyselfIsAnError() {
+    jira.enqueue(page(200));
+
+    assertThatThrownBy(() -> client.myself(site))
+        .isInstanceOf(ForgeException.class)
+        .hasMessage("JIRA answered with no JSON (HTTP 200)")
+        .satisfies(e -> assertThat(((ForgeException) e).status()).isEqualTo(502));
+  }
+
+  /** An issue "created" with a web page for an answer has no key: an error, not an empty issue. */
+  @Test
+  void aWebPageInsteadOfTheCreatedIssueIsAnError() {
+    jira.enqueue(page(201));
+
+    assertThatThrownBy(() -> client.createIssue(site, Json.object()))
+        .isInstanceOf(ForgeException.class)
+        .hasMessage("JIRA answered with no JSON (HTTP 201)");
+  }
+
+  /** JIRA's 204 to an assignment (no body) is a success. */
+  @Test
+  void aBlank204IsASuccess() throws Exception {
+    jira.enqueue(new MockResponse.Builder().code(204).build());
+
+    client.assign(site, "KEY-1", "bob");
+
+    assertThat(jira.takeRequest().getMethod()).isEqualTo("PUT");
+  }
+
+  /** An HTML error page keeps its status, as the error's. */
+  @Test
+  void anErrorPageKeepsItsStatus() {
+    jira.enqueue(page(503));
+
+    assertThatThrownBy(() -> client.myself(site))
+        .isInstanceOf(ForgeException.class)
+        .hasMessage("HTTP 503")
+        .satisfies(e -> assertThat(((ForgeException) e).status()).isEqualTo(503));
+  }
+}
