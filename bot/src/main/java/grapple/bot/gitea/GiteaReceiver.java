@@ -71,8 +71,16 @@ final class GiteaReceiver {
   }
 
   CompletableFuture<Response> receive(Request request, byte[] raw) {
+    Optional<byte[]> expected;
+    try {
+      expected = signature(secret, request.header("Content-Type"), raw);
+    } catch (IllegalArgumentException e) {
+      // As the listener's strict form decoder answers it, signed or not.
+      return now(Response.error(400, "The form body has a malformed %-escape: " + e.getMessage()));
+    }
+    if (expected.isEmpty() || !signed(request, expected.get())) return now(refused());
     Optional<byte[]> signedJson = payloadOf(request, raw);
-    if (signedJson.isEmpty() || !signed(request, signedJson.get())) return now(refused());
+    if (signedJson.isEmpty()) return now(refused());
     Optional<String> event = either(request, "Event");
     if (event.isEmpty()) return now(Response.error(400, "Missing X-Gitea-Event"));
     byte[] body = signedJson.get();
@@ -95,9 +103,22 @@ final class GiteaReceiver {
     return Request.formField(body, FORM_PAYLOAD).map(json -> json.getBytes(StandardCharsets.UTF_8));
   }
 
-  /** Either signature header, if it is the HMAC of exactly {@code body}. */
-  private boolean signed(Request request, byte[] body) {
-    byte[] expected = Signatures.hmac(secret, body);
+  /**
+   * The signature Gitea sends for {@code raw}: the HMAC of the body, or of a form's {@code payload}
+   * field, computed as the field is decoded ({@link Signatures#formFieldHmac}): a forged form
+   * delivery is refused before its field is decoded into text, which took several times the body in
+   * memory, outside the listener's budget of bytes in flight. Empty when a form has no such field;
+   * IllegalArgumentException when that field has a malformed %-escape.
+   */
+  static Optional<byte[]> signature(byte[] secret, Optional<String> contentType, byte[] raw) {
+    String type = contentType.orElse("").strip().toLowerCase(Locale.ROOT);
+    if (!type.startsWith("application/x-www-form-urlencoded"))
+      return Optional.of(Signatures.hmac(secret, raw));
+    return Signatures.formFieldHmac(secret, raw, FORM_PAYLOAD);
+  }
+
+  /** Either signature header, if it is {@code expected}. */
+  private boolean signed(Request request, byte[] expected) {
     for (String name : List.of("X-Gitea-Signature", "X-Forgejo-Signature")) {
       Optional<String> given = request.header(name);
       if (given.isPresent() && Signatures.hexMatches(expected, given.get().strip())) return true;

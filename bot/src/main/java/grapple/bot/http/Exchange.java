@@ -34,6 +34,16 @@ final class Exchange {
   private final String requestId = HttpListener.newRequestId();
   private final long startedNanos = System.nanoTime();
   private final AtomicBoolean answered = new AtomicBoolean();
+
+  /**
+   * The request attribute naming the exchange whose failure Jetty is answering with its error page
+   * ({@link JsonErrors}): that page is part of this exchange, counted and logged once, here.
+   */
+  static final String FAILING = Exchange.class.getName() + ".failing";
+
+  /** The status of the error page Jetty wrote for this exchange's failure; 0 when none. */
+  private volatile int errorPage;
+
   private volatile boolean close;
   private volatile boolean probe;
   private volatile boolean crossOrigin;
@@ -143,17 +153,30 @@ final class Exchange {
       // The response was already committed or the connection is gone; nothing left to tell the
       // client.
       log.debug("{}: could not answer request {}: {}", settings.name(), requestId, e.toString());
+      request.setAttribute(FAILING, this);
       callback.failed(e);
     }
     observed(answer.status());
   }
 
-  /** The client went away or broke the request mid-body: nothing can be answered. */
+  /**
+   * The client went away or broke the request mid-body (closed its socket, sent a malformed chunk).
+   * Jetty answers the failure with its error page (400 "Early EOF", or the chunk's error), which is
+   * this request's answer: counted and logged once, here, with that status (and, on the page, this
+   * request's id); 499 when Jetty wrote none.
+   */
   void abandon(Throwable failure) {
     if (!answered.compareAndSet(false, true)) return;
     log.debug("{}: request {} abandoned: {}", settings.name(), requestId, failure.toString());
+    request.setAttribute(FAILING, this);
     callback.failed(failure);
-    observed(499);
+    int page = errorPage;
+    observed(page == 0 ? 499 : page);
+  }
+
+  /** Jetty wrote its error page, with {@code status}, for this exchange's failure. */
+  void errorPage(int status) {
+    errorPage = status;
   }
 
   private void observed(int status) {

@@ -10,7 +10,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.UnaryOperator;
 import org.eclipse.jetty.http.HttpHeader;
@@ -385,10 +387,73 @@ public final class HttpListener implements AutoCloseable {
     }
 
     void begin() {
+      Router.LaterGate gate = match.route().orElseThrow().gate();
+      if (gate == Router.LaterGate.OPEN) {
+        take();
+        return;
+      }
+      CompletableFuture<Optional<Response>> verdict;
+      try {
+        verdict = gate.refuse(request(Request.Body.UNREAD));
+      } catch (Throwable e) {
+        Fatal.haltIfFatal(e);
+        verdict = CompletableFuture.failedFuture(e);
+      }
+      if (verdict.isDone()) {
+        verdict.whenComplete(this::gated);
+        return;
+      }
+      // Decided on another thread (a database read): the body is read, and the handler run, on one
+      // of the listener's own, as if the request had just come in.
+      verdict.whenComplete((refused, failure) -> later(() -> gated(refused, failure)));
+    }
+
+    private void later(Runnable work) {
+      try {
+        threads.execute(work);
+      } catch (RejectedExecutionException e) {
+        work.run(); // Stopping: answered here rather than never.
+      }
+    }
+
+    /**
+     * After the route's {@link Router.LaterGate} ruled, before any of the body is read: a refusal
+     * (or the gate's failure) is the answer, and the body is never read; else the body is read.
+     * {@code refused} is not looked at when the gate failed.
+     */
+    private void gated(Optional<Response> refused, @Nullable Throwable failure) {
+      Response answer;
+      if (failure == null) {
+        if (refused.isEmpty()) {
+          take();
+          return;
+        }
+        answer = refused.get();
+      } else {
+        Throwable cause =
+            failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause()
+                : failure;
+        answer =
+            cause instanceof Request.Malformed malformed
+                ? exchange.style().error(400, malformed.getMessage(), exchange.requestId())
+                : exchange.crashed(cause);
+      }
+      // The body was not read: the connection cannot carry another request after it.
+      if (hasBody()) exchange.closeAfterAnswer();
+      exchange.answer(answer);
+    }
+
+    private boolean hasBody() {
+      return request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH) > 0
+          || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
+    }
+
+    /** Reads the body within the route's limit and the budget, then runs the handler. */
+    private void take() {
       long limit = match.route().orElseThrow().maxBodyBytes();
       long declared = request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
       boolean chunked = request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
-      if (refusedAtTheGate(declared > 0 || chunked)) return;
       if (declared <= 0 && !chunked) {
         run(Request.Body.EMPTY, () -> {});
         return;
@@ -404,30 +469,6 @@ public final class HttpListener implements AutoCloseable {
         return;
       }
       reader.start(scheduler, bodyTimeout.toMillis());
-    }
-
-    /**
-     * Asks the route's {@link Router.Gate} about the request before any of its body is read; true
-     * when it was answered (refused, or the gate failed), and then its body is never read.
-     */
-    private boolean refusedAtTheGate(boolean hasBody) {
-      Router.Gate gate = match.route().orElseThrow().gate();
-      if (gate == Router.Gate.OPEN) return false;
-      Response refused;
-      try {
-        Optional<Response> answer = gate.refuse(request(Request.Body.UNREAD));
-        if (answer.isEmpty()) return false;
-        refused = answer.get();
-      } catch (Request.Malformed e) {
-        refused = exchange.style().error(400, e.getMessage(), exchange.requestId());
-      } catch (Throwable e) {
-        Fatal.haltIfFatal(e);
-        refused = exchange.crashed(e);
-      }
-      // The body was not read: the connection cannot carry another request after it.
-      if (hasBody) exchange.closeAfterAnswer();
-      exchange.answer(refused);
-      return true;
     }
 
     /** The request as a handler (or a gate) sees it, with {@code body}. */

@@ -39,7 +39,11 @@ final class JsonErrors extends ErrorHandler {
       String message,
       Throwable cause,
       Callback callback) {
-    String requestId = HttpListener.newRequestId();
+    // A request the listener was already at work on (its body broke off) has its id, and its
+    // exchange counts and logs it once; this page is only how it ends.
+    Exchange failing =
+        request.getAttribute(Exchange.FAILING) instanceof Exchange owner ? owner : null;
+    String requestId = failing != null ? failing.requestId() : HttpListener.newRequestId();
     Response answer = style.error(status, sentence(status, message), requestId);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, answer.contentType());
     response.getHeaders().put("X-Request-Id", requestId);
@@ -50,6 +54,10 @@ final class JsonErrors extends ErrorHandler {
       response.getHeaders().put(HttpHeader.ACCESS_CONTROL_EXPOSE_HEADERS, Exchange.EXPOSED_HEADERS);
     }
     response.write(true, ByteBuffer.wrap(answer.body()), callback);
+    if (failing != null) {
+      failing.errorPage(status);
+      return;
+    }
     // The client was given this id: the log must have it too. Neither the method nor the path:
     // the request line may be garbage, or a webhook's path holding its secret id, unparsed.
     accessLog.info("{} - (protocol error) {} 0ms req={}", name, status, requestId);

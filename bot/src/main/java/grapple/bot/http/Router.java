@@ -54,6 +54,24 @@ public final class Router {
   }
 
   /**
+   * A {@link Gate} whose verdict may need a wait (a database read): it returns at once with the
+   * future of its verdict, and the listener reads none of the body until that completes (the bytes
+   * wait in the socket, not in memory), then goes on on one of its own threads.
+   */
+  @FunctionalInterface
+  public interface LaterGate {
+    /** Lets every request through to its body. */
+    LaterGate OPEN = head -> CompletableFuture.completedFuture(Optional.empty());
+
+    CompletableFuture<Optional<Response>> refuse(Request head) throws Exception;
+
+    static LaterGate of(Gate gate) {
+      if (gate == Gate.OPEN) return OPEN;
+      return head -> CompletableFuture.completedFuture(gate.refuse(head));
+    }
+  }
+
+  /**
    * {@code waits}: the handler may wait (on a database read, another server, a lock) before it
    * returns. Such a handler is never run by the thread that writes a burst of answers (see {@link
    * Answers}); a handler that only starts work and returns its future may be.
@@ -63,7 +81,7 @@ public final class Router {
       List<String> segments,
       long maxBodyBytes,
       boolean waits,
-      Gate gate,
+      LaterGate gate,
       AsyncHandler handler) {}
 
   /**
@@ -97,7 +115,8 @@ public final class Router {
    */
   public Router addAsync(
       String method, String pattern, long maxBodyBytes, Gate gate, AsyncHandler handler) {
-    routes.add(new Route(method, segments(pattern), maxBodyBytes, true, gate, handler));
+    routes.add(
+        new Route(method, segments(pattern), maxBodyBytes, true, LaterGate.of(gate), handler));
     return this;
   }
 
@@ -108,7 +127,16 @@ public final class Router {
    */
   public Router addNonBlocking(
       String method, String pattern, long maxBodyBytes, AsyncHandler handler) {
-    routes.add(new Route(method, segments(pattern), maxBodyBytes, false, Gate.OPEN, handler));
+    return addNonBlocking(method, pattern, maxBodyBytes, LaterGate.OPEN, handler);
+  }
+
+  /**
+   * As {@link #addNonBlocking(String, String, long, AsyncHandler)}, for the requests {@code gate}
+   * lets through before their body is read.
+   */
+  public Router addNonBlocking(
+      String method, String pattern, long maxBodyBytes, LaterGate gate, AsyncHandler handler) {
+    routes.add(new Route(method, segments(pattern), maxBodyBytes, false, gate, handler));
     return this;
   }
 

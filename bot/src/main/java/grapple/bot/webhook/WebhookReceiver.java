@@ -178,6 +178,35 @@ final class WebhookReceiver {
         .thenCompose(r -> r);
   }
 
+  /**
+   * The listener asks this before it reads a body ({@link grapple.bot.http.Router.LaterGate}): a
+   * hook id that leads to no hook is answered 404 (and an expired hook 404, a room the bot is not
+   * in 410) without a byte of its body read or held. An id not known in memory is read from the
+   * database on the lookups' threads, while the body waits in the socket.
+   */
+  CompletableFuture<Optional<Response>> beforeBody(Request head) {
+    String hookId = head.pathParam("hookId");
+    Optional<Hooks.Hook> known = lookup.known().apply(hookId);
+    if (known.isPresent()) return now(refusal(known.get()));
+    try {
+      return CompletableFuture.supplyAsync(() -> lookup.stored().apply(hookId), lookups)
+          .thenApply(hook -> hook.isEmpty() ? Optional.of(NOT_FOUND) : refusal(hook.get()));
+    } catch (RejectedExecutionException e) {
+      return now(Optional.of(TOO_MANY_LOOKUPS));
+    }
+  }
+
+  private static final Response NOT_FOUND = Response.error(404, "Webhook not found");
+
+  /** Why a live hook takes nothing now: it expired, or the bot is not in its room. */
+  private Optional<Response> refusal(Hooks.Hook hook) {
+    if (hook.config().expired(clock.instant()))
+      return Optional.of(Response.error(404, "This hook has expired"));
+    if (lookup.botNotIn().test(hook.connection().roomId()))
+      return Optional.of(notInRoom(hook.connection()));
+    return Optional.empty();
+  }
+
   /** Bodies waiting for their hook's script or in it. */
   int scriptBodiesHeld() {
     return scripts.held();
@@ -189,11 +218,11 @@ final class WebhookReceiver {
 
   private CompletableFuture<Response> forHook(Request request, Optional<Hooks.Hook> hook)
       throws Exception {
-    if (hook.isEmpty()) return now(Response.error(404, "Webhook not found"));
+    if (hook.isEmpty()) return now(NOT_FOUND);
+    Optional<Response> refused = refusal(hook.get());
+    if (refused.isPresent()) return now(refused.get());
     Connection connection = hook.get().connection();
     WebhookConfig config = hook.get().config();
-    if (config.expired(clock.instant())) return now(Response.error(404, "This hook has expired"));
-    if (lookup.botNotIn().test(connection.roomId())) return now(notInRoom(connection));
     Received received;
     try {
       if (!request.method().equals("GET") && WebhookFile.isFile(request.header("Content-Type")))
@@ -384,8 +413,8 @@ final class WebhookReceiver {
             + " nothing was accepted");
   }
 
-  private static CompletableFuture<Response> now(Response response) {
-    return CompletableFuture.completedFuture(response);
+  private static <T> CompletableFuture<T> now(T answer) {
+    return CompletableFuture.completedFuture(answer);
   }
 
   /** The data a request carried, and how many bytes it came in. */

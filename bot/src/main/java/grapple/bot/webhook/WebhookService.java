@@ -176,13 +176,17 @@ public final class WebhookService extends AbstractService<WebhookSettings> {
               media == null || !media.hasMediaRepository() ? null : media::upload);
       long limit = settings.payloadSizeLimitBytes();
       for (String path : HOOK_PATHS) {
-        routes.webhooks().addNonBlocking("POST", path, limit, receiver::receive);
-        routes.webhooks().addNonBlocking("PUT", path, limit, receiver::receive);
+        routes
+            .webhooks()
+            .addNonBlocking("POST", path, limit, receiver::beforeBody, receiver::receive);
+        routes
+            .webhooks()
+            .addNonBlocking("PUT", path, limit, receiver::beforeBody, receiver::receive);
         if (settings.enableHttpGet()) {
           // A GET posts the query as a message: a HEAD (a probe) must post nothing.
           routes
               .webhooks()
-              .addNonBlocking("GET", path, limit, receiver::receive)
+              .addNonBlocking("GET", path, limit, receiver::beforeBody, receiver::receive)
               .refuseHead(path)
               .readsRawQuery(path);
         }

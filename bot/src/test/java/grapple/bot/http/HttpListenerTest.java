@@ -132,6 +132,13 @@ class HttpListenerTest {
     return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
   }
 
+  private static String requestId(String rawResponse) {
+    for (String line : rawResponse.split("\r\n")) {
+      if (line.regionMatches(true, 0, "X-Request-Id: ", 0, 14)) return line.substring(14);
+    }
+    throw new AssertionError("no X-Request-Id in " + rawResponse);
+  }
+
   private static JsonNode jsonBody(String rawResponse) throws Exception {
     return Json.MAPPER.readTree(rawResponse.substring(rawResponse.indexOf("\r\n\r\n") + 4));
   }
@@ -568,6 +575,62 @@ class HttpListenerTest {
     String answer = readAll(stalled);
     assertThat(answer).startsWith("HTTP/1.1 408");
     assertThat(jsonBody(answer).path("error").asText()).contains("did not arrive");
+  }
+
+  /**
+   * A client that closes its socket half-way through the body, or breaks its chunks, is one request
+   * answered by Jetty's error page (400): counted once, not once as that page and again as a
+   * request abandoned (499), and the page carries the request's id.
+   */
+  @Test
+  void aBodyCutOffByTheClientIsCountedOnce() throws Exception {
+    List<Integer> statuses = new CopyOnWriteArrayList<>();
+    List<Integer> handled = new CopyOnWriteArrayList<>();
+    InFlight budget = new InFlight(1 << 20);
+    listener =
+        HttpListener.start(
+            new HttpListener.Settings(
+                "test",
+                new InetSocketAddress("127.0.0.1", 0),
+                2,
+                (status, message, id) -> Response.error(status, message + " [" + id + "]"),
+                path -> path),
+            new Router()
+                .add(
+                    "POST",
+                    "/echo",
+                    request -> {
+                      handled.add(request.body().length);
+                      return Response.ok(200);
+                    })
+                .add("GET", "/x", request -> Response.ok(200)),
+            new HttpListener.Shared(
+                TestListeners.readyWith(Optional::empty),
+                (name, status, nanos) -> statuses.add(status),
+                budget,
+                HttpListener.Limits.DEFAULT));
+
+    Socket cut =
+        rawConnection(
+            "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 50000\r\n\r\n" + "a".repeat(5000));
+    Await.until(WAIT, () -> budget.used() > 0);
+    cut.close();
+    Await.until(WAIT, () -> !statuses.isEmpty());
+    // A later request is counted after whatever the cut one was counted as.
+    assertThat(get("/x").statusCode()).isEqualTo(200);
+    Await.until(WAIT, () -> statuses.contains(200));
+    String broken =
+        readAll(
+            rawConnection(
+                "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "5\r\nhello\r\nzz\r\n"));
+    Await.until(WAIT, () -> statuses.size() == 3);
+
+    assertThat(handled).isEmpty();
+    assertThat(statuses).containsExactly(400, 200, 400);
+    assertThat(broken).startsWith("HTTP/1.1 400");
+    assertThat(jsonBody(broken).path("error").asText()).endsWith("[" + requestId(broken) + "]");
+    assertThat(budget.used()).as("the cut bodies' bytes were given back").isZero();
   }
 
   @Test
