@@ -174,6 +174,15 @@ public final class ApiCli {
    */
   private ApiConfig config(Line line) {
     Path file = ApiConfig.file(env);
+    // `--apikey=$KEY` with KEY unset: sent, it read as no key at all ("Missing `api_key` in JSON
+    // DATA."), which says nothing of the command line.
+    String option = line.apikey();
+    if (option != null && option.isBlank()) {
+      throw new IllegalArgumentException(
+          "--apikey is empty (an unset shell variable?): give the key, or leave --apikey out to use $"
+              + KEY_ENV
+              + " or the saved key");
+    }
     String given = givenKey(line);
     ApiConfig saved = null;
     if (given == null || line.apihost() == null) {

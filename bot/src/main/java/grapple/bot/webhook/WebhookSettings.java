@@ -39,7 +39,14 @@ record WebhookSettings(
     boolean includeHookBody = s.bool("includeHookBody", true);
     long payloadSizeLimitBytes =
         s.size("payloadSizeLimit", "1mb", MIN_PAYLOAD_BYTES, MAX_PAYLOAD_BYTES);
-    Duration maxExpiry = s.duration("maxExpiry", "365d", Duration.ofSeconds(1), "must be positive");
+    // Shorter than a new hook's shortest expiry (an hour, hookshot's rule), no hook could be made
+    // with an expiry: with requireExpiryTime, none at all ("from 1h to 30m").
+    Duration maxExpiry =
+        s.duration(
+            "maxExpiry",
+            "365d",
+            Hooks.MIN_EXPIRY,
+            "must be at least 1h, a new webhook's shortest expiry");
     if (maxExpiry.compareTo(MAX_MAX_EXPIRY) > 0) {
       s.reject("maxExpiry", "must be at most 36500d (a hundred years)");
       maxExpiry = Duration.ofDays(365);

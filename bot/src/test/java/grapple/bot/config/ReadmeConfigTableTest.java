@@ -37,6 +37,19 @@ class ReadmeConfigTableTest {
   /** A listener's default as the table writes it: {@code 127.0.0.1:9000}. */
   private static final Pattern ADDRESS = Pattern.compile("([0-9.]+):([0-9]+)");
 
+  /** A key of the sample, set: its indent, its name and what follows the colon. */
+  private static final Pattern SAMPLE_KEY = Pattern.compile("^( *)([A-Za-z]+):(.*)$");
+
+  /** A key of the sample left commented out ({@code # poolSize: 10}): the comment above is its. */
+  private static final Pattern SAMPLE_COMMENTED_KEY = Pattern.compile("^ *# ?[A-Za-z]+: ");
+
+  private static final Pattern SAMPLE_SIZE_RANGE =
+      Pattern.compile("(?<![\\w.])(\\d+)(b|kb|mb|gb) to (\\d+)(b|kb|mb|gb)\\b");
+  private static final Pattern SAMPLE_RANGE =
+      Pattern.compile("(?<![\\w.])(\\d[\\d,]*) to (\\d[\\d,]*)(?![\\w])");
+  private static final Pattern SAMPLE_AT_LEAST =
+      Pattern.compile("at least (\\d+)(?![\\w]| characters)");
+
   private static final String POSTGRES =
       "database: {url: 'postgresql://grapple@localhost/grapple'}";
 
@@ -104,6 +117,74 @@ class ReadmeConfigTableTest {
 
     assertThat(ranges).as("rows with a range").isGreaterThan(10);
     assertThat(wrong).isEmpty();
+  }
+
+  /**
+   * The sample's comments too: a range written above a key ({@code 1 to 64}, {@code 1kb to 100mb},
+   * {@code at least 60}) is the one the loader enforces, so a copy's reader is not told one bound
+   * and refused at another.
+   */
+  @Test
+  void aRangeInTheSampleConfigIsTheRangeEnforced() throws IOException {
+    List<String> wrong = new ArrayList<>();
+    int ranges = 0;
+    List<String> path = new ArrayList<>();
+    StringBuilder comment = new StringBuilder();
+    for (String line : Files.readAllLines(TestConfig.sampleConfig())) {
+      Matcher key = SAMPLE_KEY.matcher(line);
+      if (line.isBlank() || SAMPLE_COMMENTED_KEY.matcher(line).find()) {
+        comment.setLength(0);
+      } else if (line.strip().startsWith("#")) {
+        comment.append(' ').append(line.strip().substring(1));
+      } else if (key.find()) {
+        int depth = key.group(1).length() / 2;
+        while (path.size() > depth) path.remove(path.size() - 1);
+        path.add(key.group(2));
+        String rule = comment.toString();
+        comment.setLength(0);
+        if (key.group(3).isBlank() || key.group(3).strip().startsWith("#")) continue;
+        String name = String.join(".", path);
+        long[] bounds = sampleBounds(rule);
+        if (bounds == null) continue;
+        ranges++;
+        for (long accepted : new long[] {bounds[0], bounds[1]}) {
+          if (accepted < 0) continue;
+          List<String> problems = problems(yaml(name, Long.toString(accepted)));
+          if (!problems.isEmpty()) wrong.add(name + ": " + accepted + " refused: " + problems);
+        }
+        for (long refused : new long[] {bounds[0] - 1, bounds[1] < 0 ? -1 : bounds[1] + 1}) {
+          if (refused < 0) continue;
+          if (problems(yaml(name, Long.toString(refused))).isEmpty())
+            wrong.add(name + ": " + refused + " accepted");
+        }
+      }
+    }
+
+    assertThat(ranges).as("keys of the sample with a range").isGreaterThan(15);
+    assertThat(wrong).isEmpty();
+  }
+
+  /** {@code [low, high]} (bytes for sizes; high -1 when there is none), or null. */
+  private static long @Nullable [] sampleBounds(String comment) {
+    Matcher size = SAMPLE_SIZE_RANGE.matcher(comment);
+    if (size.find()) {
+      return new long[] {bytes(size.group(1), size.group(2)), bytes(size.group(3), size.group(4))};
+    }
+    Matcher plain = SAMPLE_RANGE.matcher(comment);
+    if (plain.find()) return new long[] {number(plain.group(1)), number(plain.group(2))};
+    Matcher least = SAMPLE_AT_LEAST.matcher(comment);
+    if (least.find()) return new long[] {number(least.group(1)), -1};
+    return null;
+  }
+
+  private static long bytes(String digits, String unit) {
+    long n = Long.parseLong(digits);
+    return switch (unit) {
+      case "kb" -> n << 10;
+      case "mb" -> n << 20;
+      case "gb" -> n << 30;
+      default -> n;
+    };
   }
 
   private static boolean covers(String documentedKey, String path) {

@@ -188,6 +188,22 @@ class ApiCliTest {
     assertThat(run.json().get("error").asText()).isEqualTo("API key lacks scope connections:write");
   }
 
+  /**
+   * {@code --apikey=$KEY} with {@code KEY} unset sent an empty key, and Grapple's answer, {@code
+   * Missing `api_key` in JSON DATA.}, did not point at the command line.
+   */
+  @Test
+  void anEmptyApikeyOptionIsAUsageErrorNotAMissingKey() throws Exception {
+    Run run = cli("--apikey=", "--apihost=" + grapple.url(), "get_health");
+
+    assertThat(run.status()).isEqualTo(1);
+    assertThat(run.err())
+        .contains(
+            "--apikey is empty (an unset shell variable?): give the key, or leave --apikey out to"
+                + " use $GRAPPLE_API_KEY or the saved key");
+    assertThat(run.out()).doesNotContain("calling");
+  }
+
   @Test
   void theApihostOptionOverridesTheSavedHost() throws Exception {
     Run run = cli("--apihost=http://127.0.0.1:1", "get_health");

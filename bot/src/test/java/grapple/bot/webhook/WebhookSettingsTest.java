@@ -150,17 +150,33 @@ class WebhookSettingsTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"30s, 30", "15m, 900", "2h, 7200", "30d, 2592000", "2w, 1209600", "1d12h, 129600"})
+  @CsvSource({
+    "3600s, 3600",
+    "90m, 5400",
+    "2h, 7200",
+    "30d, 2592000",
+    "2w, 1209600",
+    "1d12h, 129600"
+  })
   void durationsAddUpTheirParts(String text, long seconds) {
     WebhookSettings config = settings("generic: {maxExpiry: " + text + "}");
 
     assertThat(config.maxExpiry()).isEqualTo(Duration.ofSeconds(seconds));
   }
 
-  @Test
-  void maxExpiryMustBePositive() {
-    assertThat(problems("generic: {maxExpiry: 0d}"))
-        .containsExactly("config: generic.maxExpiry: must be positive, was '0d'");
+  /**
+   * A new hook expires an hour ahead at the earliest; below that no hook could be made with an
+   * expiry, and with requireExpiryTime none at all ("give a duration ... from 1h to 30m").
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"0d", "30m", "3599s"})
+  void maxExpiryIsAtLeastAnHour(String text) {
+    assertThat(problems("generic: {maxExpiry: " + text + "}"))
+        .containsExactly(
+            "config: generic.maxExpiry: must be at least 1h, a new webhook's shortest expiry, was '"
+                + text
+                + "'");
+    assertThat(settings("generic: {maxExpiry: 1h}").maxExpiry()).isEqualTo(Duration.ofHours(1));
   }
 
   /**
