@@ -150,7 +150,7 @@ final class OutboundHooks extends NamedKind<OutboundConfig> {
       try {
         store
             .secret(connection.id(), TOKEN_SECRET)
-            .ifPresent(sealed -> opened(connection.id(), connection.stateKey(), sealed));
+            .ifPresent(stored -> opened(connection.id(), connection.stateKey(), stored));
       } catch (RuntimeException e) {
         log.warn(
             "outbound: hook '{}' in {}: its token could not be sealed for its name ({}); a room"
@@ -172,9 +172,9 @@ final class OutboundHooks extends NamedKind<OutboundConfig> {
    */
   String tokenFor(String connectionId, String name) {
     String context = sealContext(name);
-    Optional<String> sealed = store.secret(connectionId, TOKEN_SECRET);
-    if (sealed.isPresent()) {
-      return opened(connectionId, name, sealed.get())
+    Optional<String> existing = store.secret(connectionId, TOKEN_SECRET);
+    if (existing.isPresent()) {
+      return opened(connectionId, name, existing.get())
           .orElseThrow(
               () ->
                   new IllegalStateException(
@@ -188,14 +188,14 @@ final class OutboundHooks extends NamedKind<OutboundConfig> {
   }
 
   /**
-   * The token in {@code sealed}: sealed for the hook's name, or for its connection id as tokens
+   * The token in {@code stored}: sealed for the hook's name, or for its connection id as tokens
    * were before, which is then sealed again for the name so that a later move keeps it.
    */
-  private Optional<String> opened(String connectionId, String name, String sealed) {
+  private Optional<String> opened(String connectionId, String name, String stored) {
     SecretBox box = secrets.get();
-    Optional<String> token = box.open(sealed, sealContext(name));
+    Optional<String> token = box.open(stored, sealContext(name));
     if (token.isPresent()) return token;
-    Optional<String> legacy = box.open(sealed, legacySealContext(connectionId));
+    Optional<String> legacy = box.open(stored, legacySealContext(connectionId));
     legacy.ifPresent(
         t -> store.putSecret(connectionId, TOKEN_SECRET, box.seal(t, sealContext(name))));
     return legacy;
