@@ -13,6 +13,12 @@ import org.jspecify.annotations.Nullable;
  * calls back when bytes come. Bounded in size (the route's limit), in memory (the shared {@link
  * InFlight} budget, taken before bytes are kept) and in time (the whole body within {@code
  * timeoutMillis}). Exactly one outcome is reported.
+ *
+ * <p>A body's share of the budget (and its buffer) grows with what has arrived, from at most {@link
+ * #STEP_BYTES} at first, never from what its {@code Content-Length} claims: anyone can reach a
+ * forge receiver with a well-formed signature header, and two connections declaring 25 MB and
+ * sending nothing held the whole budget for the body timeout, so every listener answered 503 to
+ * every body.
  */
 final class BodyReader implements Runnable {
   /** How a read ended. */
@@ -32,6 +38,7 @@ final class BodyReader implements Runnable {
   private static final int STEP_BYTES = 64 * 1024;
 
   private final Content.Source source;
+  private final long declaredLength;
   private final long limit;
   private final InFlight budget;
   private final Outcome outcome;
@@ -45,20 +52,31 @@ final class BodyReader implements Runnable {
   BodyReader(
       Content.Source source, long declaredLength, long limit, InFlight budget, Outcome outcome) {
     this.source = source;
+    this.declaredLength = declaredLength;
     this.limit = limit;
     this.budget = budget;
     this.outcome = outcome;
     this.buffer = new byte[0];
   }
 
-  /** Takes the first part of the budget; false when it is spent (then nothing was taken). */
-  boolean reserve(long declaredLength) {
-    long first = declaredLength >= 0 ? declaredLength : Math.min(STEP_BYTES, limit);
+  /**
+   * Takes the first part of the budget: a declared length up to {@link #STEP_BYTES} whole (most
+   * bodies), else that step; false when it is spent (then nothing was taken).
+   */
+  boolean reserve() {
+    long first =
+        Math.min(
+            declaredLength >= 0 ? declaredLength : STEP_BYTES, Math.min(STEP_BYTES, limit + 1));
     if (!budget.tryReserve(first)) return false;
     reserved = first;
     // Memory for the body only once the budget allows it: a refused request allocates nothing.
-    buffer = new byte[(int) Math.min(declaredLength >= 0 ? declaredLength : 4096, limit + 1)];
+    buffer = new byte[(int) (declaredLength >= 0 ? first : Math.min(4096, limit + 1))];
     return true;
+  }
+
+  /** The most this body can hold: its declared length, else one byte over the limit. */
+  private long cap() {
+    return declaredLength >= 0 ? declaredLength : limit + 1;
   }
 
   /**
@@ -122,7 +140,9 @@ final class BodyReader implements Runnable {
       return false;
     }
     if (size + n > reserved) {
-      long more = Math.min(Math.max(STEP_BYTES, size + n - reserved), limit + 1 - reserved);
+      // Doubling: a large body takes the budget in a few steps, never more than twice what came.
+      long want = Math.max(size + (long) n, Math.max(reserved + STEP_BYTES, 2 * reserved));
+      long more = Math.max(size + (long) n, Math.min(want, cap())) - reserved;
       if (!reserveMore(more)) {
         settle().ifPresent(Outcome::busy);
         return false;
@@ -130,7 +150,7 @@ final class BodyReader implements Runnable {
     }
     if (size + n > buffer.length)
       buffer =
-          Arrays.copyOf(buffer, (int) Math.min(limit + 1, Math.max(size + n, 2L * buffer.length)));
+          Arrays.copyOf(buffer, (int) Math.min(reserved, Math.max(size + n, 2L * buffer.length)));
     bytes.get(buffer, size, n);
     size += n;
     return true;

@@ -464,7 +464,7 @@ public final class HttpListener implements AutoCloseable {
         return;
       }
       reader = new BodyReader(request, chunked ? -1 : declared, limit, budget, this);
-      if (!reader.reserve(chunked ? -1 : declared)) {
+      if (!reader.reserve()) {
         busy();
         return;
       }

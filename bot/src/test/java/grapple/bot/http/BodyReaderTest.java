@@ -81,7 +81,7 @@ class BodyReaderTest {
           }
         };
     reader.set(new BodyReader(source, -1, 1 << 20, budget, outcome));
-    assertThat(reader.get().reserve(-1)).isTrue();
+    assertThat(reader.get().reserve()).isTrue();
     reader.get().start(scheduler, 50);
 
     CompletableFuture.runAsync(demanded.get()).get(10, TimeUnit.SECONDS);
@@ -107,7 +107,7 @@ class BodyReaderTest {
               1 << 20,
               budget,
               new Ignored());
-      assertThat(refused.reserve(1 << 20)).isFalse();
+      assertThat(refused.reserve()).isFalse();
     }
 
     // 64 refusals of 1 MiB bodies: had each allocated its body first, 64 MiB.

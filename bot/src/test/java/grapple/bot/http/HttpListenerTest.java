@@ -810,6 +810,44 @@ class HttpListenerTest {
   }
 
   /**
+   * A body's share of the budget follows what has arrived, not what its Content-Length claims: a
+   * client declaring a large body and sending it slowly (or not at all) held that much of the
+   * budget for the whole body timeout, and two such made every listener answer 503 to every body.
+   */
+  @Test
+  void aLargeDeclaredBodyHoldsOfTheBudgetOnlyWhatHasArrived() throws Exception {
+    List<Integer> handled = new CopyOnWriteArrayList<>();
+    InFlight budget = new InFlight(1 << 20);
+    start(
+        new Router()
+            .addAsync(
+                "POST",
+                "/in",
+                1 << 20,
+                request -> {
+                  handled.add(request.body().length);
+                  return CompletableFuture.completedFuture(Response.ok(202));
+                }),
+        2,
+        budget,
+        HttpListener.Limits.DEFAULT);
+    Socket slow =
+        rawConnection("POST /in HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\nabc");
+    Await.until(WAIT, () -> budget.used() > 0);
+
+    assertThat(budget.used()).isLessThanOrEqualTo(64 * 1024);
+    assertThat(post("/in", "y".repeat(600_000)).statusCode())
+        .as("a body that fits beside what the slow one sent")
+        .isEqualTo(202);
+    OutputStream rest = slow.getOutputStream();
+    rest.write("x".repeat(999_997).getBytes(StandardCharsets.ISO_8859_1));
+    rest.flush();
+    assertThat(readLine(slow)).startsWith("HTTP/1.1 202");
+    assertThat(handled).containsExactly(600_000, 1_000_000);
+    Await.until(WAIT, () -> budget.used() == 0);
+  }
+
+  /**
    * A connection answered later (by the thread that writes a burst of answers) sends its next
    * request at once: {@code GET /later} then {@code GET <next>}, pipelined on one socket. Returns
    * whether the thread that ran the next request's handler was answering a burst.
