@@ -66,7 +66,20 @@ public final class ForgeUrls {
 
   /** {@code text} without its trailing slashes as a URL; null when it is not one. */
   public static @Nullable HttpUrl parse(String text) {
-    return HttpUrl.parse(text.replaceAll("/+$", ""));
+    return HttpUrl.parse(withoutSlashes(text, false));
+  }
+
+  /**
+   * {@code text} without its trailing slashes, and its leading ones when {@code leading}. A loop,
+   * not {@code /+$}: that regex backtracks over every run of slashes, quadratic in room state's
+   * size.
+   */
+  public static String withoutSlashes(String text, boolean leading) {
+    int end = text.length();
+    while (end > 0 && text.charAt(end - 1) == '/') end--;
+    int start = 0;
+    while (leading && start < end && text.charAt(start) == '/') start++;
+    return text.substring(start, end);
   }
 
   private static final String HEX = "0123456789ABCDEF";

@@ -123,10 +123,7 @@ final class RepoCommands {
 
   private String close(GiteaRepoConfig config, String token, List<String> args)
       throws ForgeException {
-    String given = args.isEmpty() ? "" : args.get(0);
-    if (!given.matches("#?\\d{1,10}"))
-      throw new BadInput("number", "Missing <number>. Usage: `close <number> [comment]`");
-    long number = Long.parseLong(given.replace("#", ""));
+    long number = issueNumber(args);
     if (args.size() > 1) {
       String comment = String.join(" ", args.subList(1, args.size()));
       parts.client().comment(base(config), token, config.owner(), config.repo(), number, comment);
@@ -142,6 +139,24 @@ final class RepoCommands {
                 number,
                 Json.object().put("state", "closed"));
     return "Closed " + link(config, issue) + ".";
+  }
+
+  /**
+   * The issue {@code close} names. A word that is no number (or 0, which Gitea answers with a 404
+   * read as missing access) is named with what is needed, as on GitHub, not called missing.
+   */
+  static long issueNumber(List<String> args) {
+    if (args.isEmpty() || args.get(0).isBlank())
+      throw new BadInput("number", "Missing <number>. Usage: `close <number> [comment]`");
+    String given = args.get(0);
+    long number = given.matches("#?\\d{1,10}") ? Long.parseLong(given.replace("#", "")) : 0;
+    BadInput.check(
+        number > 0,
+        "number",
+        "must be an issue number (1 or more, e.g. 12 or #12), was %s. Usage: `close <number>"
+            + " [comment]`",
+        Markdown.code(given));
+    return number;
   }
 
   private okhttp3.HttpUrl base(GiteaRepoConfig config) {

@@ -264,7 +264,9 @@ final class GitlabMessages {
     String fullTag = p.path("ref").asText("").replaceFirst("^refs/tags/", "");
     String tag = cut(fullTag, MAX_REF);
     if (tag.isEmpty()) return Optional.empty();
-    if (config.pushTagsRegex().isPresent() && !config.pushTagsRegex().get().matcher(tag).find())
+    // The whole name: Git and GitLab allow longer tags than a notice shows. RE2 runs in linear
+    // time.
+    if (config.pushTagsRegex().isPresent() && !config.pushTagsRegex().get().matcher(fullTag).find())
       return Optional.empty();
     return Optional.of(
         new GitlabNotice(mentions)

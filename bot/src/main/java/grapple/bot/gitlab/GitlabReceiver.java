@@ -5,6 +5,7 @@ import static grapple.bot.forge.Intake.now;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import grapple.bot.Active;
+import grapple.bot.forge.ForgeUrls;
 import grapple.bot.forge.Intake;
 import grapple.bot.forge.Mentions;
 import grapple.bot.http.Request;
@@ -155,7 +156,8 @@ final class GitlabReceiver {
       Optional<Map.Entry<String, String>> found = parts.settings().locate(web);
       if (found.isPresent()) return Optional.of(found.get().getKey());
     }
-    HttpUrl named = header.map(h -> HttpUrl.parse(h.replaceAll("/+$", "") + "/x")).orElse(null);
+    HttpUrl named =
+        header.map(h -> HttpUrl.parse(ForgeUrls.withoutSlashes(h, false) + "/x")).orElse(null);
     if (named == null) return Optional.empty();
     return parts.settings().locate(named).map(Map.Entry::getKey);
   }

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
 import grapple.bot.forge.ForgeConfig;
+import grapple.bot.forge.ForgeUrls;
 import grapple.bot.forge.RegexSize;
 import grapple.bot.forge.RoomCommands;
 import grapple.commands.Markdown;
@@ -98,7 +99,7 @@ record GitlabRepoConfig(
         "instance",
         "must be the name of a GitLab instance in Grapple's config, was %s",
         echo(content.get("instance")));
-    String path = requiredText(content, "path").replaceAll("^/+|/+$", "");
+    String path = ForgeUrls.withoutSlashes(requiredText(content, "path"), true);
     boolean pathOk =
         !path.isEmpty()
             && path.length() <= MAX_PATH

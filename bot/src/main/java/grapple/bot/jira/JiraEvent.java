@@ -8,8 +8,8 @@ import okhttp3.HttpUrl;
 
 /**
  * What a JIRA webhook is about, read from its payload (Cloud and Data Center alike): the event name
- * of the {@code events} filter, and the project it belongs to ({@code host[:port]} with the key, or
- * the project id for versions).
+ * of the {@code events} filter, and the project it belongs to ({@code host[:port]} with the key and
+ * id; versions name the id only, their key is the one {@link ProjectIds} learned, or empty).
  */
 record JiraEvent(String name, String authority, String projectKey, String projectId) {
   private static final List<String> VERSIONS =
@@ -43,6 +43,17 @@ record JiraEvent(String name, String authority, String projectKey, String projec
     return new JiraEvent(other, authority, projectKey, projectId);
   }
 
+  /**
+   * This version event with its project's key, learned from an issue event ({@link ProjectIds}).
+   */
+  JiraEvent withKey(String key) {
+    return new JiraEvent(name, authority, key, projectId);
+  }
+
+  boolean isVersion() {
+    return VERSIONS.contains(name);
+  }
+
   private static Optional<JiraEvent> issue(String name, JsonNode issue) {
     JsonNode project = issue.path("fields").path("project");
     HttpUrl self = HttpUrl.parse(project.path("self").asText(issue.path("self").asText("")));
@@ -70,10 +81,14 @@ record JiraEvent(String name, String authority, String projectKey, String projec
     return Optional.of(new JiraEvent(name, JiraProjectConfig.authority(self), "", projectId));
   }
 
-  /** Whether a connection follows this event's project. */
+  /**
+   * Whether a connection follows this event's project: by key for issues; by id for versions, or by
+   * the key learned for that id when the connection's state has no id.
+   */
   boolean concerns(JiraProjectConfig config) {
     if (!config.authority().equals(authority)) return false;
-    if (!projectKey.isEmpty()) return config.key().equals(projectKey);
-    return config.id().map(projectId::equals).orElse(false);
+    if (!isVersion()) return config.key().equals(projectKey);
+    if (config.id().isPresent()) return config.id().get().equals(projectId);
+    return !projectKey.isEmpty() && config.key().equals(projectKey);
   }
 }

@@ -40,6 +40,7 @@ final class JiraReceiver {
   private final JiraProjects projects;
   private final Intake intake;
   private final byte[] secret;
+  private final ProjectIds ids = new ProjectIds();
 
   JiraReceiver(JiraParts parts, JiraProjects projects, ForgeDeliveries deliveries) {
     this.parts = parts;
@@ -103,7 +104,7 @@ final class JiraReceiver {
   }
 
   private CompletableFuture<Response> handle(Request request, byte[] body, JsonNode payload) {
-    List<JiraEvent> events = JiraEvent.of(payload);
+    List<JiraEvent> events = ids.learn(JiraEvent.of(payload));
     if (events.isEmpty()) {
       // Quoted as JSON: the name comes from the body and must not forge log lines.
       log.debug(

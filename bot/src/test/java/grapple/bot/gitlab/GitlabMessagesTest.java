@@ -242,6 +242,25 @@ class GitlabMessagesTest {
     assertThat(render("tag_push", tag, config(""))).isEmpty();
   }
 
+  /**
+   * Git and GitLab allow tag names longer than the 255 characters a notice shows: pushTagsRegex is
+   * matched against the whole name, not the shortened one (whose end is "…").
+   */
+  @Test
+  void pushTagsRegexMatchesTheWholeNameOfALongTag() {
+    String name = "release/" + "component/".repeat(30) + "v1.0-final";
+    ObjectNode tag = payload(V + "tag_push.json").put("ref", "refs/tags/" + name);
+
+    Optional<ObjectNode> posted = render("tag_push", tag, config("\"pushTagsRegex\":\"-final$\""));
+
+    assertThat(name.length()).isGreaterThan(255);
+    assertThat(posted).isPresent();
+    assertThat(posted.get().path("body").asText())
+        .contains("pushed tag [`release/component/")
+        .contains("…`](http://example.com/jsmith/example/-/tree/" + name + ")");
+    assertThat(render("tag_push", tag, config("\"pushTagsRegex\":\"^v\""))).isEmpty();
+  }
+
   @Test
   void aPushTagsRegexThatBacktracksInJavaRunsInLinearTimeAndStillAnswersRight() {
     ObjectNode failing =
