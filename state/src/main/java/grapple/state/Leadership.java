@@ -229,6 +229,20 @@ public abstract class Leadership implements AutoCloseable {
       } finally {
         started.set(true);
         keeper.interrupt();
+        awaitEnd(keeper);
+      }
+    }
+
+    /**
+     * Waits (a few checks' time at most) for the keeper's last query to end before the campaign
+     * uses the session again: an interrupt does not cut a JDBC call short, and one session should
+     * not carry two threads' queries at once.
+     */
+    private static void awaitEnd(Thread keeper) {
+      try {
+        keeper.join(5 * CHECK_MILLIS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt(); // Stopping: the campaign's loop hears of it.
       }
     }
 
