@@ -804,6 +804,8 @@ class HttpListenerTest {
     rest.flush();
     assertThat(readLine(holding)).startsWith("HTTP/1.1 202");
     assertThat(handled).containsExactly(8000);
+    // Given back once the handler has returned, which may be just after its answer went out.
+    Await.until(WAIT, () -> budget.used() == 0);
     assertThat(post("/in", "y".repeat(9000)).statusCode())
         .as("the budget was given back")
         .isEqualTo(202);
