@@ -15,7 +15,7 @@ import org.jspecify.annotations.Nullable;
  * timeoutMillis}). Exactly one outcome is reported.
  *
  * <p>A body's share of the budget (and its buffer) grows with what has arrived, from at most {@link
- * #STEP_BYTES} at first, never from what its {@code Content-Length} claims: anyone can reach a
+ * #FIRST_BYTES} at first, never from what its {@code Content-Length} claims: anyone can reach a
  * forge receiver with a well-formed signature header, and two connections declaring 25 MB and
  * sending nothing held the whole budget for the body timeout, so every listener answered 503 to
  * every body.
@@ -36,6 +36,12 @@ final class BodyReader implements Runnable {
   }
 
   private static final int STEP_BYTES = 64 * 1024;
+
+  /**
+   * The most of a declared body's length taken at once, before any of it has arrived: nearly every
+   * webhook is smaller, and is taken whole.
+   */
+  static final int FIRST_BYTES = 256 * 1024;
 
   private final Content.Source source;
   private final long declaredLength;
@@ -60,18 +66,32 @@ final class BodyReader implements Runnable {
   }
 
   /**
-   * Takes the first part of the budget: a declared length up to {@link #STEP_BYTES} whole (most
-   * bodies), else that step; false when it is spent (then nothing was taken).
+   * Takes the first part of the budget: a declared length up to {@link #FIRST_BYTES} whole (most
+   * bodies), else that much; a chunked body {@link #STEP_BYTES}; false when it is spent (then
+   * nothing was taken).
    */
   boolean reserve() {
     long first =
-        Math.min(
-            declaredLength >= 0 ? declaredLength : STEP_BYTES, Math.min(STEP_BYTES, limit + 1));
+        declaredLength >= 0
+            ? Math.min(declaredLength, FIRST_BYTES)
+            : Math.min(STEP_BYTES, limit + 1);
     if (!budget.tryReserve(first)) return false;
     reserved = first;
     // Memory for the body only once the budget allows it: a refused request allocates nothing.
     buffer = new byte[(int) (declaredLength >= 0 ? first : Math.min(4096, limit + 1))];
     return true;
+  }
+
+  /**
+   * The buffer's next length, for {@code needed} bytes: doubled (a few steps for a large body,
+   * never more than twice what came), and a declared body's whole length once a quarter of it is
+   * here (a sender that far along sends the rest; one copy fewer for each large body).
+   */
+  private long grownLength(long needed) {
+    if (declaredLength >= 0 && needed * 4 >= declaredLength) return Math.max(needed, cap());
+    long doubled =
+        Math.max(needed, Math.max(buffer.length + (long) STEP_BYTES, 2L * buffer.length));
+    return Math.max(needed, Math.min(doubled, cap()));
   }
 
   /** The most this body can hold: its declared length, else one byte over the limit. */
@@ -139,18 +159,14 @@ final class BodyReader implements Runnable {
       settle().ifPresent(Outcome::tooLarge);
       return false;
     }
-    if (size + n > reserved) {
-      // Doubling: a large body takes the budget in a few steps, never more than twice what came.
-      long want = Math.max(size + (long) n, Math.max(reserved + STEP_BYTES, 2 * reserved));
-      long more = Math.max(size + (long) n, Math.min(want, cap())) - reserved;
-      if (!reserveMore(more)) {
+    if (size + n > buffer.length) {
+      long length = grownLength(size + (long) n);
+      if (length > reserved && !reserveMore(length - reserved)) {
         settle().ifPresent(Outcome::busy);
         return false;
       }
+      buffer = Arrays.copyOf(buffer, (int) length);
     }
-    if (size + n > buffer.length)
-      buffer =
-          Arrays.copyOf(buffer, (int) Math.min(reserved, Math.max(size + n, 2L * buffer.length)));
     bytes.get(buffer, size, n);
     size += n;
     return true;
