@@ -71,18 +71,6 @@ final class FeedFetcher implements FeedSource {
       @Nullable String location,
       String url,
       @Nullable String movedTo) {
-    Result(
-        int status,
-        byte[] body,
-        @Nullable String contentType,
-        @Nullable String etag,
-        @Nullable String lastModified,
-        @Nullable Duration retryAfter,
-        @Nullable String location,
-        String url) {
-      this(status, body, contentType, etag, lastModified, retryAfter, location, url, null);
-    }
-
     boolean notModified() {
       return status == 304;
     }
@@ -159,7 +147,8 @@ final class FeedFetcher implements FeedSource {
           response.header("Last-Modified"),
           RetryAfter.parse(response.header("Retry-After"), MAX_RETRY_AFTER).orElse(null),
           response.header("Location"),
-          url.toString());
+          url.toString(),
+          null);
     } catch (AddressGuard.Refused e) {
       throw new FeedException(e.getMessage(), e);
     } catch (java.io.InterruptedIOException e) {
@@ -208,7 +197,8 @@ final class FeedFetcher implements FeedSource {
         null,
         result.retryAfter(),
         null,
-        result.url());
+        result.url(),
+        null);
   }
 
   /** True for a header value a request may carry: tabs and printable ASCII. */

@@ -86,7 +86,15 @@ class FeedLeaderFencingTest {
           .append("</guid></item>");
     rss.append("</channel></rss>");
     return new FeedFetcher.Result(
-        200, rss.toString().getBytes(UTF_8), "application/rss+xml", null, null, null, null, URL);
+        200,
+        rss.toString().getBytes(UTF_8),
+        "application/rss+xml",
+        null,
+        null,
+        null,
+        null,
+        URL,
+        null);
   }
 
   private static FeedPoller.Subscription subscription() throws Exception {

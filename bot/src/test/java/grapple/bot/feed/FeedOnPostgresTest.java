@@ -38,7 +38,15 @@ class FeedOnPostgresTest {
     }
     json.append("]}");
     return new FeedFetcher.Result(
-        200, json.toString().getBytes(UTF_8), "application/feed+json", null, null, null, null, URL);
+        200,
+        json.toString().getBytes(UTF_8),
+        "application/feed+json",
+        null,
+        null,
+        null,
+        null,
+        URL,
+        null);
   }
 
   private static FeedPoller.Subscription subscription() throws Exception {
@@ -86,7 +94,8 @@ class FeedOnPostgresTest {
                     null,
                     null,
                     null,
-                    URL));
+                    URL,
+                    null));
     poller.register(subscription(), true);
     poller.pollOnce(URL);
     poller.pollOnce(URL);

@@ -547,7 +547,8 @@ class FeedPollerTest {
               null,
               null,
               null,
-              url);
+              url,
+              null);
         };
     poller.set(poller(source, Clock.systemUTC(), settings(0, 10)));
     poller.get().register(sub(c), true);
@@ -576,7 +577,15 @@ class FeedPollerTest {
         (url, etag, lastModified) -> {
           if (fetches.incrementAndGet() == 1) poller.get().register(sub(b), true);
           return new FeedFetcher.Result(
-              200, rss("1").getBytes(UTF_8), "application/rss+xml", null, null, null, null, url);
+              200,
+              rss("1").getBytes(UTF_8),
+              "application/rss+xml",
+              null,
+              null,
+              null,
+              null,
+              url,
+              null);
         };
     poller.set(poller(source, Clock.systemUTC(), settings(0, 10)));
     poller.get().register(sub(a), true);
@@ -874,7 +883,7 @@ class FeedPollerTest {
     FeedSource source =
         (url, etag, lastModified) -> {
           poller.get().unregister(c);
-          return new FeedFetcher.Result(500, new byte[0], null, null, null, null, null, url);
+          return new FeedFetcher.Result(500, new byte[0], null, null, null, null, null, url, null);
         };
     poller.set(poller(source, Clock.systemUTC(), settings(0, 10)));
     poller.get().register(sub(c), true);
@@ -979,7 +988,15 @@ class FeedPollerTest {
             throw new StackOverflowError();
           }
           return new FeedFetcher.Result(
-              200, rss("1").getBytes(UTF_8), "application/rss+xml", null, null, null, null, url);
+              200,
+              rss("1").getBytes(UTF_8),
+              "application/rss+xml",
+              null,
+              null,
+              null,
+              null,
+              url,
+              null);
         };
     FeedPoller poller = poller(source, Clock.systemUTC(), settings(0, 10));
     poller.register(sub(connection("")), true);
