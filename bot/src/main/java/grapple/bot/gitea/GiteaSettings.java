@@ -128,7 +128,7 @@ record GiteaSettings(
 
   static boolean under(HttpUrl url, HttpUrl base) {
     if (!url.host().equalsIgnoreCase(base.host()) || url.port() != base.port()) return false;
-    String prefix = base.encodedPath().replaceAll("/+$", "") + "/";
+    String prefix = ForgeUrls.withoutSlashes(base.encodedPath(), false) + "/";
     return url.encodedPath().startsWith(prefix);
   }
 }

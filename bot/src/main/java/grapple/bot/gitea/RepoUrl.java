@@ -44,6 +44,6 @@ record RepoUrl(String instance, HttpUrl base, String owner, String repo) {
    * {@code https://host/}, which a {@code "/" + path} made {@code https://host//path}.
    */
   static String pageOf(HttpUrl base, String path) {
-    return base.toString().replaceAll("/+$", "") + "/" + path;
+    return ForgeUrls.withoutSlashes(base.toString(), false) + "/" + path;
   }
 }

@@ -140,7 +140,7 @@ final class GithubCommands {
    * https://github.com//<org>}.
    */
   static String example(HttpUrl web) {
-    return web.toString().replaceAll("/+$", "") + "/<org>/<repo>";
+    return ForgeUrls.withoutSlashes(web.toString(), false) + "/<org>/<repo>";
   }
 
   /**

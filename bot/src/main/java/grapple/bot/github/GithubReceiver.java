@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Active;
 import grapple.bot.forge.ForgeException;
+import grapple.bot.forge.ForgeUrls;
 import grapple.bot.forge.Intake;
 import grapple.bot.forge.Signatures;
 import grapple.bot.http.Request;
@@ -218,7 +219,7 @@ final class GithubReceiver {
     List<Active> rooms = repos.following(oldFullName);
     if (rooms.isEmpty() || oldFullName.equalsIgnoreCase(newFullName)) return Optional.empty();
     if (intake.taken(delivery)) return Optional.of(now(ACCEPTED));
-    String web = parts.client().webUrl().toString().replaceAll("/+$", "");
+    String web = ForgeUrls.withoutSlashes(parts.client().webUrl().toString(), false);
     String command = parts.context().commandPrefix() + " github ";
     ObjectNode notice =
         grapple.bot.room.Messages.notice(

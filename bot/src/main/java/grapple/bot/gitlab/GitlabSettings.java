@@ -86,7 +86,7 @@ record GitlabSettings(
   Optional<String> hookUrl() {
     return publicUrl.map(
         u -> {
-          String base = u.toString().replaceAll("/+$", "");
+          String base = ForgeUrls.withoutSlashes(u.toString(), false);
           return base.endsWith(RECEIVER_PATH) ? base : base + RECEIVER_PATH;
         });
   }
@@ -101,7 +101,7 @@ record GitlabSettings(
     for (Map.Entry<String, HttpUrl> instance : instances.entrySet()) {
       HttpUrl base = instance.getValue();
       if (!base.host().equalsIgnoreCase(url.host()) || base.port() != url.port()) continue;
-      String basePath = base.encodedPath().replaceAll("/+$", "");
+      String basePath = ForgeUrls.withoutSlashes(base.encodedPath(), false);
       String path = url.encodedPath();
       if (!path.startsWith(basePath + "/") || basePath.length() <= longest) continue;
       longest = basePath.length();
