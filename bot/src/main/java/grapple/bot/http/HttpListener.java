@@ -540,20 +540,17 @@ public final class HttpListener implements AutoCloseable {
      * answering a burst (its other connections would wait with it): it goes to another thread.
      */
     private void run(Request.Body body, Runnable after) {
-      Runnable work =
-          () -> {
-            try {
-              run(body);
-            } finally {
-              after.run();
-            }
-          };
-      if (match.route().orElseThrow().waits() && Answers.answering()) threads.execute(work);
-      else work.run();
+      if (match.route().orElseThrow().waits() && Answers.answering())
+        threads.execute(() -> handle(body, after));
+      else handle(body, after);
     }
 
-    /** Runs the handler; what it throws is answered as a crash, here, once. */
-    private void run(Request.Body body) {
+    /**
+     * Runs the handler and {@code after} (which gives the body's budget back) before the answer can
+     * go out, so a client that posts again once answered finds the budget free; what the handler
+     * throws is answered as a crash, here, once.
+     */
+    private void handle(Request.Body body, Runnable after) {
       CompletableFuture<Response> pending;
       try {
         pending = match.route().orElseThrow().handler().handle(request(body));
@@ -564,6 +561,8 @@ public final class HttpListener implements AutoCloseable {
       } catch (Throwable e) {
         Fatal.haltIfFatal(e);
         pending = CompletableFuture.failedFuture(e);
+      } finally {
+        after.run();
       }
       exchange.answerWhenDone(pending, answers);
     }
