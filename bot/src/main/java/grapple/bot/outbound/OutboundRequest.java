@@ -151,8 +151,8 @@ final class OutboundRequest {
                 target.config().method(),
                 RequestBody.create(built.body(), MediaType.get(built.contentType())))
             .header("User-Agent", USER_AGENT)
-            .header("X-Matrix-Hookshot-RoomId", entry.roomId())
-            .header("X-Matrix-Hookshot-EventId", entry.eventId())
+            .header("X-Matrix-Hookshot-RoomId", headerValue(entry.roomId()))
+            .header("X-Matrix-Hookshot-EventId", headerValue(entry.eventId()))
             .header("X-Matrix-Hookshot-Token", target.token())
             .header("X-Grapple-Signature-256", signature(target.token(), built.body()))
             .header("X-Grapple-Delivery", entry.deliveryId());
@@ -298,6 +298,25 @@ final class OutboundRequest {
   }
 
   /** Scheme, host and port only: a path or query may carry the target's own key. */
+  /**
+   * An identifier as a header value: as it is when it is printable ASCII (every id of today's room
+   * versions), else percent-encoded whole as UTF-8 ({@code %} included), since a header cannot
+   * carry other characters. Sent raw, such an id (possible in rooms of versions 1 and 2) failed
+   * every attempt until the event was given up.
+   */
+  static String headerValue(String id) {
+    if (id.chars().allMatch(c -> c > 0x20 && c < 0x7f)) return id;
+    StringBuilder out = new StringBuilder();
+    for (byte b : id.getBytes(StandardCharsets.UTF_8)) {
+      int c = b & 0xff;
+      if (c > 0x20 && c < 0x7f && c != '%') out.append((char) c);
+      else out.append('%').append(HEX.charAt(c >> 4)).append(HEX.charAt(c & 0xf));
+    }
+    return out.toString();
+  }
+
+  private static final String HEX = "0123456789ABCDEF";
+
   private static String origin(HttpUrl url) {
     String port = url.port() == HttpUrl.defaultPort(url.scheme()) ? "" : ":" + url.port();
     String host = url.host().contains(":") ? "[" + url.host() + "]" : url.host();
