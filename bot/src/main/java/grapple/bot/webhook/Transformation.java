@@ -33,6 +33,7 @@ import org.mozilla.javascript.ScriptableObject;
 import org.mozilla.javascript.Token;
 import org.mozilla.javascript.Undefined;
 import org.mozilla.javascript.ast.AstRoot;
+import org.mozilla.javascript.ast.FunctionNode;
 import org.mozilla.javascript.ast.ScriptNode;
 import org.mozilla.javascript.json.JsonParser;
 
@@ -85,6 +86,12 @@ final class Transformation {
    */
   private static final String BOUND_CHECK = "__grappleBoundedString";
 
+  /**
+   * The count of a call of the script's own functions (see {@link #countCalls}), a method of {@code
+   * String.prototype} as {@link #BOUND_CHECK} is.
+   */
+  private static final String CALL_COUNT = "__grappleCountedCall";
+
   private static final String SOURCE_NAME = "transformationFunction";
 
   /** Longest string {@code localeCompare} compares (see {@link #BOUNDED_BUILT_INS}). */
@@ -104,12 +111,15 @@ final class Transformation {
   private static final String BOUNDED_BUILT_INS =
       """
       (function (max, maxElements, maxConcatenated, global, boundCheck, boundCheckName, isProxy,
-               isRegExp, maxPattern, symbolFor, symbolKeyFor, maxCompared, countCall) {
+               isRegExp, maxPattern, symbolFor, symbolKeyFor, maxCompared, countCall, countCallName) {
         // Function.prototype.apply as it was: the guards below call the built-ins they wrap with it,
         // not with the guarded apply.
         var realApply = Function.prototype.apply;
         Object.defineProperty(String.prototype, boundCheckName, {
           value: boundCheck, writable: false, configurable: false, enumerable: false
+        });
+        Object.defineProperty(String.prototype, countCallName, {
+          value: countCall, writable: false, configurable: false, enumerable: false
         });
         function guard(proto, name, tooLong) {
           var original = proto[name];
@@ -922,7 +932,8 @@ final class Transformation {
                       symbolFor,
                       symbolKeyFor,
                       MAX_COMPARED_CHARS,
-                      new CountCall()
+                      new CountCall(),
+                      CALL_COUNT
                     });
             sealAll(cx, scope);
             return scope;
@@ -1058,6 +1069,7 @@ final class Transformation {
     }
     refuseBigInts(tree, 1);
     boundConcatenations(tree);
+    countCalls(tree);
     Interpreter interpreter = new Interpreter();
     return interpreter.createScriptObject(interpreter.compile(env, tree, source, false), null);
   }
@@ -1099,6 +1111,27 @@ final class Transformation {
         wrap(parent, child);
       else if (hasChild(child, c -> isConcatenation(c) && usesStack(c))) wrap(parent, child);
       child = next;
+    }
+  }
+
+  /**
+   * Makes every function of the script count its call ({@code "".__grappleCountedCall()} as its
+   * first statement) as {@value #COUNTED_PER_CALL} instructions, and so read the clock and the
+   * memory bound every few calls. Rhino counts a function's instructions only at a branch: one
+   * without a loop or an {@code if} ({@code function (x, i) { return i; }}) counts none, and a
+   * built-in that calls it from Java ({@code Array.from({length: 1 << 20}, f)}, {@code map}, a
+   * {@code JSON.parse} reviver, a getter) ran a million calls of it uninterrupted, seconds past the
+   * limit.
+   */
+  private static void countCalls(ScriptNode script) {
+    for (int i = 0; i < script.getFunctionCount(); i++) {
+      FunctionNode function = script.getFunctionNode(i);
+      countCalls(function);
+      Node body = function.getLastChild();
+      if (body == null || body.getType() != Token.BLOCK)
+        throw new IllegalStateException("a function without a body: " + function.getName());
+      Node count = new Node(Token.GETPROP, Node.newString(""), Node.newString(CALL_COUNT));
+      body.addChildToFront(new Node(Token.EXPR_VOID, new Node(Token.CALL, count)));
     }
   }
 
@@ -1207,10 +1240,10 @@ final class Transformation {
   }
 
   /**
-   * Counts a call of a callback that a built-in makes from Java as {@value #COUNTED_PER_CALL}
-   * instructions: Rhino counts none for a function without a loop or branch, so a sort's
-   * comparisons (millions in one call) would otherwise never reach the clock's check. Passed to the
-   * sandbox's own code only.
+   * Counts a call of a callback that a built-in makes from Java, and each call of a function of the
+   * script's (see {@link #countCalls}), as {@value #COUNTED_PER_CALL} instructions: Rhino counts
+   * none for a function without a loop or branch, so a sort's comparisons (millions in one call)
+   * would otherwise never reach the clock's check.
    */
   private static final class CountCall extends BaseFunction {
     private static final long serialVersionUID = 1L;

@@ -1445,6 +1445,52 @@ class TransformationTest {
   }
 
   @Test
+  void functionsThatBuiltInsCallAreCountedAgainstTheTimeLimit() throws Exception {
+    // Rhino counts a function's instructions at its branches only: one without a loop or an if,
+    // called a million times by a built-in from Java (Array.from's map function, map, a reviver),
+    // ran 0.5 to 7 s past a limit of 50 ms here: Array.from answered "done", the others were
+    // stopped only once the whole call was over.
+    JsonNode data =
+        json(
+            "{\"a\": ["
+                + "0,".repeat((1 << 20) - 1)
+                + "0], \"t\": \"["
+                + "0,".repeat(400_000)
+                + "0]\"}");
+    Transformation.Limits brief = new Transformation.Limits(Duration.ofMillis(50), 1L << 32);
+    Transformation nothing = Transformation.compile("result = 'done';");
+    for (String call :
+        List.of(
+            "Array.from({length: 1 << 20}, function (x, i) { return i; })",
+            "data.a.map(function (x) { return x; })",
+            "data.a.forEach(x => x)",
+            "JSON.parse(data.t, function (k, v) { return v; })")) {
+      Transformation compiled = Transformation.compile(call + "; result = 'done';");
+      long started = System.nanoTime();
+      nothing.run(data, brief);
+      long base = System.nanoTime() - started;
+      started = System.nanoTime();
+      assertThatThrownBy(() -> compiled.run(data, brief))
+          .as(call)
+          .isInstanceOf(Transformation.Failed.class)
+          .hasMessage("Transformation failed to run: it took longer than 50 ms");
+      assertThat((System.nanoTime() - started - base) / 1_000_000).as(call).isLessThan(600);
+    }
+  }
+
+  @Test
+  void functionsStillRunAsBeforeWithTheirCallsCounted() throws Exception {
+    String script =
+        "function f(a, b = 2, ...rest) { return a + b + rest.length; }"
+            + " var g = function h(n) { return n === 0 ? 'h' : h(n - 1); };"
+            + " var o = {get x() { return 'x'; }, m() { return this.x; }};"
+            + " result = [f(1), f(1, 1, 1, 1), g(3), o.m(), [3, 1, 2].map(x => x * 2).join('-'),"
+            + " JSON.stringify(JSON.parse('[1,{\"b\":2}]', (k, v) => typeof v === 'number' ? v + 1 : v)),"
+            + " 'abc'.replace(/b/g, function (m) { return m.toUpperCase(); })].join(' ');";
+    assertThat(plain(script)).isEqualTo("Received webhook: 3 4 h x 6-2-4 [2,{\"b\":3}] aBc");
+  }
+
+  @Test
   void aLargeArrayIsCopiedAsASmallOneIs() throws Exception {
     // Over 4096 elements the copies are made in steps; the same array's first part (Rhino's) and
     // the spec's answers on the large one agree.
