@@ -1491,6 +1491,75 @@ class TransformationTest {
   }
 
   @Test
+  void largeArraysMadeOrWalkedByBuiltInsEndAtTheTimeLimit() throws Exception {
+    // Each a Java call over 1 Mi elements that no check interrupted: Array.from and fill of 0.5 to
+    // 2 s here, map by a built-in (which counts no instructions) 2 to 7 s, stopped only once the
+    // call was over (Array.from({length: 1 << 20}) answered "done").
+    // (Generous for a shared machine: a stop at the limit took up to 0.7 s here under load.)
+    JsonNode data = json("{\"a\": [" + "0,".repeat((1 << 20) - 1) + "0]}");
+    Transformation.Limits brief = new Transformation.Limits(Duration.ofMillis(50), 1L << 32);
+    Transformation nothing = Transformation.compile("result = 'done';");
+    for (String call :
+        List.of(
+            "Array.from({length: 1 << 20})",
+            "Array.from(data.a)",
+            "new Array(1 << 20).fill(0)",
+            "data.a.map(String)",
+            "data.a.forEach(Object.freeze)")) {
+      Transformation compiled = Transformation.compile(call + "; result = 'done';");
+      long started = System.nanoTime();
+      nothing.run(data, brief);
+      long base = System.nanoTime() - started;
+      started = System.nanoTime();
+      assertThatThrownBy(() -> compiled.run(data, brief))
+          .as(call)
+          .isInstanceOf(Transformation.Failed.class)
+          .hasMessage("Transformation failed to run: it took longer than 50 ms");
+      assertThat((System.nanoTime() - started - base) / 1_000_000).as(call).isLessThan(1000);
+    }
+  }
+
+  @Test
+  void largeArraysMadeOrWalkedInStepsAreWhatTheBuiltInsMake() throws Exception {
+    // Over 4096 elements Array.from and fill work an element at a time, and a callback is called
+    // through one that counts it.
+    java.util.Map<String, String> cases = new java.util.LinkedHashMap<>();
+    cases.put("Array.from({length: 5000}, (x, i) => i * 2).slice(-2)", "9996,9998");
+    cases.put(
+        "Array.from({length: 5000, 3: 'x'}).slice(2, 5).map(String)", "undefined,x,undefined");
+    cases.put(
+        "(function () { var a = new Array(5000); a[1] = 1; var b = Array.from(a);"
+            + " return [b.length, 0 in b, b[1]]; })()",
+        "5000,true,1");
+    cases.put("Array.from({length: 5000}, function () { return this.v; }, {v: 7})[4999]", "7");
+    cases.put("Array.from('a\uD83D\uDE00b'.repeat(2000)).length", "6000");
+    cases.put(
+        "(function () { var a = new Array(5000), b = a.fill(1, -3);"
+            + " return [a === b, a[4996], a[4997], a[4999], 4996 in a]; })()",
+        "true,,1,1,false");
+    cases.put("new Array(5000).fill('y', 10, -4980).join('')", "yyyyyyyyyy");
+    // As the spec has it (Rhino's own fill skipped what it could not write, without a word).
+    cases.put(
+        "[10, 5000].map(function (n) { try { Object.freeze('1'.repeat(n).split('')).fill(0);"
+            + " } catch (e) { return e.name; } }).join()",
+        "TypeError,TypeError");
+    cases.put("Array.from({length: 5000}, (x, i) => i).map(String)[4999] + 'x'", "4999x");
+    cases.put("Array.from({length: 5000}, (x, i) => i).filter(Boolean).length", "4999");
+    cases.put(
+        "Array.from({length: 5000}, (x, i) => i).map(function () { return this.k; },"
+            + " {k: 'k'})[0]",
+        "k");
+    cases.put(
+        "(function () { var t = [], own = (function () { return this; })(); [0, 0].concat("
+            + "new Array(5000).fill(0)).forEach(function () { 'use strict'; t.push(this === own); });"
+            + " [0].forEach(function () { 'use strict'; t.push(this === own); });"
+            + " return t[0] + ' ' + t[5001] + ' ' + t.length; })()",
+        "true true 5003");
+    cases.put("Array.from({length: 5000}, (x, i) => i).reduce((a, b) => a + b)", "12497500");
+    assertAnswers(cases, "{}");
+  }
+
+  @Test
   void aLargeArrayIsCopiedAsASmallOneIs() throws Exception {
     // Over 4096 elements the copies are made in steps; the same array's first part (Rhino's) and
     // the spec's answers on the large one agree.
