@@ -663,8 +663,33 @@ final class Transformation {
         // An array's iterators yield every index up to its length, and the built-ins that take an
         // iterable (Array.from, new Set, new Map, Object.fromEntries) drain one in a Java loop:
         // Array.from(a.keys()) on that array made 4 Gi numbers in one call.
-        ["keys", "values", "entries"].forEach(function (name) { guardLength(name); });
-        guardLength(Symbol.iterator, "[Symbol.iterator]");
+        // Within the bound, new Set(a) of 1 Mi elements was still one Java call of 3 to 10 s on a
+        // loaded machine. An iterator over more than sortedNatively elements counts each step: it
+        // is the built-in's, with an own next that counts, then calls the built-in's next (the
+        // built-ins that drain an iterable read next as a property).
+        function countedIterator(it) {
+          var proto = Object.getPrototypeOf(it), step = proto.next, own = Object.create(proto);
+          Object.defineProperty(own, "next", {
+            value: function next() { countCall(); return step.call(it); },
+            writable: true, configurable: true, enumerable: false
+          });
+          // (The built-in's checks that it is called on a built-in iterator.)
+          Object.defineProperty(own, Symbol.iterator, {
+            value: function () { return this; }, writable: true, configurable: true, enumerable: false
+          });
+          return own;
+        }
+        function guardIterator(name, label) {
+          var original = Array.prototype[name];
+          defineBounded(Array.prototype, name, function () {
+            var length = lengthOf(Object(this));
+            if (length > maxElements) throw tooLongToWalk(label);
+            var it = realApply.call(original, this, arguments);
+            return length > sortedNatively ? countedIterator(it) : it;
+          });
+        }
+        ["keys", "values", "entries"].forEach(function (name) { guardIterator(name, name); });
+        guardIterator(Symbol.iterator, "[Symbol.iterator]");
         var arrayValues = Array.prototype[Symbol.iterator];
         // A string's iterator yields each character, and new Set(s), new Map(s) or new WeakSet(s)
         // drain it in one Java call: on a string of 4 Mi characters, some seven seconds of one
@@ -682,7 +707,8 @@ final class Transformation {
           }
           if (length > maxElements)
             throw new RangeError("[Symbol.iterator]: works on a string of at most " + maxElements + " characters");
-          return realApply.call(originalStringIterator, this, arguments);
+          var it = realApply.call(originalStringIterator, this, arguments);
+          return length > sortedNatively ? countedIterator(it) : it;
         });
         // Object.keys, values, entries, assign and the like make one property per character of a
         // string: on a string of 4 Mi characters, millions of objects in one call (minutes of

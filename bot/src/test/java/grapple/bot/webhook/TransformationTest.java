@@ -1560,6 +1560,56 @@ class TransformationTest {
   }
 
   @Test
+  void drainingALargeIterableEndsAtTheTimeLimit() throws Exception {
+    // new Set, new Map and Object.fromEntries drain an iterator in one Java call: of 1 Mi elements
+    // (or characters), 1 to 10 s here, which no check interrupted (new Set(data.a) answered
+    // "done").
+    JsonNode data =
+        json(
+            "{\"a\": ["
+                + "0,".repeat((1 << 20) - 1)
+                + "0], \"s\": \""
+                + "x".repeat(1 << 20)
+                + "\"}");
+    Transformation.Limits brief = new Transformation.Limits(Duration.ofMillis(50), 1L << 32);
+    Transformation nothing = Transformation.compile("result = 'done';");
+    for (String call :
+        List.of(
+            "new Set(data.a)",
+            "new Map(data.a.entries())",
+            "Object.fromEntries(data.a.entries())",
+            "new Set(data.s)")) {
+      Transformation compiled = Transformation.compile(call + "; result = 'done';");
+      long started = System.nanoTime();
+      nothing.run(data, brief);
+      long base = System.nanoTime() - started;
+      started = System.nanoTime();
+      assertThatThrownBy(() -> compiled.run(data, brief))
+          .as(call)
+          .isInstanceOf(Transformation.Failed.class)
+          .hasMessage("Transformation failed to run: it took longer than 50 ms");
+      assertThat((System.nanoTime() - started - base) / 1_000_000).as(call).isLessThan(1000);
+    }
+  }
+
+  @Test
+  void aLargeIterableIteratesAsASmallOneDoes() throws Exception {
+    // Over 4096 elements an array's and a string's iterators count each step.
+    String script =
+        "var big = Array.from({length: 5000}, (x, i) => i % 7), s = 0, it = big.values();"
+            + " for (var x of big) s += x;"
+            + " result = [new Set(big).size, s, Array.from(big.keys()).length,"
+            + " Object.prototype.toString.call(it), it.next().value, it.next().value,"
+            + " it[Symbol.iterator]() === it, new Set('ab'.repeat(3000)).size,"
+            + " Array.from('a\uD83D\uDE00'.repeat(3000)).length,"
+            + " Object.keys(Object.fromEntries(big.entries())).length,"
+            + " new Map(big.entries()).get(4999), Array.from(big.entries())[4999].join(':')].join(' ');";
+    assertThat(runAmply(script).plain())
+        .isEqualTo(
+            "Received webhook: 7 14995 5000 [object Array Iterator] 0 1 true 2 6000 5000 1 4999:1");
+  }
+
+  @Test
   void aLargeArrayIsCopiedAsASmallOneIs() throws Exception {
     // Over 4096 elements the copies are made in steps; the same array's first part (Rhino's) and
     // the spec's answers on the large one agree.
