@@ -22,6 +22,7 @@ import org.mozilla.javascript.EvaluatorException;
 import org.mozilla.javascript.IRFactory;
 import org.mozilla.javascript.Interpreter;
 import org.mozilla.javascript.NativeArray;
+import org.mozilla.javascript.NativeFunction;
 import org.mozilla.javascript.Node;
 import org.mozilla.javascript.Parser;
 import org.mozilla.javascript.RhinoException;
@@ -33,6 +34,7 @@ import org.mozilla.javascript.ScriptableObject;
 import org.mozilla.javascript.Token;
 import org.mozilla.javascript.Undefined;
 import org.mozilla.javascript.ast.AstRoot;
+import org.mozilla.javascript.ast.FunctionNode;
 import org.mozilla.javascript.ast.ScriptNode;
 import org.mozilla.javascript.json.JsonParser;
 
@@ -85,6 +87,12 @@ final class Transformation {
    */
   private static final String BOUND_CHECK = "__grappleBoundedString";
 
+  /**
+   * The count of a call of the script's own functions (see {@link #countCalls}), a method of {@code
+   * String.prototype} as {@link #BOUND_CHECK} is.
+   */
+  private static final String CALL_COUNT = "__grappleCountedCall";
+
   private static final String SOURCE_NAME = "transformationFunction";
 
   /** Longest string {@code localeCompare} compares (see {@link #BOUNDED_BUILT_INS}). */
@@ -104,12 +112,16 @@ final class Transformation {
   private static final String BOUNDED_BUILT_INS =
       """
       (function (max, maxElements, maxConcatenated, global, boundCheck, boundCheckName, isProxy,
-               isRegExp, maxPattern, symbolFor, symbolKeyFor, maxCompared, countCall) {
+               isRegExp, maxPattern, symbolFor, symbolKeyFor, maxCompared, countCall, countCallName,
+               isCode) {
         // Function.prototype.apply as it was: the guards below call the built-ins they wrap with it,
         // not with the guarded apply.
         var realApply = Function.prototype.apply;
         Object.defineProperty(String.prototype, boundCheckName, {
           value: boundCheck, writable: false, configurable: false, enumerable: false
+        });
+        Object.defineProperty(String.prototype, countCallName, {
+          value: countCall, writable: false, configurable: false, enumerable: false
         });
         function guard(proto, name, tooLong) {
           var original = proto[name];
@@ -159,19 +171,44 @@ final class Transformation {
               value: m[1], writable: false, configurable: false, enumerable: false
             });
           });
-        function guardCount(owner, name, count) {
-          var original = owner[name];
-          Object.defineProperty(owner, name, {
-            value: function () {
-              if (count(this, arguments) > maxElements) throw new RangeError(name + ": would make more than " + maxElements + " elements");
-              return realApply.call(original, this, arguments);
-            },
-            writable: false, configurable: false, enumerable: false
-          });
-        }
-        // (lengthOf, below: a length that reads the same when the built-in reads it again.)
-        guardCount(Array, "from", function (s, a) { return a[0] == null ? 0 : lengthOf(Object(a[0])); });
-        guardCount(Array.prototype, "fill", function (s, a) { return lengthOf(Object(s)); });
+        // Array.from and fill refuse to make more than maxElements elements (lengthOf, below: a
+        // length that reads the same when the built-in reads it again). Within the bound, either
+        // of 1 Mi elements was still one Java call of 0.5 to 2 s on a loaded machine (fill on new
+        // Array(1 << 20), whose elements are all holes, the slowest), past the limit and
+        // uninterrupted. Past sortedNatively elements they work here, an element at a time
+        // (counted as instructions), as the spec does; anything else (a string, an iterable of
+        // its own, another constructor) is left to the built-in.
+        var nativeFrom = Array.from;
+        defineBounded(Array, "from", function from(items, mapfn, thisArg) {
+          var o = items === null || items === undefined ? undefined : Object(items);
+          var length = o === undefined ? 0 : lengthOf(o);
+          if (length > maxElements) throw tooManyElements("from");
+          if (o === undefined || typeof items === "string" || this !== Array || length <= sortedNatively
+              || (mapfn !== undefined && typeof mapfn !== "function"))
+            return realApply.call(nativeFrom, this, arguments);
+          var iterator = o[Symbol.iterator], byIndex = iterator === undefined || iterator === null;
+          if (!byIndex && !(Array.isArray(o) && iterator === arrayValues))
+            return realApply.call(nativeFrom, this, arguments);
+          var a = [];
+          // An array's own iterator reads its length at every step; an array-like's is read once.
+          for (var k = 0; k < (byIndex ? length : o.length); k++) {
+            if (a.length >= maxElements) throw tooManyElements("from");
+            a.push(mapfn === undefined ? o[k] : realApply.call(mapfn, thisArg, [o[k], k]));
+          }
+          return a;
+        });
+        var nativeFill = Array.prototype.fill;
+        defineBounded(Array.prototype, "fill", function fill(value, start, end) {
+          "use strict"; // an element that cannot be written is a TypeError, as in the built-in
+          var o = Object(this), length = lengthOf(o);
+          if (length > maxElements) throw tooManyElements("fill");
+          if (length <= sortedNatively) return realApply.call(nativeFill, this, arguments);
+          var from = integerOf(start), to = end === undefined ? length : integerOf(end);
+          from = from < 0 ? Math.max(length + from, 0) : Math.min(from, length);
+          to = to < 0 ? Math.max(length + to, 0) : Math.min(to, length);
+          for (var k = from; k < to; k++) o[k] = value;
+          return o;
+        });
         // Other built-ins that build much from little in one call: replace and replaceAll (a long
         // replacement that matches often: 'x'.repeat(1 << 20).replace(/x/g, s)), split and a
         // global match (a string of 4 Mi characters into as many one-character strings), concat,
@@ -512,12 +549,30 @@ final class Transformation {
         function tooLongToWalk(name) {
           return new RangeError(name + ": works on at most " + maxElements + " elements (an array, or an object whose length is a number)");
         }
+        // The methods that call a function for every element: one written in JavaScript counts its
+        // own calls, but a built-in (data.a.map(String), forEach(Object.freeze)) counts none, and
+        // map of 1 Mi elements by String ran several seconds in one call. Past sortedNatively
+        // elements such a callback is called through one that counts it.
+        var withCallback = ["every", "filter", "forEach", "map", "some", "find", "findIndex",
+          "findLast", "findLastIndex", "reduce", "reduceRight"];
+        function counted(f) {
+          "use strict"; // this is passed on as given, undefined too
+          return function () { countCall(); return realApply.call(f, this, arguments); };
+        }
         function guardLength(name, label) {
           var original = Array.prototype[name];
           if (typeof original !== "function") return;
+          var callsBack = withCallback.indexOf(name) >= 0;
           Object.defineProperty(Array.prototype, name, {
             value: function () {
-              if (lengthOf(Object(this)) > maxElements) throw tooLongToWalk(label || name);
+              var length = lengthOf(Object(this));
+              if (length > maxElements) throw tooLongToWalk(label || name);
+              if (callsBack && length > sortedNatively && typeof arguments[0] === "function"
+                  && !isCode(arguments[0])) {
+                var args = [counted(arguments[0])];
+                for (var i = 1; i < arguments.length; i++) args.push(arguments[i]);
+                return realApply.call(original, this, args);
+              }
               return realApply.call(original, this, arguments);
             },
             writable: false, configurable: false, enumerable: false
@@ -608,8 +663,34 @@ final class Transformation {
         // An array's iterators yield every index up to its length, and the built-ins that take an
         // iterable (Array.from, new Set, new Map, Object.fromEntries) drain one in a Java loop:
         // Array.from(a.keys()) on that array made 4 Gi numbers in one call.
-        ["keys", "values", "entries"].forEach(function (name) { guardLength(name); });
-        guardLength(Symbol.iterator, "[Symbol.iterator]");
+        // Within the bound, new Set(a) of 1 Mi elements was still one Java call of 3 to 10 s on a
+        // loaded machine. An iterator over more than sortedNatively elements counts each step: it
+        // is the built-in's, with an own next that counts, then calls the built-in's next (the
+        // built-ins that drain an iterable read next as a property).
+        function countedIterator(it) {
+          var proto = Object.getPrototypeOf(it), step = proto.next, own = Object.create(proto);
+          Object.defineProperty(own, "next", {
+            value: function next() { countCall(); return step.call(it); },
+            writable: true, configurable: true, enumerable: false
+          });
+          // (The built-in's checks that it is called on a built-in iterator.)
+          Object.defineProperty(own, Symbol.iterator, {
+            value: function () { return this; }, writable: true, configurable: true, enumerable: false
+          });
+          return own;
+        }
+        function guardIterator(name, label) {
+          var original = Array.prototype[name];
+          defineBounded(Array.prototype, name, function () {
+            var length = lengthOf(Object(this));
+            if (length > maxElements) throw tooLongToWalk(label);
+            var it = realApply.call(original, this, arguments);
+            return length > sortedNatively ? countedIterator(it) : it;
+          });
+        }
+        ["keys", "values", "entries"].forEach(function (name) { guardIterator(name, name); });
+        guardIterator(Symbol.iterator, "[Symbol.iterator]");
+        var arrayValues = Array.prototype[Symbol.iterator];
         // A string's iterator yields each character, and new Set(s), new Map(s) or new WeakSet(s)
         // drain it in one Java call: on a string of 4 Mi characters, some seven seconds of one
         // instruction, past any time limit.
@@ -626,7 +707,8 @@ final class Transformation {
           }
           if (length > maxElements)
             throw new RangeError("[Symbol.iterator]: works on a string of at most " + maxElements + " characters");
-          return realApply.call(originalStringIterator, this, arguments);
+          var it = realApply.call(originalStringIterator, this, arguments);
+          return length > sortedNatively ? countedIterator(it) : it;
         });
         // Object.keys, values, entries, assign and the like make one property per character of a
         // string: on a string of 4 Mi characters, millions of objects in one call (minutes of
@@ -922,7 +1004,9 @@ final class Transformation {
                       symbolFor,
                       symbolKeyFor,
                       MAX_COMPARED_CHARS,
-                      new CountCall()
+                      new CountCall(),
+                      CALL_COUNT,
+                      new IsCode()
                     });
             sealAll(cx, scope);
             return scope;
@@ -1058,6 +1142,7 @@ final class Transformation {
     }
     refuseBigInts(tree, 1);
     boundConcatenations(tree);
+    countCalls(tree);
     Interpreter interpreter = new Interpreter();
     return interpreter.createScriptObject(interpreter.compile(env, tree, source, false), null);
   }
@@ -1099,6 +1184,27 @@ final class Transformation {
         wrap(parent, child);
       else if (hasChild(child, c -> isConcatenation(c) && usesStack(c))) wrap(parent, child);
       child = next;
+    }
+  }
+
+  /**
+   * Makes every function of the script count its call ({@code "".__grappleCountedCall()} as its
+   * first statement) as {@value #COUNTED_PER_CALL} instructions, and so read the clock and the
+   * memory bound every few calls. Rhino counts a function's instructions only at a branch: one
+   * without a loop or an {@code if} ({@code function (x, i) { return i; }}) counts none, and a
+   * built-in that calls it from Java ({@code Array.from({length: 1 << 20}, f)}, {@code map}, a
+   * {@code JSON.parse} reviver, a getter) ran a million calls of it uninterrupted, seconds past the
+   * limit.
+   */
+  private static void countCalls(ScriptNode script) {
+    for (int i = 0; i < script.getFunctionCount(); i++) {
+      FunctionNode function = script.getFunctionNode(i);
+      countCalls(function);
+      Node body = function.getLastChild();
+      if (body == null || body.getType() != Token.BLOCK)
+        throw new IllegalStateException("a function without a body: " + function.getName());
+      Node count = new Node(Token.GETPROP, Node.newString(""), Node.newString(CALL_COUNT));
+      body.addChildToFront(new Node(Token.EXPR_VOID, new Node(Token.CALL, count)));
     }
   }
 
@@ -1207,10 +1313,10 @@ final class Transformation {
   }
 
   /**
-   * Counts a call of a callback that a built-in makes from Java as {@value #COUNTED_PER_CALL}
-   * instructions: Rhino counts none for a function without a loop or branch, so a sort's
-   * comparisons (millions in one call) would otherwise never reach the clock's check. Passed to the
-   * sandbox's own code only.
+   * Counts a call of a callback that a built-in makes from Java, and each call of a function of the
+   * script's (see {@link #countCalls}), as {@value #COUNTED_PER_CALL} instructions: Rhino counts
+   * none for a function without a loop or branch, so a sort's comparisons (millions in one call)
+   * would otherwise never reach the clock's check.
    */
   private static final class CountCall extends BaseFunction {
     private static final long serialVersionUID = 1L;
@@ -1225,6 +1331,19 @@ final class Transformation {
 
   /** What one counted callback costs, in instructions (a call's own few, and the callee's). */
   private static final int COUNTED_PER_CALL = 10;
+
+  /**
+   * Whether a value is a function written in JavaScript (the script's or the sandbox's), not one of
+   * Rhino's built-ins in Java. Passed to the sandbox's own code only.
+   */
+  private static final class IsCode extends BaseFunction {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Object call(Context cx, Scriptable scope, Scriptable thisObj, @Nullable Object[] args) {
+      return args.length > 0 && args[0] instanceof NativeFunction;
+    }
+  }
 
   /** Whether a value is a RegExp made by the built-in constructor or a literal. */
   private static final class IsRegExp extends BaseFunction {

@@ -1445,6 +1445,171 @@ class TransformationTest {
   }
 
   @Test
+  void functionsThatBuiltInsCallAreCountedAgainstTheTimeLimit() throws Exception {
+    // Rhino counts a function's instructions at its branches only: one without a loop or an if,
+    // called a million times by a built-in from Java (Array.from's map function, map, a reviver),
+    // ran 0.5 to 7 s past a limit of 50 ms here: Array.from answered "done", the others were
+    // stopped only once the whole call was over.
+    JsonNode data =
+        json(
+            "{\"a\": ["
+                + "0,".repeat((1 << 20) - 1)
+                + "0], \"t\": \"["
+                + "0,".repeat(400_000)
+                + "0]\"}");
+    Transformation.Limits brief = new Transformation.Limits(Duration.ofMillis(50), 1L << 32);
+    Transformation nothing = Transformation.compile("result = 'done';");
+    for (String call :
+        List.of(
+            "Array.from({length: 1 << 20}, function (x, i) { return i; })",
+            "data.a.map(function (x) { return x; })",
+            "data.a.forEach(x => x)",
+            "JSON.parse(data.t, function (k, v) { return v; })")) {
+      Transformation compiled = Transformation.compile(call + "; result = 'done';");
+      long started = System.nanoTime();
+      nothing.run(data, brief);
+      long base = System.nanoTime() - started;
+      started = System.nanoTime();
+      assertThatThrownBy(() -> compiled.run(data, brief))
+          .as(call)
+          .isInstanceOf(Transformation.Failed.class)
+          .hasMessage("Transformation failed to run: it took longer than 50 ms");
+      assertThat((System.nanoTime() - started - base) / 1_000_000).as(call).isLessThan(600);
+    }
+  }
+
+  @Test
+  void functionsStillRunAsBeforeWithTheirCallsCounted() throws Exception {
+    String script =
+        "function f(a, b = 2, ...rest) { return a + b + rest.length; }"
+            + " var g = function h(n) { return n === 0 ? 'h' : h(n - 1); };"
+            + " var o = {get x() { return 'x'; }, m() { return this.x; }};"
+            + " result = [f(1), f(1, 1, 1, 1), g(3), o.m(), [3, 1, 2].map(x => x * 2).join('-'),"
+            + " JSON.stringify(JSON.parse('[1,{\"b\":2}]', (k, v) => typeof v === 'number' ? v + 1 : v)),"
+            + " 'abc'.replace(/b/g, function (m) { return m.toUpperCase(); })].join(' ');";
+    assertThat(plain(script)).isEqualTo("Received webhook: 3 4 h x 6-2-4 [2,{\"b\":3}] aBc");
+  }
+
+  @Test
+  void largeArraysMadeOrWalkedByBuiltInsEndAtTheTimeLimit() throws Exception {
+    // Each a Java call over 1 Mi elements that no check interrupted: Array.from and fill of 0.5 to
+    // 2 s here, map by a built-in (which counts no instructions) 2 to 7 s, stopped only once the
+    // call was over (Array.from({length: 1 << 20}) answered "done").
+    // (Generous for a shared machine: a stop at the limit took up to 0.7 s here under load.)
+    JsonNode data = json("{\"a\": [" + "0,".repeat((1 << 20) - 1) + "0]}");
+    Transformation.Limits brief = new Transformation.Limits(Duration.ofMillis(50), 1L << 32);
+    Transformation nothing = Transformation.compile("result = 'done';");
+    for (String call :
+        List.of(
+            "Array.from({length: 1 << 20})",
+            "Array.from(data.a)",
+            "new Array(1 << 20).fill(0)",
+            "data.a.map(String)",
+            "data.a.forEach(Object.freeze)")) {
+      Transformation compiled = Transformation.compile(call + "; result = 'done';");
+      long started = System.nanoTime();
+      nothing.run(data, brief);
+      long base = System.nanoTime() - started;
+      started = System.nanoTime();
+      assertThatThrownBy(() -> compiled.run(data, brief))
+          .as(call)
+          .isInstanceOf(Transformation.Failed.class)
+          .hasMessage("Transformation failed to run: it took longer than 50 ms");
+      assertThat((System.nanoTime() - started - base) / 1_000_000).as(call).isLessThan(1000);
+    }
+  }
+
+  @Test
+  void largeArraysMadeOrWalkedInStepsAreWhatTheBuiltInsMake() throws Exception {
+    // Over 4096 elements Array.from and fill work an element at a time, and a callback is called
+    // through one that counts it.
+    java.util.Map<String, String> cases = new java.util.LinkedHashMap<>();
+    cases.put("Array.from({length: 5000}, (x, i) => i * 2).slice(-2)", "9996,9998");
+    cases.put(
+        "Array.from({length: 5000, 3: 'x'}).slice(2, 5).map(String)", "undefined,x,undefined");
+    cases.put(
+        "(function () { var a = new Array(5000); a[1] = 1; var b = Array.from(a);"
+            + " return [b.length, 0 in b, b[1]]; })()",
+        "5000,true,1");
+    cases.put("Array.from({length: 5000}, function () { return this.v; }, {v: 7})[4999]", "7");
+    cases.put("Array.from('a\uD83D\uDE00b'.repeat(2000)).length", "6000");
+    cases.put(
+        "(function () { var a = new Array(5000), b = a.fill(1, -3);"
+            + " return [a === b, a[4996], a[4997], a[4999], 4996 in a]; })()",
+        "true,,1,1,false");
+    cases.put("new Array(5000).fill('y', 10, -4980).join('')", "yyyyyyyyyy");
+    // As the spec has it (Rhino's own fill skipped what it could not write, without a word).
+    cases.put(
+        "[10, 5000].map(function (n) { try { Object.freeze('1'.repeat(n).split('')).fill(0);"
+            + " } catch (e) { return e.name; } }).join()",
+        "TypeError,TypeError");
+    cases.put("Array.from({length: 5000}, (x, i) => i).map(String)[4999] + 'x'", "4999x");
+    cases.put("Array.from({length: 5000}, (x, i) => i).filter(Boolean).length", "4999");
+    cases.put(
+        "Array.from({length: 5000}, (x, i) => i).map(function () { return this.k; },"
+            + " {k: 'k'})[0]",
+        "k");
+    cases.put(
+        "(function () { var t = [], own = (function () { return this; })(); [0, 0].concat("
+            + "new Array(5000).fill(0)).forEach(function () { 'use strict'; t.push(this === own); });"
+            + " [0].forEach(function () { 'use strict'; t.push(this === own); });"
+            + " return t[0] + ' ' + t[5001] + ' ' + t.length; })()",
+        "true true 5003");
+    cases.put("Array.from({length: 5000}, (x, i) => i).reduce((a, b) => a + b)", "12497500");
+    assertAnswers(cases, "{}");
+  }
+
+  @Test
+  void drainingALargeIterableEndsAtTheTimeLimit() throws Exception {
+    // new Set, new Map and Object.fromEntries drain an iterator in one Java call: of 1 Mi elements
+    // (or characters), 1 to 10 s here, which no check interrupted (new Set(data.a) answered
+    // "done").
+    JsonNode data =
+        json(
+            "{\"a\": ["
+                + "0,".repeat((1 << 20) - 1)
+                + "0], \"s\": \""
+                + "x".repeat(1 << 20)
+                + "\"}");
+    Transformation.Limits brief = new Transformation.Limits(Duration.ofMillis(50), 1L << 32);
+    Transformation nothing = Transformation.compile("result = 'done';");
+    for (String call :
+        List.of(
+            "new Set(data.a)",
+            "new Map(data.a.entries())",
+            "Object.fromEntries(data.a.entries())",
+            "new Set(data.s)")) {
+      Transformation compiled = Transformation.compile(call + "; result = 'done';");
+      long started = System.nanoTime();
+      nothing.run(data, brief);
+      long base = System.nanoTime() - started;
+      started = System.nanoTime();
+      assertThatThrownBy(() -> compiled.run(data, brief))
+          .as(call)
+          .isInstanceOf(Transformation.Failed.class)
+          .hasMessage("Transformation failed to run: it took longer than 50 ms");
+      assertThat((System.nanoTime() - started - base) / 1_000_000).as(call).isLessThan(1000);
+    }
+  }
+
+  @Test
+  void aLargeIterableIteratesAsASmallOneDoes() throws Exception {
+    // Over 4096 elements an array's and a string's iterators count each step.
+    String script =
+        "var big = Array.from({length: 5000}, (x, i) => i % 7), s = 0, it = big.values();"
+            + " for (var x of big) s += x;"
+            + " result = [new Set(big).size, s, Array.from(big.keys()).length,"
+            + " Object.prototype.toString.call(it), it.next().value, it.next().value,"
+            + " it[Symbol.iterator]() === it, new Set('ab'.repeat(3000)).size,"
+            + " Array.from('a\uD83D\uDE00'.repeat(3000)).length,"
+            + " Object.keys(Object.fromEntries(big.entries())).length,"
+            + " new Map(big.entries()).get(4999), Array.from(big.entries())[4999].join(':')].join(' ');";
+    assertThat(runAmply(script).plain())
+        .isEqualTo(
+            "Received webhook: 7 14995 5000 [object Array Iterator] 0 1 true 2 6000 5000 1 4999:1");
+  }
+
+  @Test
   void aLargeArrayIsCopiedAsASmallOneIs() throws Exception {
     // Over 4096 elements the copies are made in steps; the same array's first part (Rhino's) and
     // the spec's answers on the large one agree.
