@@ -329,6 +329,34 @@ class FeedPollerTest {
   }
 
   /**
+   * A poll by a clock set back (corrected, or another instance's, behind, after a failover) marked
+   * the items of the feed now as seen before those it no longer lists; with more than {@link
+   * FeedStore#MAX_SEEN} of those, the items still in the feed were the ones forgotten, and posted
+   * again at the next poll.
+   */
+  @Test
+  void anItemStillInTheFeedIsNotPostedAgainAfterTheClockIsSetBack() throws Exception {
+    FakeClock clock = new FakeClock(Instant.parse("2026-01-01T00:00:00Z"));
+    FeedSettings settings = new FeedSettings(true, 600, 2, 2, 0, 10, true, 8 * 1024 * 1024);
+    FeedPoller poller = poller(new FeedFetcher(settings), clock, settings);
+    poller.register(sub(connection("")), true);
+    String[] before = new String[FeedStore.MAX_SEEN + 1];
+    for (int i = 0; i < before.length; i++) before[i] = "old-" + i;
+    serve(rss(before));
+    poller.pollOnce(url());
+    clock.set(Instant.parse("2025-12-31T23:00:00Z"));
+    serve(rss("new"));
+    poller.pollOnce(url());
+    clock.advance(Duration.ofMinutes(10));
+    serve(rss("new"));
+
+    poller.pollOnce(url());
+
+    assertThat(posted(Duration.ofSeconds(3)))
+        .containsExactly("New post in Blog: Post new (https://blog.example/p/new)");
+  }
+
+  /**
    * An item an earlier version knew by its title and date (now by all it shows) and saw is not
    * posted again; the old id, which other items could share, is forgotten.
    */
