@@ -310,7 +310,8 @@ final class SyncLoop implements Runnable {
     List<List<JsonNode>> gaps = new ArrayList<>();
     for (List<Map.Entry<String, JsonNode>> section : List.of(left, kept)) {
       for (Map.Entry<String, JsonNode> room : section) {
-        gaps.add(since == null ? List.of() : gap(room.getKey(), room.getValue(), since));
+        gaps.add(
+            since == null ? List.of() : gap(room.getKey(), room.getValue(), since, firstOfRun));
       }
     }
     int i = 0;
@@ -386,13 +387,18 @@ final class SyncLoop implements Runnable {
   /**
    * The events a limited timeline left out (more came since {@code since} than the filter's limit,
    * e.g. after an outage), oldest first: fetched with {@code /messages} back to {@code since}, at
-   * most {@link #MAX_GAP_EVENTS}, so that outbound hooks and commands miss none.
+   * most {@link #MAX_GAP_EVENTS}, so that outbound hooks and commands miss none. The run's first
+   * batch carries every room's whole state, the bot's own join among it: whether the bot joined
+   * since {@code since} is told by the timeline there, and the gap starts at the bot's join if it
+   * holds one (what came before is the room's history). Judged by its state section, every room of
+   * a restart after downtime had its gap skipped, and what came in it was never handed on.
    */
-  private List<JsonNode> gap(String roomId, JsonNode room, String since) throws IOException {
+  private List<JsonNode> gap(String roomId, JsonNode room, String since, boolean firstOfRun)
+      throws IOException {
     JsonNode timeline = room.path("timeline");
     String from = timeline.path("prev_batch").asText("");
-    if (!timeline.path("limited").asBoolean(false) || from.isEmpty() || joinedNow(room))
-      return List.of();
+    boolean joined = firstOfRun ? joinedIn(timeline) : joinedNow(room);
+    if (!timeline.path("limited").asBoolean(false) || from.isEmpty() || joined) return List.of();
     ObjectNode filter = Json.object();
     filter.set("types", timelineTypes());
     List<JsonNode> newestFirst = new ArrayList<>();
@@ -425,6 +431,9 @@ final class SyncLoop implements Runnable {
           roomId,
           MAX_GAP_EVENTS);
     java.util.Collections.reverse(newestFirst);
+    for (int i = newestFirst.size() - 1; i >= 0; i--) {
+      if (isOwnJoin(newestFirst.get(i))) return newestFirst.subList(i, newestFirst.size());
+    }
     return newestFirst;
   }
 
@@ -521,14 +530,26 @@ final class SyncLoop implements Runnable {
    * gap, and is neither answered nor sent on.
    */
   private boolean joinedNow(JsonNode room) {
-    for (String section : List.of("state", "timeline")) {
-      for (JsonNode e : room.path(section).path("events")) {
-        if (e.path("type").asText().equals("m.room.member")
-            && e.path("state_key").asText().equals(botUserId)
-            && e.path("content").path("membership").asText().equals("join")) return true;
-      }
+    return joinedIn(room.path("state")) || joinedIn(room.path("timeline"));
+  }
+
+  /** Whether a section ({@code state}, {@code timeline}) of a room holds the bot's join. */
+  private boolean joinedIn(JsonNode section) {
+    for (JsonNode e : section.path("events")) {
+      if (isOwnJoin(e)) return true;
     }
     return false;
+  }
+
+  /**
+   * The bot's join; not a change of its display name or avatar (a join after a join, as the bot's
+   * own profile update at start makes in every room): that is no start of the room's news.
+   */
+  private boolean isOwnJoin(JsonNode e) {
+    return e.path("type").asText().equals("m.room.member")
+        && e.path("state_key").asText().equals(botUserId)
+        && e.path("content").path("membership").asText().equals("join")
+        && !e.path("unsigned").path("prev_content").path("membership").asText().equals("join");
   }
 
   /** The event types of a room's timeline the bot reads, in its sync and in a gap. */

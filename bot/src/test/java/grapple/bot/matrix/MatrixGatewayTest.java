@@ -955,6 +955,85 @@ class MatrixGatewayTest {
         .isEqualTo("p1");
   }
 
+  /**
+   * After downtime, the run's first sync carries every room's whole state, the bot's own join among
+   * it: taken for a join in this batch, it made every limited timeline's gap skipped, and what came
+   * while the bot was down beyond the last 100 events was never handed on.
+   */
+  @Test
+  void theGapOfTheFirstSyncAfterARestartIsFetched() throws Exception {
+    syncStore.commit("s1", List.of());
+    answerSyncs(
+        "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!r:test\":{"
+            + "\"state\":{\"events\":["
+            + botMember("$joined", "")
+            + "]},\"timeline\":{\"limited\":true,\"prev_batch\":\"p2\",\"events\":["
+            + botMember("$renamed", ",\"unsigned\":{\"prev_content\":{\"membership\":\"join\"}}")
+            + ","
+            + message("$late")
+            + "]}}}}}");
+    server.enqueue(
+        json(
+            200,
+            "{\"chunk\":["
+                + message("$gap2")
+                + ","
+                + message("$gap1")
+                + "],\"start\":\"p2\",\"end\":\"p1\"}"));
+    server.enqueue(json(200, "{\"chunk\":[],\"start\":\"p1\"}"));
+
+    BlockingQueue<String> seen = startSeeingMessageIds();
+
+    assertThat(List.of(poll(seen), poll(seen), poll(seen)))
+        .containsExactly("$gap1", "$gap2", "$late");
+    server.takeRequest(); // the filter
+    assertThat(server.takeRequest().getUrl().queryParameter("full_state")).isEqualTo("true");
+    assertThat(server.takeRequest().getUrl().encodedPath())
+        .isEqualTo("/_matrix/client/v3/rooms/!r:test/messages");
+  }
+
+  /**
+   * A room the bot joined while it was down: the first sync's gap holds the room's history before
+   * the join, which is not handed on, and what came after it, which is.
+   */
+  @Test
+  void theGapOfTheFirstSyncAfterARestartStartsAtTheBotsJoin() throws Exception {
+    syncStore.commit("s1", List.of());
+    answerSyncs(
+        "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!r:test\":{"
+            + "\"state\":{\"events\":["
+            + botMember("$joined", "")
+            + "]},\"timeline\":{\"limited\":true,\"prev_batch\":\"p2\",\"events\":["
+            + message("$late")
+            + "]}}}}}");
+    server.enqueue(
+        json(
+            200,
+            "{\"chunk\":["
+                + message("$after")
+                + ","
+                + botMember("$joined", "")
+                + ","
+                + message("$before")
+                + "],\"start\":\"p2\",\"end\":\"p1\"}"));
+    server.enqueue(json(200, "{\"chunk\":[],\"start\":\"p1\"}"));
+
+    BlockingQueue<String> seen = startSeeingMessageIds();
+
+    awaitSince("s2");
+    assertThat(new ArrayList<>(seen)).containsExactly("$after", "$late");
+  }
+
+  /** The bot's membership event {@code eventId}, a join, with {@code extra} fields. */
+  private static String botMember(String eventId, String extra) {
+    return "{\"type\":\"m.room.member\",\"state_key\":\"@bot:test\",\"sender\":\"@bot:test\","
+        + "\"event_id\":\""
+        + eventId
+        + "\",\"content\":{\"membership\":\"join\"}"
+        + extra
+        + "}";
+  }
+
   /** A hook state event {@code eventId} naming the hook {@code name}, sent a minute from now. */
   private static String hookState(String eventId, String name) {
     return "{\"type\":\"uk.half-shot.matrix-hookshot.generic.hook\",\"state_key\":\"x\","
