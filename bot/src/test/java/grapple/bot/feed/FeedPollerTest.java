@@ -198,6 +198,30 @@ class FeedPollerTest {
             "New post in Blog: Post 2 (" + server.url("/moved/p/2") + ")");
   }
 
+  /**
+   * A redirect to an address OkHttp keeps as it is but java.net.URI refuses (a {@code |} in its
+   * query): taken as the base of the feed's links with URI.create, it threw, and the feed failed at
+   * every poll with "internal error", backing off to a day.
+   */
+  @Test
+  void aFeedARedirectLedToAnAddressWithABarInItsQueryIsRead() throws Exception {
+    FeedPoller poller = poller(0);
+    poller.register(sub(connection("")), true);
+    for (String[] ids : new String[][] {{"1"}, {"2", "1"}}) {
+      server.enqueue(
+          new MockResponse.Builder().code(302).addHeader("Location", "/feed.xml?tags=a|b").build());
+      StringBuilder items = new StringBuilder();
+      for (String id : ids)
+        items.append("<item><title>Post " + id + "</title><link>p/" + id + "</link></item>");
+      serve(rssItems(items.toString()));
+      poller.pollOnce(url());
+    }
+
+    assertThat(posted(Duration.ofSeconds(3)))
+        .containsExactly("New post in Blog: Post 2 (" + server.url("/p/2") + ")");
+    assertThat(store.url(url()).orElseThrow().lastError()).isNull();
+  }
+
   /** The notice that the feed {@code from} (shown as written) moved to {@code to}. */
   private static String movedNotice(String from, String to) {
     return "Feed "
