@@ -74,6 +74,16 @@ final class FeedFetcher implements FeedSource {
     boolean notModified() {
       return status == 304;
     }
+
+    /**
+     * {@link #url} as a URI, the base of the document's relative links. OkHttp keeps characters in
+     * an address that {@link java.net.URI} refuses (a {@code |} in the query, a stray {@code %}),
+     * as a redirect may give them: read with {@code URI.create}, such an address threw, and the
+     * feed failed at every poll with "internal error".
+     */
+    java.net.URI base() {
+      return HttpUrl.get(url).uri();
+    }
   }
 
   @Override

@@ -102,10 +102,11 @@ final class FeedFilter {
   }
 
   private static Rule rule(String rule, String field) {
+    // "/i" alone is no regex: its flag would leave no slash to open one.
+    boolean ignoreCase = rule.length() >= 3 && rule.endsWith("/i");
     boolean regex =
-        rule.length() >= 2 && rule.startsWith("/") && (rule.endsWith("/") || rule.endsWith("/i"));
+        rule.length() >= 2 && rule.startsWith("/") && (rule.endsWith("/") || ignoreCase);
     if (!regex) return new Rule(rule.toLowerCase(Locale.ROOT), null);
-    boolean ignoreCase = rule.endsWith("/i");
     String body = rule.substring(1, rule.length() - (ignoreCase ? 2 : 1));
     long repetitions = RegexSize.repetitionProduct(body);
     BadInput.check(

@@ -6,7 +6,6 @@ import grapple.state.Connection;
 import grapple.state.Daemons;
 import grapple.state.OutboxStore;
 import grapple.state.SqlWork;
-import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -265,7 +264,7 @@ final class FeedPoller implements AutoCloseable {
         failed(url, state, "HTTP " + r.status(), r.retryAfter());
       } else {
         // Relative links are relative to where the document was found, after any redirect.
-        ParsedFeed feed = FeedParser.parse(r.body(), r.contentType(), URI.create(r.url()));
+        ParsedFeed feed = FeedParser.parse(r.body(), r.contentType(), r.base());
         boolean skipped = false;
         for (Subscription s : subscribers) {
           // A room the bot is not in could take nothing: its items stay unseen, not posted to be

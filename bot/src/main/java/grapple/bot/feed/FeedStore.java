@@ -188,7 +188,9 @@ public final class FeedStore {
    * Marks items seen (refreshing the time of those still in the feed), forgets the {@code retired}
    * ids and records the connection's state, on a transaction the caller holds (the outbox's, so
    * posts and marks commit together). {@code now} is the poller's clock; beyond {@link #MAX_SEEN},
-   * the items seen longest ago are forgotten.
+   * the items seen longest ago are forgotten, never one of {@code itemIds}: they are marked later
+   * than every item before them, even by a clock set back (corrected, or another instance's after a
+   * failover), which marked them before the items the feed no longer lists, and forgot them.
    */
   public static SqlWork<Void> markSeen(
       String connectionId,
@@ -197,6 +199,7 @@ public final class FeedStore {
       ConnectionState state,
       long now) {
     return c -> {
+      long mark = Math.max(now, lastMark(c, connectionId) + 1);
       for (String id : retired) {
         Sql.update(
             c, "DELETE FROM feed_seen WHERE connection_id = ? AND item_id = ?", connectionId, id);
@@ -208,7 +211,7 @@ public final class FeedStore {
         for (String id : itemIds) {
           s.setString(1, connectionId);
           s.setString(2, id);
-          s.setLong(3, now);
+          s.setLong(3, mark);
           s.addBatch();
         }
         s.executeBatch();
@@ -217,6 +220,16 @@ public final class FeedStore {
       forgetBeyond(c, connectionId, Math.max(MAX_SEEN, itemIds.size()));
       return null;
     };
+  }
+
+  /** The latest time the connection's items were marked seen at; 0 when none was. */
+  private static long lastMark(java.sql.Connection c, String connectionId) throws SQLException {
+    return Sql.first(
+            c,
+            "SELECT max(seen_at) FROM feed_seen WHERE connection_id = ?",
+            rs -> rs.getLong(1),
+            connectionId)
+        .orElse(0L);
   }
 
   public void setState(String connectionId, ConnectionState state) {

@@ -10,7 +10,6 @@ import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import grapple.state.Connection;
 import grapple.state.Json;
-import java.net.URI;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -76,7 +75,7 @@ final class Feeds extends NamedKind<FeedConfig> {
     try {
       FeedFetcher.Result r = fetcher.fetch(stateKey, null, null);
       if (r.status() != 200) throw new FeedException("HTTP " + r.status());
-      FeedParser.parse(r.body(), r.contentType(), URI.create(r.url()));
+      FeedParser.parse(r.body(), r.contentType(), r.base());
     } catch (FeedException e) {
       throw new BadInput("url", "Could not read feed from URL: " + Markdown.code(e.getMessage()));
     }

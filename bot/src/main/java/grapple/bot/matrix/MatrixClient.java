@@ -71,6 +71,9 @@ public final class MatrixClient {
 
   private final Duration syncCallMargin;
 
+  /** The most of an answer read ({@link #MAX_ANSWER_BYTES}; tests: less). */
+  private volatile long maxAnswerBytes = MAX_ANSWER_BYTES;
+
   private volatile String accessToken;
   private volatile okhttp3.@Nullable Call currentSync;
   private volatile @Nullable TokenRenewal renewal;
@@ -110,6 +113,11 @@ public final class MatrixClient {
         .writeTimeout(30, TimeUnit.SECONDS)
         .retryOnConnectionFailure(false)
         .build();
+  }
+
+  /** Reads at most {@code bytes} of any answer from now on (tests; {@link #MAX_ANSWER_BYTES}). */
+  void limitAnswersTo(long bytes) {
+    this.maxAnswerBytes = bytes;
   }
 
   public void useAccessToken(String token) {
@@ -489,12 +497,25 @@ public final class MatrixClient {
    * The most of an answer read, {@code /sync}'s and any other: a broken or hostile homeserver or
    * proxy answering gigabytes was read whole into memory, and the bot ran out of it. A real sync
    * answer (100 events per room, state of the types followed) stays far below; one over it fails
-   * like a network failure, is logged, and is asked again.
+   * ({@link AnswerTooLarge}), and the sync asks again for fewer events per room (see {@code
+   * SyncLoop}).
    */
   static final long MAX_ANSWER_BYTES = 128L * 1024 * 1024;
 
-  private static JsonNode execute(okhttp3.Call call) throws IOException {
-    return execute(call, MAX_ANSWER_BYTES);
+  private JsonNode execute(okhttp3.Call call) throws IOException {
+    return execute(call, maxAnswerBytes);
+  }
+
+  /**
+   * An answer over the most read: asked again as it is, it is as large again, so the caller (the
+   * sync) asks for less.
+   */
+  static final class AnswerTooLarge extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    AnswerTooLarge(String message) {
+      super(message);
+    }
   }
 
   static JsonNode execute(okhttp3.Call call, long maxBytes) throws IOException {
@@ -507,7 +528,7 @@ public final class MatrixClient {
     }
   }
 
-  /** The whole body, or an IOException naming the path once it is over {@code maxBytes}. */
+  /** The whole body, or {@link AnswerTooLarge} naming the path once it is over {@code maxBytes}. */
   private static okio.Buffer readAtMost(ResponseBody body, long maxBytes, Request request)
       throws IOException {
     okio.BufferedSource source = body.source();
@@ -515,7 +536,7 @@ public final class MatrixClient {
     boolean over = body.contentLength() > maxBytes;
     while (!over && source.read(out, 8192) != -1) over = out.size() > maxBytes;
     if (over) {
-      throw new IOException(
+      throw new AnswerTooLarge(
           "the homeserver's answer to "
               + request.url().encodedPath()
               + " is over "

@@ -452,6 +452,11 @@ public final class MatrixGateway implements RoomGateway {
     this.clock = clock;
   }
 
+  /** Reads at most {@code bytes} of the homeserver's answers (tests: an answer too large). */
+  void answersOfAtMost(long bytes) {
+    client.limitAnswersTo(bytes);
+  }
+
   /** False once the sync thread has died without being stopped (the watchdog asks). */
   public boolean syncAlive() {
     Thread thread = syncThread;

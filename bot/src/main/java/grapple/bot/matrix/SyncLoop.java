@@ -34,6 +34,21 @@ final class SyncLoop implements Runnable {
 
   private static final int MAX_GAP_EVENTS = 1_000;
 
+  /**
+   * The most events of a room's timeline a sync asks for; after an answer too large to read ({@link
+   * MatrixClient.AnswerTooLarge}, e.g. after a long outage in busy rooms), a tenth of it, then one.
+   */
+  static final int TIMELINE_LIMIT = 100;
+
+  /** What the sync asks for now: {@link #TIMELINE_LIMIT}, or less after an answer too large. */
+  private int timelineLimit = TIMELINE_LIMIT;
+
+  /**
+   * Why the sync reads no room although it runs: its answers are too large to read even with one
+   * event per room's timeline (the state of the rooms alone is). Null once a sync works.
+   */
+  private volatile @Nullable String tooLarge;
+
   private final MatrixClient client;
   private final SyncStore store;
   private final String botUserId;
@@ -134,10 +149,17 @@ final class SyncLoop implements Runnable {
               failedSyncs == 1 ? "" : "s");
         failedSyncs = 0;
         backoff.reset();
+        if (answerFitsAgain()) filterId = null;
         if (!loaded) {
           loaded = true;
           onLoaded.run();
         }
+      } catch (MatrixClient.AnswerTooLarge e) {
+        // Asked again as it is, the answer is as large again: the sync was retried for ever, read
+        // no room, and nothing but a log line said so. Fewer events per timeline make it smaller;
+        // those left out since the last sync are fetched as a gap, page by page.
+        if (fewerEventsAfter(e)) filterId = null;
+        pause(e);
       } catch (IOException e) {
         // A filter the homeserver no longer knows (its database restored or moved: Synapse answers
         // 400 M_INVALID_PARAM "No such filter") would fail every sync until a restart: made again.
@@ -155,6 +177,41 @@ final class SyncLoop implements Runnable {
   }
 
   /**
+   * After an answer too large to read: true when the timeline limit was lowered (the filter must be
+   * made again); at one event already, the sync counts as stuck, saying why.
+   */
+  private boolean fewerEventsAfter(MatrixClient.AnswerTooLarge e) {
+    if (timelineLimit > 1) {
+      timelineLimit = Math.max(1, timelineLimit / 10);
+      log.warn(
+          "sync: {}; asking again with at most {} event(s) per room's timeline",
+          e.getMessage(),
+          timelineLimit);
+      return true;
+    }
+    tooLarge =
+        "the homeserver's sync answers are too large to read even with one event per room ("
+            + e.getMessage()
+            + "), so no room is read; see the log";
+    return false;
+  }
+
+  /**
+   * After a sync that worked: true when the timeline limit goes back to {@link #TIMELINE_LIMIT}
+   * (the filter must be made again). The position has moved past what made the answer large.
+   */
+  private boolean answerFitsAgain() {
+    tooLarge = null;
+    if (timelineLimit == TIMELINE_LIMIT) return false;
+    log.info(
+        "sync: the answer fit with at most {} event(s) per room's timeline; asking for {} again",
+        timelineLimit,
+        TIMELINE_LIMIT);
+    timelineLimit = TIMELINE_LIMIT;
+    return true;
+  }
+
+  /**
    * A sign of life: the sync is busy for at most {@code allowance} more (a call's limit, a pause),
    * and counts as stuck once that and {@link #STUCK_AFTER} have passed with no other sign.
    */
@@ -166,10 +223,12 @@ final class SyncLoop implements Runnable {
 
   /**
    * Why the sync counts as stuck, if it does: it has shown no sign of life for longer than what it
-   * was doing may take, so it reads no room. Said again as long as it lasts (the watchdog logs it
-   * once).
+   * was doing may take, or its answers are too large to read even with one event per room, so it
+   * reads no room. Said again as long as it lasts (the watchdog logs it once).
    */
   java.util.Optional<String> stuck() {
+    String over = tooLarge;
+    if (running && over != null) return java.util.Optional.of(over);
     long now = clock.millis();
     if (!running || now < stuckAtMillis) return java.util.Optional.empty();
     return java.util.Optional.of(
@@ -251,7 +310,8 @@ final class SyncLoop implements Runnable {
     List<List<JsonNode>> gaps = new ArrayList<>();
     for (List<Map.Entry<String, JsonNode>> section : List.of(left, kept)) {
       for (Map.Entry<String, JsonNode> room : section) {
-        gaps.add(since == null ? List.of() : gap(room.getKey(), room.getValue(), since));
+        gaps.add(
+            since == null ? List.of() : gap(room.getKey(), room.getValue(), since, firstOfRun));
       }
     }
     int i = 0;
@@ -327,13 +387,18 @@ final class SyncLoop implements Runnable {
   /**
    * The events a limited timeline left out (more came since {@code since} than the filter's limit,
    * e.g. after an outage), oldest first: fetched with {@code /messages} back to {@code since}, at
-   * most {@link #MAX_GAP_EVENTS}, so that outbound hooks and commands miss none.
+   * most {@link #MAX_GAP_EVENTS}, so that outbound hooks and commands miss none. The run's first
+   * batch carries every room's whole state, the bot's own join among it: whether the bot joined
+   * since {@code since} is told by the timeline there, and the gap starts at the bot's join if it
+   * holds one (what came before is the room's history). Judged by its state section, every room of
+   * a restart after downtime had its gap skipped, and what came in it was never handed on.
    */
-  private List<JsonNode> gap(String roomId, JsonNode room, String since) throws IOException {
+  private List<JsonNode> gap(String roomId, JsonNode room, String since, boolean firstOfRun)
+      throws IOException {
     JsonNode timeline = room.path("timeline");
     String from = timeline.path("prev_batch").asText("");
-    if (!timeline.path("limited").asBoolean(false) || from.isEmpty() || joinedNow(room))
-      return List.of();
+    boolean joined = firstOfRun ? joinedIn(timeline) : joinedNow(room);
+    if (!timeline.path("limited").asBoolean(false) || from.isEmpty() || joined) return List.of();
     ObjectNode filter = Json.object();
     filter.set("types", timelineTypes());
     List<JsonNode> newestFirst = new ArrayList<>();
@@ -366,6 +431,9 @@ final class SyncLoop implements Runnable {
           roomId,
           MAX_GAP_EVENTS);
     java.util.Collections.reverse(newestFirst);
+    for (int i = newestFirst.size() - 1; i >= 0; i--) {
+      if (isOwnJoin(newestFirst.get(i))) return newestFirst.subList(i, newestFirst.size());
+    }
     return newestFirst;
   }
 
@@ -462,14 +530,26 @@ final class SyncLoop implements Runnable {
    * gap, and is neither answered nor sent on.
    */
   private boolean joinedNow(JsonNode room) {
-    for (String section : List.of("state", "timeline")) {
-      for (JsonNode e : room.path(section).path("events")) {
-        if (e.path("type").asText().equals("m.room.member")
-            && e.path("state_key").asText().equals(botUserId)
-            && e.path("content").path("membership").asText().equals("join")) return true;
-      }
+    return joinedIn(room.path("state")) || joinedIn(room.path("timeline"));
+  }
+
+  /** Whether a section ({@code state}, {@code timeline}) of a room holds the bot's join. */
+  private boolean joinedIn(JsonNode section) {
+    for (JsonNode e : section.path("events")) {
+      if (isOwnJoin(e)) return true;
     }
     return false;
+  }
+
+  /**
+   * The bot's join; not a change of its display name or avatar (a join after a join, as the bot's
+   * own profile update at start makes in every room): that is no start of the room's news.
+   */
+  private boolean isOwnJoin(JsonNode e) {
+    return e.path("type").asText().equals("m.room.member")
+        && e.path("state_key").asText().equals(botUserId)
+        && e.path("content").path("membership").asText().equals("join")
+        && !e.path("unsigned").path("prev_content").path("membership").asText().equals("join");
   }
 
   /** The event types of a room's timeline the bot reads, in its sync and in a gap. */
@@ -491,7 +571,7 @@ final class SyncLoop implements Runnable {
     ObjectNode room = filter.putObject("room");
     room.putObject("ephemeral").putArray("not_types").add("*");
     room.putObject("account_data").putArray("not_types").add("*");
-    ObjectNode timeline = room.putObject("timeline").put("limit", 100);
+    ObjectNode timeline = room.putObject("timeline").put("limit", timelineLimit);
     timeline.set("types", timelineTypes());
     ObjectNode state = room.putObject("state").put("lazy_load_members", false);
     wanted.stateTypes().forEach(t -> state.withArray("types").add(t));

@@ -125,4 +125,16 @@ class FeedFilterTest {
 
     assertThat(filter.passes(item("Été 2024", null))).isTrue();
   }
+
+  // A rule of just slash-i looks like a regex with its flag and no slashes left around a
+  // pattern: cutting it failed with StringIndexOutOfBoundsException, not a refusal naming the
+  // field, and the connection did not open. It is the keyword it reads as.
+
+  @Test
+  void aRuleOfJustSlashIIsAKeyword() {
+    FeedFilter filter = include("/i");
+
+    assertThat(filter.passes(item("read /i here", null))).isTrue();
+    assertThat(filter.passes(item("nothing", null))).isFalse();
+  }
 }

@@ -198,6 +198,30 @@ class FeedPollerTest {
             "New post in Blog: Post 2 (" + server.url("/moved/p/2") + ")");
   }
 
+  /**
+   * A redirect to an address OkHttp keeps as it is but java.net.URI refuses (a {@code |} in its
+   * query): taken as the base of the feed's links with URI.create, it threw, and the feed failed at
+   * every poll with "internal error", backing off to a day.
+   */
+  @Test
+  void aFeedARedirectLedToAnAddressWithABarInItsQueryIsRead() throws Exception {
+    FeedPoller poller = poller(0);
+    poller.register(sub(connection("")), true);
+    for (String[] ids : new String[][] {{"1"}, {"2", "1"}}) {
+      server.enqueue(
+          new MockResponse.Builder().code(302).addHeader("Location", "/feed.xml?tags=a|b").build());
+      StringBuilder items = new StringBuilder();
+      for (String id : ids)
+        items.append("<item><title>Post " + id + "</title><link>p/" + id + "</link></item>");
+      serve(rssItems(items.toString()));
+      poller.pollOnce(url());
+    }
+
+    assertThat(posted(Duration.ofSeconds(3)))
+        .containsExactly("New post in Blog: Post 2 (" + server.url("/p/2") + ")");
+    assertThat(store.url(url()).orElseThrow().lastError()).isNull();
+  }
+
   /** The notice that the feed {@code from} (shown as written) moved to {@code to}. */
   private static String movedNotice(String from, String to) {
     return "Feed "
@@ -326,6 +350,34 @@ class FeedPollerTest {
 
     assertThat(posted(Duration.ofSeconds(3)))
         .containsExactly("New post in Blog: Post 2 (https://blog.example/p/2)");
+  }
+
+  /**
+   * A poll by a clock set back (corrected, or another instance's, behind, after a failover) marked
+   * the items of the feed now as seen before those it no longer lists; with more than {@link
+   * FeedStore#MAX_SEEN} of those, the items still in the feed were the ones forgotten, and posted
+   * again at the next poll.
+   */
+  @Test
+  void anItemStillInTheFeedIsNotPostedAgainAfterTheClockIsSetBack() throws Exception {
+    FakeClock clock = new FakeClock(Instant.parse("2026-01-01T00:00:00Z"));
+    FeedSettings settings = new FeedSettings(true, 600, 2, 2, 0, 10, true, 8 * 1024 * 1024);
+    FeedPoller poller = poller(new FeedFetcher(settings), clock, settings);
+    poller.register(sub(connection("")), true);
+    String[] before = new String[FeedStore.MAX_SEEN + 1];
+    for (int i = 0; i < before.length; i++) before[i] = "old-" + i;
+    serve(rss(before));
+    poller.pollOnce(url());
+    clock.set(Instant.parse("2025-12-31T23:00:00Z"));
+    serve(rss("new"));
+    poller.pollOnce(url());
+    clock.advance(Duration.ofMinutes(10));
+    serve(rss("new"));
+
+    poller.pollOnce(url());
+
+    assertThat(posted(Duration.ofSeconds(3)))
+        .containsExactly("New post in Blog: Post new (https://blog.example/p/new)");
   }
 
   /**

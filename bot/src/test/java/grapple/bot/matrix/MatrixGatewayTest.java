@@ -791,6 +791,74 @@ class MatrixGatewayTest {
   }
 
   /**
+   * A sync answer over the most read (after a long outage in busy rooms) was asked for again as it
+   * was, as large every time: the bot read no room again while /ready said 200. It is now asked for
+   * with a tenth of the events per room's timeline (what it leaves out comes as a gap), and with
+   * the full number again once a sync worked.
+   */
+  @Test
+  void aSyncAnswerTooLargeToReadIsAskedAgainWithFewerEventsPerTimeline() throws Exception {
+    gateway.answersOfAtMost(4_000);
+    answerSyncs("{\"next_batch\":\"s1\"}", tooLarge());
+    server.enqueue(json(200, "{\"filter_id\":\"f2\"}"));
+    server.enqueue(json(200, "{\"next_batch\":\"s2\"}"));
+    server.enqueue(json(200, "{\"filter_id\":\"f3\"}"));
+    server.enqueue(json(200, "{\"next_batch\":\"s3\"}"));
+
+    gateway.start((event, initial) -> {}, () -> {});
+
+    awaitSince("s3");
+    List<String> asked = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      RecordedRequest request = server.takeRequest();
+      String path = request.getUrl().encodedPath();
+      asked.add(
+          path.endsWith("/filter")
+              ? "filter "
+                  + Json.MAPPER.readTree(request.getBody().utf8()).at("/room/timeline/limit")
+              : "sync " + request.getUrl().queryParameter("filter"));
+    }
+    assertThat(asked)
+        .containsExactly(
+            "filter 100", "sync f1", "sync f1", "filter 10", "sync f2", "filter 100", "sync f3");
+    assertThat(gateway.stuck()).isEmpty();
+  }
+
+  /**
+   * Answers too large to read even with one event per room's timeline (the rooms' state alone is)
+   * make the sync count as stuck, naming why, so /ready answers 503; not once a sync works.
+   */
+  @Test
+  void aSyncAnswerTooLargeEvenWithOneEventPerTimelineCountsAsStuckNamingWhy() throws Exception {
+    gateway.answersOfAtMost(4_000);
+    answerSyncs("{\"next_batch\":\"s1\"}", tooLarge());
+    server.enqueue(json(200, "{\"filter_id\":\"f2\"}"));
+    server.enqueue(json(200, tooLarge()));
+    server.enqueue(json(200, "{\"filter_id\":\"f3\"}"));
+    server.enqueue(json(200, tooLarge()));
+
+    gateway.start((event, initial) -> {}, () -> {});
+
+    Await.until(Duration.ofSeconds(30), () -> gateway.stuck().isPresent());
+    assertThat(gateway.stuck().orElseThrow())
+        .contains("too large to read even with one event per room")
+        .contains("/_matrix/client/v3/sync is over 4000 bytes")
+        .contains("no room is read");
+    assertThat(gateway.syncAlive()).isTrue();
+
+    server.enqueue(json(200, "{\"next_batch\":\"s2\"}"));
+    awaitSince("s2");
+    assertThat(gateway.stuck()).isEmpty();
+  }
+
+  /** A sync answer of more than 4,000 bytes: a room with one long message. */
+  private static String tooLarge() {
+    return "{\"next_batch\":\"big\",\"rooms\":{\"join\":{\"!r:test\":{\"timeline\":{\"events\":["
+        + message("$" + "x".repeat(5_000))
+        + "]}}}}}";
+  }
+
+  /**
    * A sync thread alive but stuck (here on an event whose handling does not return; a call that
    * never ends is alike) read no room while the watchdog, which asks only whether the thread lives,
    * kept /ready at 200. Past what its step may take it now counts as stuck, and not once it moves.
@@ -885,6 +953,85 @@ class MatrixGatewayTest {
     assertThat(page.getUrl().queryParameter("dir")).isEqualTo("b");
     assertThat(server.takeRequest(5, TimeUnit.SECONDS).getUrl().queryParameter("from"))
         .isEqualTo("p1");
+  }
+
+  /**
+   * After downtime, the run's first sync carries every room's whole state, the bot's own join among
+   * it: taken for a join in this batch, it made every limited timeline's gap skipped, and what came
+   * while the bot was down beyond the last 100 events was never handed on.
+   */
+  @Test
+  void theGapOfTheFirstSyncAfterARestartIsFetched() throws Exception {
+    syncStore.commit("s1", List.of());
+    answerSyncs(
+        "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!r:test\":{"
+            + "\"state\":{\"events\":["
+            + botMember("$joined", "")
+            + "]},\"timeline\":{\"limited\":true,\"prev_batch\":\"p2\",\"events\":["
+            + botMember("$renamed", ",\"unsigned\":{\"prev_content\":{\"membership\":\"join\"}}")
+            + ","
+            + message("$late")
+            + "]}}}}}");
+    server.enqueue(
+        json(
+            200,
+            "{\"chunk\":["
+                + message("$gap2")
+                + ","
+                + message("$gap1")
+                + "],\"start\":\"p2\",\"end\":\"p1\"}"));
+    server.enqueue(json(200, "{\"chunk\":[],\"start\":\"p1\"}"));
+
+    BlockingQueue<String> seen = startSeeingMessageIds();
+
+    assertThat(List.of(poll(seen), poll(seen), poll(seen)))
+        .containsExactly("$gap1", "$gap2", "$late");
+    server.takeRequest(); // the filter
+    assertThat(server.takeRequest().getUrl().queryParameter("full_state")).isEqualTo("true");
+    assertThat(server.takeRequest().getUrl().encodedPath())
+        .isEqualTo("/_matrix/client/v3/rooms/!r:test/messages");
+  }
+
+  /**
+   * A room the bot joined while it was down: the first sync's gap holds the room's history before
+   * the join, which is not handed on, and what came after it, which is.
+   */
+  @Test
+  void theGapOfTheFirstSyncAfterARestartStartsAtTheBotsJoin() throws Exception {
+    syncStore.commit("s1", List.of());
+    answerSyncs(
+        "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!r:test\":{"
+            + "\"state\":{\"events\":["
+            + botMember("$joined", "")
+            + "]},\"timeline\":{\"limited\":true,\"prev_batch\":\"p2\",\"events\":["
+            + message("$late")
+            + "]}}}}}");
+    server.enqueue(
+        json(
+            200,
+            "{\"chunk\":["
+                + message("$after")
+                + ","
+                + botMember("$joined", "")
+                + ","
+                + message("$before")
+                + "],\"start\":\"p2\",\"end\":\"p1\"}"));
+    server.enqueue(json(200, "{\"chunk\":[],\"start\":\"p1\"}"));
+
+    BlockingQueue<String> seen = startSeeingMessageIds();
+
+    awaitSince("s2");
+    assertThat(new ArrayList<>(seen)).containsExactly("$after", "$late");
+  }
+
+  /** The bot's membership event {@code eventId}, a join, with {@code extra} fields. */
+  private static String botMember(String eventId, String extra) {
+    return "{\"type\":\"m.room.member\",\"state_key\":\"@bot:test\",\"sender\":\"@bot:test\","
+        + "\"event_id\":\""
+        + eventId
+        + "\",\"content\":{\"membership\":\"join\"}"
+        + extra
+        + "}";
   }
 
   /** A hook state event {@code eventId} naming the hook {@code name}, sent a minute from now. */
