@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Local mode: one console room whose member {@code @console:<domain>} (an admin) is whoever types.
- * Each line is a room message; {@code /state TYPE KEY JSON} edits room state by hand. Everything
- * the bot posts is printed. The room's state lives in SQLite.
+ * Each line is a room message; {@code /state TYPE KEY JSON} edits room state by hand; any other
+ * line that starts with {@code /} is refused ({@code //} sends one that starts with {@code /}).
+ * Everything the bot posts is printed. The room's state lives in SQLite.
  */
 public final class ConsoleGateway implements RoomGateway {
   private static final Logger log = LoggerFactory.getLogger(ConsoleGateway.class);
@@ -195,11 +196,14 @@ public final class ConsoleGateway implements RoomGateway {
   private synchronized void onLine(String line) {
     if (line.isBlank()) return;
     try {
-      if (line.split("\\s", 2)[0].equals("/state")) {
-        stateLine(line);
+      String text = line.stripLeading();
+      if (text.startsWith("/") && !text.startsWith("//")) {
+        consoleCommand(text);
         return;
       }
-      ObjectNode content = Json.object().put("msgtype", "m.text").put("body", line);
+      // "//" sends a message that starts with "/": the first slash is dropped.
+      String body = text.startsWith("//") ? text.substring(1) : line;
+      ObjectNode content = Json.object().put("msgtype", "m.text").put("body", body);
       started().onEvent(new RoomEvent.Message(roomId, nextEventId(), userId, content), false);
     } catch (Throwable e) {
       // One line never stops the console: whatever handling it raised is logged, the next line is
@@ -209,12 +213,34 @@ public final class ConsoleGateway implements RoomGateway {
     }
   }
 
+  /** What {@code /state} takes, for its refusals. */
+  static final String STATE_USAGE =
+      "Usage: /state TYPE KEY [JSON]  (KEY \"\" is the empty state key; no JSON, or {}, empties"
+          + " the state)";
+
+  /**
+   * A line that starts with {@code /}: a console command, never posted to the room. A mistyped one
+   * ({@code /stat}, {@code /State}) posted as a message would say in the room what was meant for
+   * the console; it is refused here, naming the commands there are.
+   */
+  private void consoleCommand(String line) {
+    String word = line.split("\\s", 2)[0];
+    if (word.equals("/state")) {
+      stateLine(line);
+      return;
+    }
+    console.print(
+        "Unknown console command "
+            + visible(word)
+            + "; nothing was sent. "
+            + STATE_USAGE
+            + ". To send a message that starts with /, type // (//me waves sends /me waves).");
+  }
+
   private void stateLine(String line) {
     String[] parts = line.split("\\s+", 4);
     if (parts.length < 3) {
-      console.print(
-          "Usage: /state TYPE KEY [JSON]  (KEY \"\" is the empty state key; no JSON, or {},"
-              + " empties the state)");
+      console.print("Missing TYPE or KEY. " + STATE_USAGE);
       return;
     }
     // A state key may be empty (m.room.power_levels has one): written "" or ''.
@@ -231,10 +257,10 @@ public final class ConsoleGateway implements RoomGateway {
       // Jackson's own message runs on to a second line about its source ("REDACTED ...").
       String where =
           e.getLocation() == null ? "" : " (at column " + e.getLocation().getColumnNr() + ")";
-      console.print("Not a JSON object: " + e.getOriginalMessage() + where);
+      console.print("Not a JSON object: " + e.getOriginalMessage() + where + ". " + STATE_USAGE);
       return;
     } catch (IllegalArgumentException e) {
-      console.print("Not a JSON object: " + e.getMessage());
+      console.print("Not a JSON object: " + e.getMessage() + ". " + STATE_USAGE);
       return;
     }
     state.put(new LocalStateStore.StateEvent(roomId, parts[1], stateKey, userId, content));
