@@ -15,6 +15,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,9 +26,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Local mode: one console room whose member {@code @console:<domain>} (an admin) is whoever types.
- * Each line is a room message; {@code /state TYPE KEY JSON} edits room state by hand; any other
- * line that starts with {@code /} is refused ({@code //} sends one that starts with {@code /}).
- * Everything the bot posts is printed. The room's state lives in SQLite.
+ * Each line is a room message; {@code /state TYPE KEY JSON} edits room state by hand, once the
+ * commands typed before it have been answered; any other line that starts with {@code /} is refused
+ * ({@code //} sends one that starts with {@code /}). Everything the bot posts is printed. The
+ * room's state lives in SQLite.
  */
 public final class ConsoleGateway implements RoomGateway {
   private static final Logger log = LoggerFactory.getLogger(ConsoleGateway.class);
@@ -263,10 +265,35 @@ public final class ConsoleGateway implements RoomGateway {
       console.print("Not a JSON object: " + e.getMessage() + ". " + STATE_USAGE);
       return;
     }
+    if (!commandsAnswered()) return;
     state.put(new LocalStateStore.StateEvent(roomId, parts[1], stateKey, userId, content));
     started()
         .onEvent(
             new RoomEvent.State(roomId, nextEventId(), userId, parts[1], stateKey, content), false);
+  }
+
+  /** How long a {@code /state} line waits for the commands typed before it to be answered. */
+  static final Duration COMMANDS_WAIT = Duration.ofSeconds(30);
+
+  /**
+   * Whether the commands typed before have been answered: they are answered on other threads, and a
+   * {@code /state} line that edits what a command creates ({@code !grapple webhook ci}, then {@code
+   * /state … ci {…}}) would otherwise take effect first and be undone by it, or make it fail. False
+   * (said so) when they are still being answered after {@link #COMMANDS_WAIT}.
+   */
+  private boolean commandsAnswered() {
+    try {
+      if (started().awaitCommands(roomId, COMMANDS_WAIT)) return true;
+    } catch (InterruptedException e) {
+      // Stopping: the line is not applied.
+      Thread.currentThread().interrupt();
+      return false;
+    }
+    console.print(
+        "The commands typed before are still being answered after "
+            + COMMANDS_WAIT.toSeconds()
+            + " s; the state was not changed. Type the /state line again once they are.");
+    return false;
   }
 
   /** Lines are read only once start() has set the events to hand them to. */

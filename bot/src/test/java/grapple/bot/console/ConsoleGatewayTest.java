@@ -126,6 +126,61 @@ class ConsoleGatewayTest {
         .contains("Missing TYPE or KEY. Usage: /state TYPE KEY [JSON]");
   }
 
+  /**
+   * A {@code /state} line typed after a command took effect before it: the command is answered on
+   * another thread. It waits for the commands typed before it.
+   */
+  @Test
+  void aStateLineWaitsForTheCommandsTypedBeforeIt() {
+    java.util.List<String> order = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.concurrent.CountDownLatch asked = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch answered = new java.util.concurrent.CountDownLatch(1);
+    gateway =
+        new ConsoleGateway(
+            "localhost",
+            "@grapple:localhost",
+            new LocalStateStore(db),
+            ConsoleGateway.plain(
+                new java.io.ByteArrayInputStream(
+                    "!grapple webhook ci\n/state t ci {}\n".getBytes(StandardCharsets.UTF_8)),
+                print()));
+    gateway.start(
+        new grapple.bot.room.RoomEvents() {
+          @Override
+          public void onEvent(grapple.bot.room.RoomEvent event, boolean initial) {
+            if (initial) return;
+            if (event instanceof grapple.bot.room.RoomEvent.State) order.add("state");
+            if (event instanceof grapple.bot.room.RoomEvent.Message) {
+              // Answered on another thread, not before the console asks whether it was.
+              grapple.state.Daemons.thread(
+                      "answer",
+                      () -> {
+                        try {
+                          asked.await();
+                        } catch (InterruptedException e) {
+                          Thread.currentThread().interrupt();
+                          return;
+                        }
+                        order.add("answered");
+                        answered.countDown();
+                      })
+                  .start();
+            }
+          }
+
+          @Override
+          public boolean awaitCommands(String roomId, java.time.Duration timeout)
+              throws InterruptedException {
+            asked.countDown();
+            return answered.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+          }
+        },
+        () -> {});
+
+    grapple.testing.Await.until(java.time.Duration.ofSeconds(5), () -> order.contains("state"));
+    assertThat(order).containsExactly("answered", "state");
+  }
+
   /** {@code ""} as the key writes the empty state key, which the console could not write. */
   @Test
   void twoQuotesAreTheEmptyStateKey() {
