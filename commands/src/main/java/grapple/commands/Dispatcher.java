@@ -93,8 +93,7 @@ public final class Dispatcher {
 
   /** Handles a message body in a room; empty when it is not a command or the answer is withheld. */
   public Optional<Outcome> handle(String roomId, String sender, String eventId, String body) {
-    if (strayTokenCommand(body))
-      return Optional.of(new Outcome(Reply.error(SECRET_IN_ROOM), List.of(), true));
+    if (strayTokenCommand(body)) return secretInRoom(roomId, sender);
     if (CommandLine.prefix(settings.prefixes(), body).isEmpty()) return Optional.empty();
     return handle(roomId, sender, eventId, body, false);
   }
@@ -251,8 +250,7 @@ public final class Dispatcher {
 
   private Optional<Outcome> handle(
       String roomId, String sender, String eventId, String body, boolean direct) {
-    if (holdsSecretInRoom(body, direct))
-      return Optional.of(new Outcome(Reply.error(SECRET_IN_ROOM), List.of(), true));
+    if (holdsSecretInRoom(body, direct)) return secretInRoom(roomId, sender);
     CommandLine line;
     try {
       line =
@@ -389,7 +387,30 @@ public final class Dispatcher {
     return permissions.allows(sender, roomId, command.service(), command.level());
   }
 
+  /**
+   * The answer to a command that gave a secret in a room (redacted when it was read): to a sender
+   * with no permission at all, at most once a minute, as their other refusals; else every sender
+   * without a permission could make the bot post at will by sending token-like commands.
+   */
+  private Optional<Outcome> secretInRoom(String roomId, String sender) {
+    if (!permissions.allowsAnyService(sender, roomId, PermissionLevel.COMMANDS)
+        && !mayRefuseNow(roomId, sender)) return Optional.empty();
+    return Optional.of(new Outcome(Reply.error(SECRET_IN_ROOM), List.of(), true));
+  }
+
   private Optional<Outcome> refuseAtMostOncePerMinute(String roomId, String sender) {
+    if (!mayRefuseNow(roomId, sender)) return Optional.empty();
+    return Optional.of(
+        new Outcome(
+            Reply.error(
+                "Sorry %s, you don't have permission to use Grapple in this room (no `permissions` rule in its config"
+                    + " covers you). Ask the bot's operator.",
+                Markdown.code(sender)),
+            List.of()));
+  }
+
+  /** Whether {@code sender} may be refused in {@code roomId} now: not within the last minute. */
+  private boolean mayRefuseNow(String roomId, String sender) {
     Instant now = clock.instant();
     String key = roomId + "|" + sender;
     boolean[] refuse = {false};
@@ -400,17 +421,11 @@ public final class Dispatcher {
           refuse[0] = true;
           return now;
         });
-    if (!refuse[0]) return Optional.empty();
+    if (!refuse[0]) return false;
     // Those refused more than a minute ago are refused again anyway: forgetting them keeps this
     // small, however many accounts a hostile server sends commands from.
     lastRefusal.values().removeIf(last -> !last.plus(REFUSAL_INTERVAL).isAfter(now));
-    return Optional.of(
-        new Outcome(
-            Reply.error(
-                "Sorry %s, you don't have permission to use Grapple in this room (no `permissions` rule in its config"
-                    + " covers you). Ask the bot's operator.",
-                Markdown.code(sender)),
-            List.of()));
+    return true;
   }
 
   /** How many senders' refusals are remembered, to be refused at most once a minute (tests). */
