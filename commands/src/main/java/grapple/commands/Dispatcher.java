@@ -35,10 +35,10 @@ public final class Dispatcher {
 
   /**
    * The command prefixes, the bot's own user id, and the services configured off: the first words
-   * of their commands (lower case) → each service as a sentence names it, so that {@code !grapple
-   * github repo …} on a bot without GitHub is answered as hookshot answers it, not "unknown".
+   * of their commands (lower case) → each service ({@link Off}), so that {@code !grapple github
+   * repo …} on a bot without GitHub is answered as hookshot answers it, not "unknown".
    */
-  public record Settings(List<String> prefixes, String botUserId, Map<String, String> off) {
+  public record Settings(List<String> prefixes, String botUserId, Map<String, Off> off) {
     public Settings {
       prefixes = List.copyOf(prefixes);
       off = Map.copyOf(off);
@@ -49,6 +49,12 @@ public final class Dispatcher {
       this(prefixes, botUserId, Map.of());
     }
   }
+
+  /**
+   * A service configured off: its name in a sentence ({@code GitHub}) and the key that turns it on
+   * ({@code github.enabled}), which its refusals name.
+   */
+  public record Off(String displayName, String enabledKey) {}
 
   /**
    * A reply to post in the room and private messages to the sender; {@code redact} when the message
@@ -296,7 +302,7 @@ public final class Dispatcher {
    * command it is a typo of (one the sender may use), points to help.
    */
   private Reply unknown(Invocation.Context context, List<String> words) {
-    String off = settings.off().get(words.get(0).toLowerCase(Locale.ROOT));
+    Off off = settings.off().get(words.get(0).toLowerCase(Locale.ROOT));
     if (off != null) return notSupported(off);
     List<String> meant =
         table.closestWords(words, c -> allowed(c, context.sender(), context.roomId()));
@@ -320,8 +326,12 @@ public final class Dispatcher {
         + coded.get(coded.size() - 1);
   }
 
-  private static Reply notSupported(String displayName) {
-    return Reply.error("The bridge is not configured to support %s.", displayName);
+  /** Hookshot's words, then what turns the service on. */
+  private static Reply notSupported(Off off) {
+    return Reply.error(
+        "The bridge is not configured to support %s. The bot's operator can turn it on with %s in"
+            + " Grapple's config.",
+        off.displayName(), Markdown.code(off.enabledKey() + ": true"));
   }
 
   /** Runs the handler; a failed command sends no private messages (they may hold secrets). */
@@ -452,7 +462,7 @@ public final class Dispatcher {
    */
   private Reply help(Invocation call) {
     call.requireAtMost(1);
-    Optional<String> off =
+    Optional<Off> off =
         call.optionalArg(0).map(s -> settings.off().get(s.toLowerCase(Locale.ROOT)));
     if (off.isPresent()) return notSupported(off.get());
     Optional<String> service = call.optionalArg(0);

@@ -303,13 +303,19 @@ class DispatcherTest {
   }
 
   @Test
-  void aCommandOfAServiceThatIsOffSaysSoAsHookshotDoes() {
+  void aCommandOfAServiceThatIsOffSaysSoAsHookshotDoesAndNamesItsConfigKey() {
     Dispatcher withGithubOff =
         new Dispatcher(
             commands(),
             permissions(),
             new Dispatcher.Settings(
-                List.of("!grapple"), BOT, Map.of("github", "GitHub", "gh", "GitHub")),
+                List.of("!grapple"),
+                BOT,
+                Map.of(
+                    "github",
+                    new Dispatcher.Off("GitHub", "github.enabled"),
+                    "gh",
+                    new Dispatcher.Off("GitHub", "github.enabled"))),
             authority,
             clock);
 
@@ -319,10 +325,12 @@ class DispatcherTest {
         withGithubOff.handle(ROOM, ADMIN, "$e2", "!grapple wehbook ci");
     Optional<Dispatcher.Outcome> help = withGithubOff.handle(ROOM, USER, "$e3", "!grapple help gh");
 
-    assertThat(outcome.orElseThrow().reply())
-        .isEqualTo(Reply.error("The bridge is not configured to support GitHub."));
-    assertThat(help.orElseThrow().reply())
-        .isEqualTo(Reply.error("The bridge is not configured to support GitHub."));
+    Reply off =
+        Reply.error(
+            "The bridge is not configured to support GitHub. The bot's operator can turn it on with"
+                + " `github.enabled: true` in Grapple's config.");
+    assertThat(outcome.orElseThrow().reply()).isEqualTo(off);
+    assertThat(help.orElseThrow().reply()).isEqualTo(off);
     assertThat(typo.orElseThrow().reply().markdown()).contains("Did you mean `webhook`?");
   }
 

@@ -155,6 +155,11 @@ class SampleServiceTest {
     // A built-in service off in config (GitHub is off unless enabled) answers as hookshot does.
     console.type("!grapple GitHub repo https://github.com/o/r");
     console.awaitPrinted("The bridge is not configured to support GitHub.");
+    // Each names the key that turns it on: its config section's, not its name (genericOutbound).
+    console.type("!grapple outbound-hook out https://example.org/hook");
+    assertThat(console.awaitPrinted("outbound webhooks"))
+        .contains("The bridge is not configured to support outbound webhooks.")
+        .contains("`outbound.enabled: true`");
 
     assertThat(route.path("errcode").asText()).isEqualTo("HS_DISABLED_FEATURE");
     assertThat(type.path("errcode").asText()).isEqualTo("HS_DISABLED_FEATURE");
