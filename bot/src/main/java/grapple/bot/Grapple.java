@@ -528,12 +528,12 @@ public final class Grapple implements AutoCloseable {
     return out;
   }
 
-  /** The JSON-RPC methods of the services that are off, each with its service's name. */
-  private static Map<String, String> methodsOff(Listening l) {
+  /** The JSON-RPC methods of the services that are off, each with its service. */
+  private static Map<String, ServiceInfo> methodsOff(Listening l) {
     List<String> running = l.running().stream().map(Started::name).toList();
-    Map<String, String> out = new LinkedHashMap<>();
+    Map<String, ServiceInfo> out = new LinkedHashMap<>();
     for (ServiceInfo s : known(l.services())) {
-      if (!running.contains(s.name())) s.rpcMethods().forEach(m -> out.put(m, s.name()));
+      if (!running.contains(s.name())) s.rpcMethods().forEach(m -> out.put(m, s));
     }
     return out;
   }

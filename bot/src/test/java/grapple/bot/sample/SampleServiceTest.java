@@ -160,7 +160,18 @@ class SampleServiceTest {
     assertThat(console.awaitPrinted("outbound webhooks"))
         .contains("The bridge is not configured to support outbound webhooks.")
         .contains("`outbound.enabled: true`");
+    JsonNode outbound =
+        api(
+            "PUT",
+            "/v1/" + ROOM + "/connections/uk.half-shot.matrix-hookshot.outbound-hook" + AS_CONSOLE,
+            "{\"name\":\"out\",\"url\":\"https://example.org/hook\"}");
 
+    assertThat(outbound.path("error").asText())
+        .isEqualTo(
+            "The genericOutbound service is not enabled on this bot. Its operator can turn it on"
+                + " with `outbound.enabled: true` in Grapple's config.");
+    assertThat(route.path("error").asText())
+        .endsWith("with `sample.enabled: true` in Grapple's config.");
     assertThat(route.path("errcode").asText()).isEqualTo("HS_DISABLED_FEATURE");
     assertThat(type.path("errcode").asText()).isEqualTo("HS_DISABLED_FEATURE");
     assertThat(route.path("error").asText()).contains("sample");
