@@ -311,6 +311,12 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
     return out;
   }
 
+  @Override
+  public boolean awaitCommands(String roomId, java.time.Duration timeout)
+      throws InterruptedException {
+    return commands.awaitAnswered(roomId, timeout);
+  }
+
   /** A message as a homeserver would send it, for gateways that hand over no raw events. */
   private static ObjectNode raw(RoomEvent.Message m) {
     ObjectNode raw =

@@ -528,12 +528,12 @@ public final class Grapple implements AutoCloseable {
     return out;
   }
 
-  /** The JSON-RPC methods of the services that are off, each with its service's name. */
-  private static Map<String, String> methodsOff(Listening l) {
+  /** The JSON-RPC methods of the services that are off, each with its service. */
+  private static Map<String, ServiceInfo> methodsOff(Listening l) {
     List<String> running = l.running().stream().map(Started::name).toList();
-    Map<String, String> out = new LinkedHashMap<>();
+    Map<String, ServiceInfo> out = new LinkedHashMap<>();
     for (ServiceInfo s : known(l.services())) {
-      if (!running.contains(s.name())) s.rpcMethods().forEach(m -> out.put(m, s.name()));
+      if (!running.contains(s.name())) s.rpcMethods().forEach(m -> out.put(m, s));
     }
     return out;
   }
@@ -599,7 +599,7 @@ public final class Grapple implements AutoCloseable {
       Hub hub,
       RoomStates rooms,
       List<Command> commands,
-      Map<String, String> off,
+      Map<String, Dispatcher.Off> off,
       Runnable onLoaded,
       List<Started> running) {}
 
@@ -733,13 +733,16 @@ public final class Grapple implements AutoCloseable {
    * The services configured off, for the replies that say so: the first words of each one's
    * commands (its name and aliases, lower case) → its name in a sentence.
    */
-  private static Map<String, String> switchedOff(List<Service> services, List<Started> running) {
-    Map<String, String> off = new HashMap<>();
+  private static Map<String, Dispatcher.Off> switchedOff(
+      List<Service> services, List<Started> running) {
+    Map<String, Dispatcher.Off> off = new HashMap<>();
     for (Service service : services) {
       if (running.stream().anyMatch(r -> r.service() == service)) continue;
       ServiceInfo info = service.info();
-      off.put(info.name().toLowerCase(Locale.ROOT), info.displayName());
-      info.aliases().forEach(a -> off.put(a.toLowerCase(Locale.ROOT), info.displayName()));
+      Dispatcher.Off said =
+          new Dispatcher.Off(info.displayName(), service.configSection() + ".enabled");
+      off.put(info.name().toLowerCase(Locale.ROOT), said);
+      info.aliases().forEach(a -> off.put(a.toLowerCase(Locale.ROOT), said));
     }
     return off;
   }

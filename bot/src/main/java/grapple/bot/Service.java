@@ -23,9 +23,9 @@ public interface Service {
   /** What the rest of Grapple knows of this service even while it is off. */
   ServiceInfo info();
 
-  /** The key of its config section: its name unless it says otherwise. */
+  /** The key of its config section: its name unless its {@link ServiceInfo} says otherwise. */
   default String configSection() {
-    return info().name();
+    return info().configSection();
   }
 
   /** Reads this service's config section: defaults, rules, problems reported on the section. */

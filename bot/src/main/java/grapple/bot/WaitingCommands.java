@@ -375,6 +375,7 @@ final class WaitingCommands implements AutoCloseable {
         synchronized (this) {
           if (!again.remove(roomId)) {
             draining.remove(roomId);
+            notifyAll();
             return;
           }
         }
@@ -470,6 +471,22 @@ final class WaitingCommands implements AutoCloseable {
   private synchronized void stopped(String roomId) {
     draining.remove(roomId);
     again.remove(roomId);
+    notifyAll();
+  }
+
+  /**
+   * Waits until no thread answers {@code roomId}'s commands: those that committed before this was
+   * called have been answered (or given up, or left for a retry or the next start). False when one
+   * still is after {@code timeout}.
+   */
+  synchronized boolean awaitAnswered(String roomId, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (draining.contains(roomId)) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) return false;
+      TimeUnit.NANOSECONDS.timedWait(this, left);
+    }
+    return true;
   }
 
   private Optional<Waiting> oldest(String roomId) {

@@ -109,6 +109,22 @@ class LocalModeWebhookTest {
     }
   }
 
+  /**
+   * A {@code /state} line typed right after a command took effect first (the command is answered on
+   * another thread): the hook it emptied was created after it, and stayed. They take effect in the
+   * order typed.
+   */
+  @Test
+  void aStateLineTypedAfterACommandTakesEffectAfterIt() throws Exception {
+    console.type("!grapple webhook ci");
+    console.type("/state " + LocalMode.WEBHOOK + " ci {}");
+    console.awaitAllPrinted("/webhook/", "created.");
+    console.type("!grapple webhook list");
+
+    assertThat(console.awaitPrinted("in this room"))
+        .startsWith("grapple: No webhooks in this room.");
+  }
+
   @Test
   void aPostIsAcknowledgedWith202AndPostedToTheRoom() throws Exception {
     String url = createHook("ci");

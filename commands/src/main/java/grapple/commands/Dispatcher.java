@@ -35,10 +35,10 @@ public final class Dispatcher {
 
   /**
    * The command prefixes, the bot's own user id, and the services configured off: the first words
-   * of their commands (lower case) → each service as a sentence names it, so that {@code !grapple
-   * github repo …} on a bot without GitHub is answered as hookshot answers it, not "unknown".
+   * of their commands (lower case) → each service ({@link Off}), so that {@code !grapple github
+   * repo …} on a bot without GitHub is answered as hookshot answers it, not "unknown".
    */
-  public record Settings(List<String> prefixes, String botUserId, Map<String, String> off) {
+  public record Settings(List<String> prefixes, String botUserId, Map<String, Off> off) {
     public Settings {
       prefixes = List.copyOf(prefixes);
       off = Map.copyOf(off);
@@ -49,6 +49,12 @@ public final class Dispatcher {
       this(prefixes, botUserId, Map.of());
     }
   }
+
+  /**
+   * A service configured off: its name in a sentence ({@code GitHub}) and the key that turns it on
+   * ({@code github.enabled}), which its refusals name.
+   */
+  public record Off(String displayName, String enabledKey) {}
 
   /**
    * A reply to post in the room and private messages to the sender; {@code redact} when the message
@@ -93,8 +99,7 @@ public final class Dispatcher {
 
   /** Handles a message body in a room; empty when it is not a command or the answer is withheld. */
   public Optional<Outcome> handle(String roomId, String sender, String eventId, String body) {
-    if (strayTokenCommand(body))
-      return Optional.of(new Outcome(Reply.error(SECRET_IN_ROOM), List.of(), true));
+    if (strayTokenCommand(body)) return secretInRoom(roomId, sender);
     if (CommandLine.prefix(settings.prefixes(), body).isEmpty()) return Optional.empty();
     return handle(roomId, sender, eventId, body, false);
   }
@@ -251,8 +256,7 @@ public final class Dispatcher {
 
   private Optional<Outcome> handle(
       String roomId, String sender, String eventId, String body, boolean direct) {
-    if (holdsSecretInRoom(body, direct))
-      return Optional.of(new Outcome(Reply.error(SECRET_IN_ROOM), List.of(), true));
+    if (holdsSecretInRoom(body, direct)) return secretInRoom(roomId, sender);
     CommandLine line;
     try {
       line =
@@ -298,7 +302,7 @@ public final class Dispatcher {
    * command it is a typo of (one the sender may use), points to help.
    */
   private Reply unknown(Invocation.Context context, List<String> words) {
-    String off = settings.off().get(words.get(0).toLowerCase(Locale.ROOT));
+    Off off = settings.off().get(words.get(0).toLowerCase(Locale.ROOT));
     if (off != null) return notSupported(off);
     List<String> meant =
         table.closestWords(words, c -> allowed(c, context.sender(), context.roomId()));
@@ -322,8 +326,12 @@ public final class Dispatcher {
         + coded.get(coded.size() - 1);
   }
 
-  private static Reply notSupported(String displayName) {
-    return Reply.error("The bridge is not configured to support %s.", displayName);
+  /** Hookshot's words, then what turns the service on. */
+  private static Reply notSupported(Off off) {
+    return Reply.error(
+        "The bridge is not configured to support %s. The bot's operator can turn it on with %s in"
+            + " Grapple's config.",
+        off.displayName(), Markdown.code(off.enabledKey() + ": true"));
   }
 
   /** Runs the handler; a failed command sends no private messages (they may hold secrets). */
@@ -389,7 +397,30 @@ public final class Dispatcher {
     return permissions.allows(sender, roomId, command.service(), command.level());
   }
 
+  /**
+   * The answer to a command that gave a secret in a room (redacted when it was read): to a sender
+   * with no permission at all, at most once a minute, as their other refusals; else every sender
+   * without a permission could make the bot post at will by sending token-like commands.
+   */
+  private Optional<Outcome> secretInRoom(String roomId, String sender) {
+    if (!permissions.allowsAnyService(sender, roomId, PermissionLevel.COMMANDS)
+        && !mayRefuseNow(roomId, sender)) return Optional.empty();
+    return Optional.of(new Outcome(Reply.error(SECRET_IN_ROOM), List.of(), true));
+  }
+
   private Optional<Outcome> refuseAtMostOncePerMinute(String roomId, String sender) {
+    if (!mayRefuseNow(roomId, sender)) return Optional.empty();
+    return Optional.of(
+        new Outcome(
+            Reply.error(
+                "Sorry %s, you don't have permission to use Grapple in this room (no `permissions` rule in its config"
+                    + " covers you). Ask the bot's operator.",
+                Markdown.code(sender)),
+            List.of()));
+  }
+
+  /** Whether {@code sender} may be refused in {@code roomId} now: not within the last minute. */
+  private boolean mayRefuseNow(String roomId, String sender) {
     Instant now = clock.instant();
     String key = roomId + "|" + sender;
     boolean[] refuse = {false};
@@ -400,17 +431,11 @@ public final class Dispatcher {
           refuse[0] = true;
           return now;
         });
-    if (!refuse[0]) return Optional.empty();
+    if (!refuse[0]) return false;
     // Those refused more than a minute ago are refused again anyway: forgetting them keeps this
     // small, however many accounts a hostile server sends commands from.
     lastRefusal.values().removeIf(last -> !last.plus(REFUSAL_INTERVAL).isAfter(now));
-    return Optional.of(
-        new Outcome(
-            Reply.error(
-                "Sorry %s, you don't have permission to use Grapple in this room (no `permissions` rule in its config"
-                    + " covers you). Ask the bot's operator.",
-                Markdown.code(sender)),
-            List.of()));
+    return true;
   }
 
   /** How many senders' refusals are remembered, to be refused at most once a minute (tests). */
@@ -437,7 +462,7 @@ public final class Dispatcher {
    */
   private Reply help(Invocation call) {
     call.requireAtMost(1);
-    Optional<String> off =
+    Optional<Off> off =
         call.optionalArg(0).map(s -> settings.off().get(s.toLowerCase(Locale.ROOT)));
     if (off.isPresent()) return notSupported(off.get());
     Optional<String> service = call.optionalArg(0);

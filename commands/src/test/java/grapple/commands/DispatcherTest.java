@@ -173,6 +173,31 @@ class DispatcherTest {
     assertThat(outcome).isEmpty();
   }
 
+  /**
+   * A stranger's token-looking command was answered "Never send a token in a room" every time,
+   * bypassing the once-a-minute limit of their other refusals: anyone could make the bot post at
+   * will. It is still redacted; it is answered at most once a minute.
+   */
+  @Test
+  void aStrangersTokenCommandsAreRefusedAtMostOncePerMinuteToo() {
+    String token = "ghp_0123456789abcdef0123456789abcdef01";
+    dispatcher.handle(ROOM, STRANGER, "$e1", "!grapple help");
+
+    Optional<Dispatcher.Outcome> prefixed =
+        dispatcher.handle(ROOM, STRANGER, "$e2", "!grapple github setpersonaltoken " + token);
+    Optional<Dispatcher.Outcome> stray =
+        dispatcher.handle(ROOM, STRANGER, "$e3", "github setpersonaltoken " + token);
+    clock.advance(Duration.ofSeconds(60));
+    Optional<Dispatcher.Outcome> later =
+        dispatcher.handle(ROOM, STRANGER, "$e4", "github setpersonaltoken " + token);
+
+    assertThat(prefixed).isEmpty();
+    assertThat(stray).isEmpty();
+    assertThat(dispatcher.holdsSecret("github setpersonaltoken " + token, false)).isTrue();
+    assertThat(later.orElseThrow().redact()).isTrue();
+    assertThat(later.orElseThrow().reply()).isEqualTo(Reply.error(Dispatcher.SECRET_IN_ROOM));
+  }
+
   @Test
   void anUnknownCommandIsNamedAndPointsToHelp() {
     Reply reply = reply(USER, "!grapple frobnicate now");
@@ -278,13 +303,19 @@ class DispatcherTest {
   }
 
   @Test
-  void aCommandOfAServiceThatIsOffSaysSoAsHookshotDoes() {
+  void aCommandOfAServiceThatIsOffSaysSoAsHookshotDoesAndNamesItsConfigKey() {
     Dispatcher withGithubOff =
         new Dispatcher(
             commands(),
             permissions(),
             new Dispatcher.Settings(
-                List.of("!grapple"), BOT, Map.of("github", "GitHub", "gh", "GitHub")),
+                List.of("!grapple"),
+                BOT,
+                Map.of(
+                    "github",
+                    new Dispatcher.Off("GitHub", "github.enabled"),
+                    "gh",
+                    new Dispatcher.Off("GitHub", "github.enabled"))),
             authority,
             clock);
 
@@ -294,10 +325,12 @@ class DispatcherTest {
         withGithubOff.handle(ROOM, ADMIN, "$e2", "!grapple wehbook ci");
     Optional<Dispatcher.Outcome> help = withGithubOff.handle(ROOM, USER, "$e3", "!grapple help gh");
 
-    assertThat(outcome.orElseThrow().reply())
-        .isEqualTo(Reply.error("The bridge is not configured to support GitHub."));
-    assertThat(help.orElseThrow().reply())
-        .isEqualTo(Reply.error("The bridge is not configured to support GitHub."));
+    Reply off =
+        Reply.error(
+            "The bridge is not configured to support GitHub. The bot's operator can turn it on with"
+                + " `github.enabled: true` in Grapple's config.");
+    assertThat(outcome.orElseThrow().reply()).isEqualTo(off);
+    assertThat(help.orElseThrow().reply()).isEqualTo(off);
     assertThat(typo.orElseThrow().reply().markdown()).contains("Did you mean `webhook`?");
   }
 

@@ -15,6 +15,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,8 +26,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Local mode: one console room whose member {@code @console:<domain>} (an admin) is whoever types.
- * Each line is a room message; {@code /state TYPE KEY JSON} edits room state by hand. Everything
- * the bot posts is printed. The room's state lives in SQLite.
+ * Each line is a room message; {@code /state TYPE KEY JSON} edits room state by hand, once the
+ * commands typed before it have been answered; any other line that starts with {@code /} is refused
+ * ({@code //} sends one that starts with {@code /}). Everything the bot posts is printed. The
+ * room's state lives in SQLite.
  */
 public final class ConsoleGateway implements RoomGateway {
   private static final Logger log = LoggerFactory.getLogger(ConsoleGateway.class);
@@ -195,11 +198,14 @@ public final class ConsoleGateway implements RoomGateway {
   private synchronized void onLine(String line) {
     if (line.isBlank()) return;
     try {
-      if (line.split("\\s", 2)[0].equals("/state")) {
-        stateLine(line);
+      String text = line.stripLeading();
+      if (text.startsWith("/") && !text.startsWith("//")) {
+        consoleCommand(text);
         return;
       }
-      ObjectNode content = Json.object().put("msgtype", "m.text").put("body", line);
+      // "//" sends a message that starts with "/": the first slash is dropped.
+      String body = text.startsWith("//") ? text.substring(1) : line;
+      ObjectNode content = Json.object().put("msgtype", "m.text").put("body", body);
       started().onEvent(new RoomEvent.Message(roomId, nextEventId(), userId, content), false);
     } catch (Throwable e) {
       // One line never stops the console: whatever handling it raised is logged, the next line is
@@ -209,12 +215,34 @@ public final class ConsoleGateway implements RoomGateway {
     }
   }
 
+  /** What {@code /state} takes, for its refusals. */
+  static final String STATE_USAGE =
+      "Usage: /state TYPE KEY [JSON]  (KEY \"\" is the empty state key; no JSON, or {}, empties"
+          + " the state)";
+
+  /**
+   * A line that starts with {@code /}: a console command, never posted to the room. A mistyped one
+   * ({@code /stat}, {@code /State}) posted as a message would say in the room what was meant for
+   * the console; it is refused here, naming the commands there are.
+   */
+  private void consoleCommand(String line) {
+    String word = line.split("\\s", 2)[0];
+    if (word.equals("/state")) {
+      stateLine(line);
+      return;
+    }
+    console.print(
+        "Unknown console command "
+            + visible(word)
+            + "; nothing was sent. "
+            + STATE_USAGE
+            + ". To send a message that starts with /, type // (//me waves sends /me waves).");
+  }
+
   private void stateLine(String line) {
     String[] parts = line.split("\\s+", 4);
     if (parts.length < 3) {
-      console.print(
-          "Usage: /state TYPE KEY [JSON]  (KEY \"\" is the empty state key; no JSON, or {},"
-              + " empties the state)");
+      console.print("Missing TYPE or KEY. " + STATE_USAGE);
       return;
     }
     // A state key may be empty (m.room.power_levels has one): written "" or ''.
@@ -231,16 +259,41 @@ public final class ConsoleGateway implements RoomGateway {
       // Jackson's own message runs on to a second line about its source ("REDACTED ...").
       String where =
           e.getLocation() == null ? "" : " (at column " + e.getLocation().getColumnNr() + ")";
-      console.print("Not a JSON object: " + e.getOriginalMessage() + where);
+      console.print("Not a JSON object: " + e.getOriginalMessage() + where + ". " + STATE_USAGE);
       return;
     } catch (IllegalArgumentException e) {
-      console.print("Not a JSON object: " + e.getMessage());
+      console.print("Not a JSON object: " + e.getMessage() + ". " + STATE_USAGE);
       return;
     }
+    if (!commandsAnswered()) return;
     state.put(new LocalStateStore.StateEvent(roomId, parts[1], stateKey, userId, content));
     started()
         .onEvent(
             new RoomEvent.State(roomId, nextEventId(), userId, parts[1], stateKey, content), false);
+  }
+
+  /** How long a {@code /state} line waits for the commands typed before it to be answered. */
+  static final Duration COMMANDS_WAIT = Duration.ofSeconds(30);
+
+  /**
+   * Whether the commands typed before have been answered: they are answered on other threads, and a
+   * {@code /state} line that edits what a command creates ({@code !grapple webhook ci}, then {@code
+   * /state … ci {…}}) would otherwise take effect first and be undone by it, or make it fail. False
+   * (said so) when they are still being answered after {@link #COMMANDS_WAIT}.
+   */
+  private boolean commandsAnswered() {
+    try {
+      if (started().awaitCommands(roomId, COMMANDS_WAIT)) return true;
+    } catch (InterruptedException e) {
+      // Stopping: the line is not applied.
+      Thread.currentThread().interrupt();
+      return false;
+    }
+    console.print(
+        "The commands typed before are still being answered after "
+            + COMMANDS_WAIT.toSeconds()
+            + " s; the state was not changed. Type the /state line again once they are.");
+    return false;
   }
 
   /** Lines are read only once start() has set the events to hand them to. */

@@ -29,7 +29,15 @@ public final class TerminalConsole implements ConsoleGateway.Console {
    */
   TerminalConsole(Terminal terminal, Runnable onInterrupt, PrintStream afterClose) {
     this.terminal = terminal;
-    this.reader = LineReaderBuilder.builder().terminal(terminal).appName("grapple").build();
+    // No history expansion: jline, like bash, rewrote "wow!!" into "wow" and the line before, "!1"
+    // into the first line typed, "^a^b" into the line before with a for b; each line typed is the
+    // message, or the /state line, as typed.
+    this.reader =
+        LineReaderBuilder.builder()
+            .terminal(terminal)
+            .appName("grapple")
+            .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true)
+            .build();
     this.onInterrupt = onInterrupt;
     this.afterClose = afterClose;
     // jline's system terminal resets SIGINT to the native default (killed, status 130, no shutdown

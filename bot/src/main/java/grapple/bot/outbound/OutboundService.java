@@ -33,15 +33,12 @@ public final class OutboundService extends AbstractService<OutboundSettings> {
           Set.of("outbound", "outbound-hook"),
           List.of(OutboundHooks.TYPE),
           List.of(EVENT_TYPE),
-          List.of());
+          List.of(),
+          List.of(),
+          "outbound");
 
   public OutboundService() {
     super(INFO, OutboundSettings::read, OutboundSettings.class);
-  }
-
-  @Override
-  public String configSection() {
-    return "outbound";
   }
 
   @Override

@@ -109,16 +109,14 @@ public final class ProvisioningApi {
         boolean served =
             routes.stream()
                 .anyMatch(x -> x.service().equals(service.name()) && x.path().equals(path));
-        if (!served)
-          r.add("GET", "/v1/" + service.name() + path, guarded(disabled(service.name())));
+        if (!served) r.add("GET", "/v1/" + service.name() + path, guarded(disabled(service)));
       }
     }
   }
 
-  private static ApiHandler disabled(String service) {
+  private static ApiHandler disabled(ServiceInfo service) {
     return (request, caller) -> {
-      throw new ApiException(
-          ErrorCode.DISABLED_FEATURE, "The " + service + " service is not enabled on this bot.");
+      throw new ApiException(ErrorCode.DISABLED_FEATURE, service.notEnabled(""));
     };
   }
 

@@ -305,9 +305,7 @@ public final class RoomConnections {
     Optional<ServiceInfo> off =
         known.stream().filter(s -> s.eventTypes().contains(eventType)).findFirst();
     if (off.isPresent()) {
-      throw new ApiException(
-          ErrorCode.DISABLED_FEATURE,
-          "The " + off.get().name() + " service is not enabled on this bot.");
+      throw new ApiException(ErrorCode.DISABLED_FEATURE, off.get().notEnabled(""));
     }
     Optional<String> named = typeFilter(eventType).filter(t -> !t.equals(eventType));
     if (named.isPresent()) {

@@ -23,6 +23,16 @@ public interface RoomEvents {
    */
   default void joinedAtStart(java.util.Set<String> roomIds) {}
 
+  /**
+   * Waits until the commands received in {@code roomId} so far have been answered (they are
+   * answered on other threads): true once they have, false when some still wait after {@code
+   * timeout}. For a gateway whose own writes must not overtake them (the console's {@code /state}).
+   */
+  default boolean awaitCommands(String roomId, java.time.Duration timeout)
+      throws InterruptedException {
+    return true;
+  }
+
   /** The database work queued by the events handled since the last call, to commit with them. */
   default BatchWrites takeWrites() {
     return BatchWrites.NONE;

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.util.RawValue;
 import grapple.bot.Changes;
+import grapple.bot.ServiceInfo;
 import grapple.bot.http.Request;
 import grapple.bot.http.Response;
 import grapple.bot.http.Router;
@@ -47,7 +48,7 @@ public final class JsonRpc {
 
   private final Function<String, Caller> keys;
   private final Map<String, RpcMethod> methods = new LinkedHashMap<>();
-  private final Map<String, String> servicesOff;
+  private final Map<String, ServiceInfo> servicesOff;
 
   /** {@code keys}: who an api_key is (an ApiException with HS_BAD_TOKEN when nobody). */
   public JsonRpc(Function<String, Caller> keys, List<RpcMethod> table) {
@@ -55,11 +56,12 @@ public final class JsonRpc {
   }
 
   /**
-   * {@code servicesOff}: the methods of services this bot does not run, each with its service's
-   * name, so that calling one says the service is off rather than that the method is unknown.
+   * {@code servicesOff}: the methods of services this bot does not run, each with its service, so
+   * that calling one says the service is off (and what turns it on) rather than that the method is
+   * unknown.
    */
   public JsonRpc(
-      Function<String, Caller> keys, List<RpcMethod> table, Map<String, String> servicesOff) {
+      Function<String, Caller> keys, List<RpcMethod> table, Map<String, ServiceInfo> servicesOff) {
     this.keys = keys;
     this.servicesOff = Map.copyOf(servicesOff);
     for (RpcMethod m : table) {
@@ -236,11 +238,8 @@ public final class JsonRpc {
       throw new RpcError("`method` must be a string, was " + Json.write(name) + ".");
     RpcMethod method = methods.get(name.asText());
     if (method != null) return method;
-    String service = servicesOff.get(name.asText());
-    if (service != null) {
-      throw new RpcError(
-          "The " + service + " service is not enabled on this bot (" + name.asText() + ").");
-    }
+    ServiceInfo service = servicesOff.get(name.asText());
+    if (service != null) throw new RpcError(service.notEnabled(" (" + name.asText() + ")"));
     String near = DidYouMean.closest(name.asText(), methods.keySet(), MAX_TYPO_EDITS);
     throw new RpcError(
         "unknown method '"

@@ -81,30 +81,104 @@ class ConsoleGatewayTest {
   }
 
   /**
-   * Only the word {@code /state} edits room state: {@code /statefoo a b} (a typo, or another slash
-   * word) emptied the state {@code a} / {@code b} as {@code /state a b} does.
+   * Only the word {@code /state} edits room state, and a line that starts with {@code /} is never
+   * posted: {@code /stat …} (a typo) went into the room as a message, saying there what was meant
+   * for the console. It is refused, naming the right form; {@code //} sends a line that starts with
+   * {@code /}.
    */
   @Test
-  void onlyTheWordStateEditsRoomState() {
+  void aMistypedConsoleCommandIsRefusedNotPosted() {
     java.util.List<grapple.bot.room.RoomEvent> seen =
-        typed("/statefoo a b\n/state t k {\"x\": 1}\n", 2);
+        typed(
+            "/statefoo a b\n/stat t k {}\n  /State t k {}\n/\n//me waves\n/state t k {\"x\": 1}\n",
+            2);
+
     assertThat(seen)
         .satisfiesExactly(
             e ->
                 assertThat(e)
                     .isInstanceOfSatisfying(
                         grapple.bot.room.RoomEvent.Message.class,
-                        m ->
-                            assertThat(m.content().path("body").asText())
-                                .isEqualTo("/statefoo a b")),
+                        m -> assertThat(m.content().path("body").asText()).isEqualTo("/me waves")),
             e ->
                 assertThat(e)
                     .isInstanceOfSatisfying(
                         grapple.bot.room.RoomEvent.State.class,
-                        s -> assertThat(s.eventType()).isEqualTo("t")));
+                        st -> assertThat(st.eventType()).isEqualTo("t")));
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains(
+            "Unknown console command /statefoo; nothing was sent. Usage: /state TYPE KEY [JSON]")
+        .contains("Unknown console command /stat; nothing was sent.")
+        .contains("Unknown console command /State; nothing was sent.")
+        .contains("Unknown console command /; nothing was sent.")
+        .contains("type // (//me waves sends /me waves)");
     assertThat(new LocalStateStore(db).all("!console:localhost"))
         .extracting(LocalStateStore.StateEvent::eventType)
         .containsExactly("t");
+  }
+
+  /** {@code /state} without its key says what is missing and the right form. */
+  @Test
+  void aStateLineWithoutItsKeyNamesTheRightForm() {
+    typed("/state t\n/state t k {}\n", 1);
+
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("Missing TYPE or KEY. Usage: /state TYPE KEY [JSON]");
+  }
+
+  /**
+   * A {@code /state} line typed after a command took effect before it: the command is answered on
+   * another thread. It waits for the commands typed before it.
+   */
+  @Test
+  void aStateLineWaitsForTheCommandsTypedBeforeIt() {
+    java.util.List<String> order = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.concurrent.CountDownLatch asked = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch answered = new java.util.concurrent.CountDownLatch(1);
+    gateway =
+        new ConsoleGateway(
+            "localhost",
+            "@grapple:localhost",
+            new LocalStateStore(db),
+            ConsoleGateway.plain(
+                new java.io.ByteArrayInputStream(
+                    "!grapple webhook ci\n/state t ci {}\n".getBytes(StandardCharsets.UTF_8)),
+                print()));
+    gateway.start(
+        new grapple.bot.room.RoomEvents() {
+          @Override
+          public void onEvent(grapple.bot.room.RoomEvent event, boolean initial) {
+            if (initial) return;
+            if (event instanceof grapple.bot.room.RoomEvent.State) order.add("state");
+            if (event instanceof grapple.bot.room.RoomEvent.Message) {
+              // Answered on another thread, not before the console asks whether it was.
+              grapple.state.Daemons.thread(
+                      "answer",
+                      () -> {
+                        try {
+                          asked.await();
+                        } catch (InterruptedException e) {
+                          Thread.currentThread().interrupt();
+                          return;
+                        }
+                        order.add("answered");
+                        answered.countDown();
+                      })
+                  .start();
+            }
+          }
+
+          @Override
+          public boolean awaitCommands(String roomId, java.time.Duration timeout)
+              throws InterruptedException {
+            asked.countDown();
+            return answered.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+          }
+        },
+        () -> {});
+
+    grapple.testing.Await.until(java.time.Duration.ofSeconds(5), () -> order.contains("state"));
+    assertThat(order).containsExactly("answered", "state");
   }
 
   /** {@code ""} as the key writes the empty state key, which the console could not write. */
@@ -158,7 +232,7 @@ class ConsoleGatewayTest {
     assertThat(out.toString(StandardCharsets.UTF_8))
         .contains(
             "Not a JSON object: Unexpected character ('b' (code 98)): was expecting double-quote"
-                + " to start field name (at column 2)\n")
+                + " to start field name (at column 2). Usage: /state TYPE KEY [JSON]")
         .doesNotContain("REDACTED")
         .doesNotContain("StreamReadFeature");
   }

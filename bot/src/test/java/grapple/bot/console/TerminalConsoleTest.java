@@ -92,6 +92,26 @@ class TerminalConsoleTest {
     assertThat(lines).containsExactly("!grapple help");
   }
 
+  /**
+   * jline expanded history events as bash does: "wow!!" was posted as "wow" followed by the line
+   * before (a command, run again), "!1 first" as the first line typed, "^_^ nice" as the line
+   * before with a substitution. Each line is handed on as typed.
+   */
+  @Test
+  void aLineIsHandedOnAsTypedWithoutHistoryExpansion() throws Exception {
+    startReading();
+
+    keys.write(
+        "!grapple webhook ci\rwow!!\r!1 first\r^_^ nice\r/state t k {\"x\": \"hi!$\"}\r"
+            .getBytes(StandardCharsets.UTF_8));
+    keys.flush();
+
+    for (int i = 0; i < 100 && lines.size() < 5; i++) Thread.sleep(50);
+    assertThat(lines)
+        .containsExactly(
+            "!grapple webhook ci", "wow!!", "!1 first", "^_^ nice", "/state t k {\"x\": \"hi!$\"}");
+  }
+
   @Test
   void ctrlCAtThePromptStopsTheBot() throws Exception {
     startReading();

@@ -790,7 +790,10 @@ class JsonRpcTest {
       JsonNode off = noFeeds.rpc(READER, "get_feeds", "{}");
       JsonNode unknown = noFeeds.rpc(READER, "get_feedz", "{}");
 
-      assertThat(error(off)).isEqualTo("The feeds service is not enabled on this bot (get_feeds).");
+      assertThat(error(off))
+          .isEqualTo(
+              "The feeds service is not enabled on this bot (get_feeds). Its operator can turn it on"
+                  + " with `feeds.enabled: true` in Grapple's config.");
       assertThat(off.get("result").isNull()).isTrue();
       assertThat(error(unknown)).isEqualTo("unknown method 'get_feedz' (get_methods lists them)");
     }
@@ -808,7 +811,10 @@ class JsonRpcTest {
       JsonNode unknown =
           noFeeds.rpc(WRITER, "create_connection", inRoom(",\"type\":\"Fead\",\"config\":{}"));
 
-      assertThat(error(byName)).isEqualTo("The feeds service is not enabled on this bot.");
+      assertThat(error(byName))
+          .isEqualTo(
+              "The feeds service is not enabled on this bot. Its operator can turn it on with"
+                  + " `feeds.enabled: true` in Grapple's config.");
       assertThat(error(unknown)).isEqualTo("Unknown connection type 'Fead'.");
     }
   }

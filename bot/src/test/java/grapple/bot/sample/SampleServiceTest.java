@@ -155,7 +155,23 @@ class SampleServiceTest {
     // A built-in service off in config (GitHub is off unless enabled) answers as hookshot does.
     console.type("!grapple GitHub repo https://github.com/o/r");
     console.awaitPrinted("The bridge is not configured to support GitHub.");
+    // Each names the key that turns it on: its config section's, not its name (genericOutbound).
+    console.type("!grapple outbound-hook out https://example.org/hook");
+    assertThat(console.awaitPrinted("outbound webhooks"))
+        .contains("The bridge is not configured to support outbound webhooks.")
+        .contains("`outbound.enabled: true`");
+    JsonNode outbound =
+        api(
+            "PUT",
+            "/v1/" + ROOM + "/connections/uk.half-shot.matrix-hookshot.outbound-hook" + AS_CONSOLE,
+            "{\"name\":\"out\",\"url\":\"https://example.org/hook\"}");
 
+    assertThat(outbound.path("error").asText())
+        .isEqualTo(
+            "The genericOutbound service is not enabled on this bot. Its operator can turn it on"
+                + " with `outbound.enabled: true` in Grapple's config.");
+    assertThat(route.path("error").asText())
+        .endsWith("with `sample.enabled: true` in Grapple's config.");
     assertThat(route.path("errcode").asText()).isEqualTo("HS_DISABLED_FEATURE");
     assertThat(type.path("errcode").asText()).isEqualTo("HS_DISABLED_FEATURE");
     assertThat(route.path("error").asText()).contains("sample");
