@@ -4,9 +4,13 @@ import static java.util.concurrent.TimeUnit.NANOSECONDS;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.http.RetryAfter;
 import grapple.state.Json;
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
 import okhttp3.Call;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -35,6 +39,9 @@ public final class ForgeHttp {
    * project (GitLab) answers with one, one moved twice may answer with two.
    */
   public static final int MAX_REDIRECTS = 3;
+
+  /** The longest wait a rate limit's answer is believed to ask for. */
+  static final Duration MAX_RETRY_AFTER = Duration.ofDays(1);
 
   /** The whole-call timeout of a client made without one. */
   public static final Duration CALL_TIMEOUT = Duration.ofSeconds(20);
@@ -93,13 +100,58 @@ public final class ForgeHttp {
       if (hop > 0) call.timeout().timeout(Math.max(1, deadline - System.nanoTime()), NANOSECONDS);
       try (Response response = call.execute()) {
         Request next = hop < MAX_REDIRECTS ? followUp(origin, current, response) : null;
-        if (next == null) return reader.read(response);
+        if (next == null) return read(reader, response);
         current = next;
       } catch (IOException e) {
         throw new ForgeException(
             0, forge + " could not be reached: " + e.getClass().getSimpleName());
       }
     }
+  }
+
+  /**
+   * {@code reader}'s reading of {@code response}; its ForgeException marked as a rate limit, with
+   * the wait the answer names, when the answer is one ({@link #limits}). The forges say so in
+   * headers, which the clients' readers do not look at: a rate limit read as a refusal told users
+   * to act ("GitHub refused the request") when only waiting helps.
+   */
+  private static <T> T read(Reader<T> reader, Response response)
+      throws IOException, ForgeException {
+    try {
+      return reader.read(response);
+    } catch (ForgeException e) {
+      if (!limits(response)) throw e;
+      throw e.rateLimit(retryAfter(response, Clock.systemUTC()));
+    }
+  }
+
+  /**
+   * Whether {@code response} is a rate limit: a 429 (GitLab, Gitea, JIRA, GitHub), or GitHub's 403
+   * with {@code x-ratelimit-remaining: 0} (its primary limit) or with a {@code Retry-After} (its
+   * secondary one).
+   */
+  static boolean limits(Response response) {
+    if (response.code() == 429) return true;
+    if (response.code() != 403) return false;
+    return "0".equals(response.header("x-ratelimit-remaining"))
+        || response.header("Retry-After") != null;
+  }
+
+  /**
+   * The wait a rate limit's answer names: its {@code Retry-After} (seconds or an HTTP date), else
+   * the epoch second its limit resets at ({@code x-ratelimit-reset}, GitHub; {@code
+   * RateLimit-Reset}, GitLab); null when it names none. At most {@link #MAX_RETRY_AFTER}.
+   */
+  static @Nullable Duration retryAfter(Response response, Clock clock) {
+    Optional<Duration> asked =
+        RetryAfter.parse(response.header("Retry-After"), MAX_RETRY_AFTER, clock);
+    if (asked.isPresent()) return asked.get();
+    String reset = response.header("x-ratelimit-reset", response.header("RateLimit-Reset"));
+    if (reset == null || !reset.strip().matches("\\d{1,12}")) return null;
+    Duration wait =
+        Duration.between(clock.instant(), Instant.ofEpochSecond(Long.parseLong(reset.strip())));
+    if (wait.isNegative()) return Duration.ZERO;
+    return wait.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : wait;
   }
 
   /**

@@ -59,7 +59,8 @@ record GithubParts(
 
   /**
    * What to tell a user GitHub refused: what to do about it, in one sentence. GitHub's words are
-   * shown as {@link ForgeException#said} shows them (literal, cut), a rate limit's too.
+   * shown as {@link ForgeException#said} shows them (literal, cut), a rate limit's too, with the
+   * wait GitHub named.
    */
   String explain(ForgeException e, String repo) {
     return explain(e, repo, linkCommands());
@@ -68,7 +69,11 @@ record GithubParts(
   /** As {@link #explain(ForgeException, String)}, naming {@code linkCommands} to link again. */
   static String explain(ForgeException e, String repo, String linkCommands) {
     if (e.rateLimited())
-      return "GitHub is rate limiting requests (" + e.said() + "). Try again in a few minutes.";
+      return "GitHub is rate limiting requests ("
+          + e.said()
+          + "). Try again "
+          + Refusals.retryIn(e)
+          + ".";
     return Refusals.explain(
         e,
         "GitHub",

@@ -2,6 +2,7 @@ package grapple.bot.jira;
 
 import grapple.bot.ServiceContext;
 import grapple.bot.forge.ForgeException;
+import grapple.bot.forge.Refusals;
 
 /** What the JIRA service's pieces share: its settings, JIRA's API, the linked accounts. */
 record JiraParts(
@@ -12,12 +13,12 @@ record JiraParts(
 
   /** What to tell a user JIRA refused: what to do about it, in one sentence. */
   static String explain(ForgeException e) {
+    if (e.rateLimited()) return Refusals.rateLimited(e, "JIRA");
     if (e.badCredentials()) {
       return "JIRA no longer accepts your login. Link your account again in a DM with me: `jira"
           + " login` or `jira token <instance> <token>`.";
     }
     if (e.status() == 0) return e.said() + ". Try again in a moment.";
-    if (e.status() == 429) return "JIRA is rate limiting requests. Try again in a few minutes.";
     return "JIRA refused: " + e.said() + ".";
   }
 }

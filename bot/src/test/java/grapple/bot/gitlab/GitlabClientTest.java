@@ -80,4 +80,23 @@ class GitlabClientTest {
         .isThrownBy(() -> new GitlabClient().user(gitlab.url("/"), "token"))
         .withMessage("Token was revoked. You have to re-authorize from the user.");
   }
+
+  /** GitLab's 429 ("Retry later", with {@code Retry-After}): the reply says how long to wait. */
+  @Test
+  void aRateLimitsReplySaysTheWaitGitlabAsked() {
+    gitlab.enqueue(
+        new MockResponse.Builder()
+            .code(429)
+            .addHeader("Retry-After", "30")
+            .addHeader("RateLimit-Remaining", "0")
+            .body("Retry later\n")
+            .build());
+
+    assertThatExceptionOfType(ForgeException.class)
+        .isThrownBy(() -> new GitlabClient().user(gitlab.url("/"), "token"))
+        .satisfies(
+            e ->
+                assertThat(GitlabParts.explain(e, "gitlab", "group/project"))
+                    .isEqualTo("GitLab is rate limiting requests. Try again in 30 seconds."));
+  }
 }
