@@ -82,8 +82,8 @@ public final class ForgeHttp {
    * Location} as it was asked: same method, body and headers (the token too). A 303 is asked again
    * as a GET without a body, as HTTP says. At most {@value #MAX_REDIRECTS} redirects are followed;
    * the answer after the last is {@code reader}'s. A redirect to any other origin is never
-   * followed, so no token leaves the forge's host: its 3xx goes to {@code reader}, for the client
-   * to name as an error. Without this, every call on a moved repository failed ("Moved
+   * followed, so no token leaves the forge's host: it is a ForgeException with the redirect's
+   * status naming that origin. Without this, every call on a moved repository failed ("Moved
    * Permanently").
    */
   public <T> T call(Request request, Reader<T> reader) throws ForgeException {
@@ -100,6 +100,7 @@ public final class ForgeHttp {
       if (hop > 0) call.timeout().timeout(Math.max(1, deadline - System.nanoTime()), NANOSECONDS);
       try (Response response = call.execute()) {
         Request next = hop < MAX_REDIRECTS ? followUp(origin, current, response) : null;
+        if (next == null) refuseOffOrigin(origin, current, response);
         if (next == null) return read(reader, response);
         current = next;
       } catch (IOException e) {
@@ -160,19 +161,53 @@ public final class ForgeHttp {
    * another origin).
    */
   private static @Nullable Request followUp(HttpUrl origin, Request asked, Response response) {
-    int code = response.code();
-    if (code != 301 && code != 302 && code != 303 && code != 307 && code != 308) return null;
-    String location = response.header("Location");
-    HttpUrl to = location == null ? null : asked.url().resolve(location);
-    if (to == null
-        || !to.scheme().equals(origin.scheme())
-        || !to.host().equals(origin.host())
-        || to.port() != origin.port()) return null;
+    HttpUrl to = redirectedTo(asked, response);
+    if (to == null || !sameOrigin(to, origin)) return null;
     Request.Builder next = asked.newBuilder().url(to);
-    if (code == 303 && !asked.method().equals("GET") && !asked.method().equals("HEAD")) {
+    if (response.code() == 303 && !asked.method().equals("GET") && !asked.method().equals("HEAD")) {
       next.get().removeHeader("Content-Type").removeHeader("Content-Length");
     }
     return next.build();
+  }
+
+  /** Where {@code response}, a redirect of {@code asked}, points; null when it is none. */
+  private static @Nullable HttpUrl redirectedTo(Request asked, Response response) {
+    int code = response.code();
+    if (code != 301 && code != 302 && code != 303 && code != 307 && code != 308) return null;
+    String location = response.header("Location");
+    return location == null ? null : asked.url().resolve(location);
+  }
+
+  private static boolean sameOrigin(HttpUrl a, HttpUrl b) {
+    return a.scheme().equals(b.scheme()) && a.host().equals(b.host()) && a.port() == b.port();
+  }
+
+  /**
+   * A ForgeException (the redirect's status) naming the origin (scheme, host, port: never its path
+   * or query, which may hold a token) when {@code response} redirects off {@code origin}. Read as
+   * an answer, it was "answered with no JSON (HTTP 301)", which sent nobody to the configured URL.
+   */
+  private void refuseOffOrigin(HttpUrl origin, Request asked, Response response)
+      throws ForgeException {
+    HttpUrl to = redirectedTo(asked, response);
+    if (to == null || sameOrigin(to, origin)) return;
+    String elsewhere =
+        ForgeUrls.withoutSlashes(
+            new HttpUrl.Builder()
+                .scheme(to.scheme())
+                .host(to.host())
+                .port(to.port())
+                .build()
+                .toString(),
+            false);
+    throw new ForgeException(
+        response.code(),
+        forge
+            + " redirected the request to another origin ("
+            + elsewhere
+            + "), which the bot does not follow: the bot's "
+            + forge
+            + " URL may be wrong");
   }
 
   /** The text of the answer, capped as {@link AnswerBody#text} says. */

@@ -22,6 +22,8 @@ public final class Refusals {
     if (e.badCredentials()) return relink;
     if (e.noAccess()) return forge + " refused (" + e.said() + "): " + noAccess;
     if (e.status() == 0) return e.said() + ". Try again in a moment.";
+    // A redirect off the forge's origin: the message says so itself, naming the forge.
+    if (e.status() >= 300 && e.status() < 400) return e.said() + ".";
     return forge + " refused: " + e.said() + ".";
   }
 

@@ -117,6 +117,9 @@ final class JiraApi {
       return new ApiException(
           ErrorCode.FORGE_UNAVAILABLE, Refusals.rateLimited(e, "JIRA"), e.retryAfter());
     }
+    // A redirect off JIRA's origin: the configured URL is the operator's to fix.
+    if (e.status() >= 300 && e.status() < 400)
+      return new ApiException(ErrorCode.FORGE_UNAVAILABLE, e.getMessage() + ".");
     if (e.badCredentials())
       return new ApiException(
           ErrorCode.FORBIDDEN_USER,

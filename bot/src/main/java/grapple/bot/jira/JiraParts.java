@@ -19,6 +19,8 @@ record JiraParts(
           + " login` or `jira token <instance> <token>`.";
     }
     if (e.status() == 0) return e.said() + ". Try again in a moment.";
+    // A redirect off JIRA's origin: the message says so itself.
+    if (e.status() >= 300 && e.status() < 400) return e.said() + ".";
     return "JIRA refused: " + e.said() + ".";
   }
 }

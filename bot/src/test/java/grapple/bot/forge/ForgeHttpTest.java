@@ -118,4 +118,32 @@ class ForgeHttpTest {
     assertThat(e.rateLimited()).isFalse();
     assertThat(e.retryAfter()).isEmpty();
   }
+
+  /**
+   * A redirect to another origin is not followed, and the error says where it pointed (the origin
+   * only: its path and query may hold a token) and that the configured URL may be wrong. It was
+   * "answered with no JSON (HTTP 301)".
+   */
+  @Test
+  void aRedirectToAnotherOriginNamesTheOriginButNotItsPathOrQuery() {
+    forge.enqueue(
+        new MockResponse.Builder()
+            .code(301)
+            .addHeader("Location", "https://gitea.example:8443/login?redirect_to=%2F&token=s3cret")
+            .body("<a href=\"https://gitea.example:8443/login\">Moved Permanently</a>.")
+            .build());
+    ForgeHttp http = new ForgeHttp("Gitea");
+
+    assertThatThrownBy(
+            () ->
+                http.call(
+                    new Request.Builder().url(forge.url("/api/v1/user")).build(),
+                    response -> http.parse(http.text(response), response.code())))
+        .isInstanceOf(ForgeException.class)
+        .hasMessage(
+            "Gitea redirected the request to another origin (https://gitea.example:8443), which the"
+                + " bot does not follow: the bot's Gitea URL may be wrong")
+        .satisfies(e -> assertThat(((ForgeException) e).status()).isEqualTo(301));
+    assertThat(forge.getRequestCount()).isEqualTo(1);
+  }
 }

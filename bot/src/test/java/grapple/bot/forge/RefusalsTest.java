@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.room.Messages;
+import grapple.commands.Markdown;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -56,5 +57,18 @@ class RefusalsTest {
     String said = Refusals.explain(limit, "GitHub", "Link again.", "ask for push access.");
 
     assertThat(said).isEqualTo("GitHub is rate limiting requests. Try again in 45 seconds.");
+  }
+
+  /** A redirect off the forge's origin is no refusal: the reply is what it says, once. */
+  @Test
+  void aRedirectToAnotherOriginIsSaidAsItIs() {
+    String redirected =
+        "GitLab redirected the request to another origin (https://sso.example), which the bot does"
+            + " not follow: the bot's GitLab URL may be wrong";
+
+    String said =
+        Refusals.explain(new ForgeException(302, redirected), "GitLab", "Link again.", "ask.");
+
+    assertThat(said).isEqualTo(Markdown.escape(redirected) + ".");
   }
 }
