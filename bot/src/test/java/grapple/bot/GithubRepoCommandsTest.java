@@ -291,7 +291,28 @@ class GithubRepoCommandsTest {
 
     String answer = reply(ALICE, "!gh create \"Title\"");
 
-    assertThat(answer).contains("GitHub no longer accepts your token").contains("github login");
+    assertThat(answer)
+        .contains("GitHub no longer accepts your token")
+        .contains("`github setpersonaltoken <token>`")
+        .as("no github.oauth: `github login` cannot link an account here")
+        .doesNotContain("github login");
+    assertThat(github.issues("o/r")).isEmpty();
+  }
+
+  /**
+   * Without {@code github.oauth}, {@code github login} can only say it is not set up: a sender with
+   * no account is told the command that links one here.
+   */
+  @Test
+  void aSenderWithNoAccountIsToldTheWayToLinkThisBotHas() throws Exception {
+    follow("");
+
+    String answer = reply(BOB, "!gh create \"Title\"");
+
+    assertThat(answer)
+        .contains("You are not logged into GitHub")
+        .contains("`github setpersonaltoken <token>`")
+        .doesNotContain("github login");
     assertThat(github.issues("o/r")).isEmpty();
   }
 

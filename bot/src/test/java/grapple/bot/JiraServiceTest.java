@@ -465,6 +465,18 @@ class JiraServiceTest {
     assertThat(hub.reply(DM, ALICE, "jira whoami")).startsWith("You are not logged into JIRA");
   }
 
+  /**
+   * Without {@code jira.oauth}, {@code jira login} can only say it is not set up: a user with no
+   * account is told the command that links one here, and the instances it takes.
+   */
+  @Test
+  void notLinkedNamesOnlyTheWayToLinkThisBotHas() throws Exception {
+    assertThat(hub.reply(DM, ALICE, "jira whoami"))
+        .isEqualTo(
+            "You are not logged into JIRA. Start a DM with this bot and use the command `jira token"
+                + " <instance> <token>` (JIRA Data Center; instances: acme).");
+  }
+
   @Test
   void aTokenSentInARoomIsRedactedRefusedAndNotStored() throws Exception {
     ForgeHub.assertTokenInTheRoomRefusedAndRedacted(hub, "!grapple jira token acme " + PAT, PAT);

@@ -2,6 +2,9 @@ package grapple.bot.forge;
 
 import grapple.commands.Markdown;
 import grapple.state.CheckedMessageException;
+import java.time.Duration;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A forge (or its auth server) refused a call or could not be reached: {@code status} is the HTTP
@@ -12,6 +15,8 @@ public final class ForgeException extends CheckedMessageException {
   private static final long serialVersionUID = 1L;
   private final int status;
   private final String oauthError;
+  private final boolean limited;
+  private final @Nullable Duration retryAfter;
 
   public ForgeException(int status, String message) {
     this(status, message, "");
@@ -23,9 +28,30 @@ public final class ForgeException extends CheckedMessageException {
    * whether the grant (the user's) or the client (the operator's config) was refused.
    */
   public ForgeException(int status, String message, String oauthError) {
+    this(status, message, oauthError, false, null);
+  }
+
+  private ForgeException(
+      int status,
+      String message,
+      String oauthError,
+      boolean limited,
+      @Nullable Duration retryAfter) {
     super(message);
     this.status = status;
     this.oauthError = oauthError;
+    this.limited = limited;
+    this.retryAfter = retryAfter;
+  }
+
+  /**
+   * This refusal, known from its answer's headers to be a rate limit that ends after {@code
+   * retryAfter} (null: the forge did not say when).
+   */
+  ForgeException rateLimit(@Nullable Duration retryAfter) {
+    ForgeException limit = new ForgeException(status, getMessage(), oauthError, true, retryAfter);
+    limit.setStackTrace(getStackTrace());
+    return limit;
   }
 
   public int status() {
@@ -50,9 +76,18 @@ public final class ForgeException extends CheckedMessageException {
     return status == 401;
   }
 
-  /** GitHub's primary (429, or 403 "API rate limit exceeded") or secondary rate limit (403). */
+  /**
+   * A rate limit: a 429 (any forge), or GitHub's 403 with {@code x-ratelimit-remaining: 0} (the
+   * primary limit) or a {@code Retry-After} (the secondary one), as {@link ForgeHttp} reads them;
+   * else a 403 whose words say "rate limit".
+   */
   public boolean rateLimited() {
-    return status == 429 || (status == 403 && getMessage().contains("rate limit"));
+    return limited || status == 429 || (status == 403 && getMessage().contains("rate limit"));
+  }
+
+  /** How long the forge asked to wait before trying again; empty when it did not say. */
+  public Optional<Duration> retryAfter() {
+    return Optional.ofNullable(retryAfter);
   }
 
   /** GitHub, GitLab and Gitea hide what a token may not see behind 404 (and refuse with 403). */
@@ -62,6 +97,6 @@ public final class ForgeException extends CheckedMessageException {
 
   /** Worth trying again later: the forge did not answer, or failed itself (as JIRA is read). */
   public boolean transient_() {
-    return status == 0 || status >= 500 || status == 429;
+    return status == 0 || status >= 500 || rateLimited();
   }
 }

@@ -4,9 +4,13 @@ import static java.util.concurrent.TimeUnit.NANOSECONDS;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.http.RetryAfter;
 import grapple.state.Json;
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
 import okhttp3.Call;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -35,6 +39,9 @@ public final class ForgeHttp {
    * project (GitLab) answers with one, one moved twice may answer with two.
    */
   public static final int MAX_REDIRECTS = 3;
+
+  /** The longest wait a rate limit's answer is believed to ask for. */
+  static final Duration MAX_RETRY_AFTER = Duration.ofDays(1);
 
   /** The whole-call timeout of a client made without one. */
   public static final Duration CALL_TIMEOUT = Duration.ofSeconds(20);
@@ -75,8 +82,8 @@ public final class ForgeHttp {
    * Location} as it was asked: same method, body and headers (the token too). A 303 is asked again
    * as a GET without a body, as HTTP says. At most {@value #MAX_REDIRECTS} redirects are followed;
    * the answer after the last is {@code reader}'s. A redirect to any other origin is never
-   * followed, so no token leaves the forge's host: its 3xx goes to {@code reader}, for the client
-   * to name as an error. Without this, every call on a moved repository failed ("Moved
+   * followed, so no token leaves the forge's host: it is a ForgeException with the redirect's
+   * status naming that origin. Without this, every call on a moved repository failed ("Moved
    * Permanently").
    */
   public <T> T call(Request request, Reader<T> reader) throws ForgeException {
@@ -93,7 +100,8 @@ public final class ForgeHttp {
       if (hop > 0) call.timeout().timeout(Math.max(1, deadline - System.nanoTime()), NANOSECONDS);
       try (Response response = call.execute()) {
         Request next = hop < MAX_REDIRECTS ? followUp(origin, current, response) : null;
-        if (next == null) return reader.read(response);
+        if (next == null) refuseOffOrigin(origin, current, response);
+        if (next == null) return read(reader, response);
         current = next;
       } catch (IOException e) {
         throw new ForgeException(
@@ -103,24 +111,103 @@ public final class ForgeHttp {
   }
 
   /**
+   * {@code reader}'s reading of {@code response}; its ForgeException marked as a rate limit, with
+   * the wait the answer names, when the answer is one ({@link #limits}). The forges say so in
+   * headers, which the clients' readers do not look at: a rate limit read as a refusal told users
+   * to act ("GitHub refused the request") when only waiting helps.
+   */
+  private static <T> T read(Reader<T> reader, Response response)
+      throws IOException, ForgeException {
+    try {
+      return reader.read(response);
+    } catch (ForgeException e) {
+      if (!limits(response)) throw e;
+      throw e.rateLimit(retryAfter(response, Clock.systemUTC()));
+    }
+  }
+
+  /**
+   * Whether {@code response} is a rate limit: a 429 (GitLab, Gitea, JIRA, GitHub), or GitHub's 403
+   * with {@code x-ratelimit-remaining: 0} (its primary limit) or with a {@code Retry-After} (its
+   * secondary one).
+   */
+  static boolean limits(Response response) {
+    if (response.code() == 429) return true;
+    if (response.code() != 403) return false;
+    return "0".equals(response.header("x-ratelimit-remaining"))
+        || response.header("Retry-After") != null;
+  }
+
+  /**
+   * The wait a rate limit's answer names: its {@code Retry-After} (seconds or an HTTP date), else
+   * the epoch second its limit resets at ({@code x-ratelimit-reset}, GitHub; {@code
+   * RateLimit-Reset}, GitLab); null when it names none. At most {@link #MAX_RETRY_AFTER}.
+   */
+  static @Nullable Duration retryAfter(Response response, Clock clock) {
+    Optional<Duration> asked =
+        RetryAfter.parse(response.header("Retry-After"), MAX_RETRY_AFTER, clock);
+    if (asked.isPresent()) return asked.get();
+    String reset = response.header("x-ratelimit-reset", response.header("RateLimit-Reset"));
+    if (reset == null || !reset.strip().matches("\\d{1,12}")) return null;
+    Duration wait =
+        Duration.between(clock.instant(), Instant.ofEpochSecond(Long.parseLong(reset.strip())));
+    if (wait.isNegative()) return Duration.ZERO;
+    return wait.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : wait;
+  }
+
+  /**
    * The request that {@code response}, a redirect of {@code asked} on {@code origin}'s scheme, host
    * and port asks for; null for any other answer (not a redirect, no usable {@code Location}, or
    * another origin).
    */
   private static @Nullable Request followUp(HttpUrl origin, Request asked, Response response) {
-    int code = response.code();
-    if (code != 301 && code != 302 && code != 303 && code != 307 && code != 308) return null;
-    String location = response.header("Location");
-    HttpUrl to = location == null ? null : asked.url().resolve(location);
-    if (to == null
-        || !to.scheme().equals(origin.scheme())
-        || !to.host().equals(origin.host())
-        || to.port() != origin.port()) return null;
+    HttpUrl to = redirectedTo(asked, response);
+    if (to == null || !sameOrigin(to, origin)) return null;
     Request.Builder next = asked.newBuilder().url(to);
-    if (code == 303 && !asked.method().equals("GET") && !asked.method().equals("HEAD")) {
+    if (response.code() == 303 && !asked.method().equals("GET") && !asked.method().equals("HEAD")) {
       next.get().removeHeader("Content-Type").removeHeader("Content-Length");
     }
     return next.build();
+  }
+
+  /** Where {@code response}, a redirect of {@code asked}, points; null when it is none. */
+  private static @Nullable HttpUrl redirectedTo(Request asked, Response response) {
+    int code = response.code();
+    if (code != 301 && code != 302 && code != 303 && code != 307 && code != 308) return null;
+    String location = response.header("Location");
+    return location == null ? null : asked.url().resolve(location);
+  }
+
+  private static boolean sameOrigin(HttpUrl a, HttpUrl b) {
+    return a.scheme().equals(b.scheme()) && a.host().equals(b.host()) && a.port() == b.port();
+  }
+
+  /**
+   * A ForgeException (the redirect's status) naming the origin (scheme, host, port: never its path
+   * or query, which may hold a token) when {@code response} redirects off {@code origin}. Read as
+   * an answer, it was "answered with no JSON (HTTP 301)", which sent nobody to the configured URL.
+   */
+  private void refuseOffOrigin(HttpUrl origin, Request asked, Response response)
+      throws ForgeException {
+    HttpUrl to = redirectedTo(asked, response);
+    if (to == null || sameOrigin(to, origin)) return;
+    String elsewhere =
+        ForgeUrls.withoutSlashes(
+            new HttpUrl.Builder()
+                .scheme(to.scheme())
+                .host(to.host())
+                .port(to.port())
+                .build()
+                .toString(),
+            false);
+    throw new ForgeException(
+        response.code(),
+        forge
+            + " redirected the request to another origin ("
+            + elsewhere
+            + "), which the bot does not follow: the bot's "
+            + forge
+            + " URL may be wrong");
   }
 
   /** The text of the answer, capped as {@link AnswerBody#text} says. */

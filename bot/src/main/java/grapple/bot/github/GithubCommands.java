@@ -214,7 +214,7 @@ final class GithubCommands {
   private Reply status(Invocation call) {
     call.requireAtMost(0);
     return TokenAccounts.status(
-        parts.accounts().account(call.sender()), "GitHub", GithubParts.NOT_LINKED);
+        parts.accounts().account(call.sender()), "GitHub", parts.notLinked());
   }
 
   private Reply logout(Invocation call) {

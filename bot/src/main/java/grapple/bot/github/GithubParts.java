@@ -14,10 +14,6 @@ record GithubParts(
     GithubAccounts accounts,
     Optional<AppTokens> app,
     ServiceContext context) {
-  static final String NOT_LINKED =
-      "You are not logged into GitHub. Start a DM with this bot and use the command"
-          + " `github login` (or `github setpersonaltoken <token>`).";
-
   /**
    * A token to act for the bot on a repository (hotlinks, lookups): the app's installation token,
    * else the token of {@code userId} when linked; empty when there is neither. When the app's token
@@ -46,17 +42,44 @@ record GithubParts(
   }
 
   /**
-   * What to tell a user GitHub refused: what to do about it, in one sentence. GitHub's words are
-   * shown as {@link ForgeException#said} shows them (literal, cut), a rate limit's too.
+   * What to tell a user who linked no GitHub account: the ways to link one this bot has. {@code
+   * github login} only with {@code github.oauth}: without it, the command can only say so.
    */
-  static String explain(ForgeException e, String repo) {
+  String notLinked() {
+    return "You are not logged into GitHub. Start a DM with this bot and use the command "
+        + linkCommands()
+        + ".";
+  }
+
+  private String linkCommands() {
+    return settings.oauth().isPresent()
+        ? "`github login` (or `github setpersonaltoken <token>`)"
+        : "`github setpersonaltoken <token>` (with a personal access token made on GitHub)";
+  }
+
+  /**
+   * What to tell a user GitHub refused: what to do about it, in one sentence. GitHub's words are
+   * shown as {@link ForgeException#said} shows them (literal, cut), a rate limit's too, with the
+   * wait GitHub named.
+   */
+  String explain(ForgeException e, String repo) {
+    return explain(e, repo, linkCommands());
+  }
+
+  /** As {@link #explain(ForgeException, String)}, naming {@code linkCommands} to link again. */
+  static String explain(ForgeException e, String repo, String linkCommands) {
     if (e.rateLimited())
-      return "GitHub is rate limiting requests (" + e.said() + "). Try again in a few minutes.";
+      return "GitHub is rate limiting requests ("
+          + e.said()
+          + "). Try again "
+          + Refusals.retryIn(e)
+          + ".";
     return Refusals.explain(
         e,
         "GitHub",
-        "GitHub no longer accepts your token. Link your account again: in a DM with me, `github login` or"
-            + " `github setpersonaltoken <token>`.",
+        "GitHub no longer accepts your token. Link your account again: in a DM with me, "
+            + linkCommands
+            + ".",
         "your account needs access to " + repo + " (ask one of its maintainers for push access).");
   }
 }

@@ -40,7 +40,7 @@ final class IssueActions {
                 prefix, verb, "repository", List.of("create", "assign", "close", "workflow"));
       };
     } catch (ForgeException e) {
-      return GithubParts.explain(e, config.org() + "/" + config.repo());
+      return parts.explain(e, config.org() + "/" + config.repo());
     }
   }
 
@@ -49,7 +49,7 @@ final class IssueActions {
       return parts
           .accounts()
           .token(sender)
-          .orElseThrow(() -> new BadInput("github", GithubParts.NOT_LINKED));
+          .orElseThrow(() -> new BadInput("github", parts.notLinked()));
     } catch (ForgeException e) {
       throw new BadInput("github", refreshFailed(e));
     }

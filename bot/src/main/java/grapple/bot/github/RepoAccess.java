@@ -14,7 +14,7 @@ final class RepoAccess {
     String name = owner + "/" + repo;
     try {
       Optional<String> token = parts.accounts().token(userId);
-      if (token.isEmpty()) throw new BadInput("github", GithubParts.NOT_LINKED);
+      if (token.isEmpty()) throw new BadInput("github", parts.notLinked());
       String login = parts.accounts().account(userId).orElseThrow().login();
       String permission = parts.client().permission(token.get(), owner, repo, login);
       if (!permission.equals("admin")
@@ -43,7 +43,7 @@ final class RepoAccess {
                     .orElse("Ask the bot's operator to install it."));
       }
     } catch (ForgeException e) {
-      throw new BadInput("github", GithubParts.explain(e, name));
+      throw new BadInput("github", parts.explain(e, name));
     }
   }
 

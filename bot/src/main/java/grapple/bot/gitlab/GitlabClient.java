@@ -7,6 +7,9 @@ import grapple.bot.forge.ForgeHttp;
 import grapple.bot.forge.Notice;
 import grapple.state.Json;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import okhttp3.HttpUrl;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -160,10 +163,43 @@ final class GitlabClient {
       return text.isBlank() ? Json.object() : http.parse(text, response.code());
     JsonNode json = ForgeHttp.parseOrNull(text);
     if (json == null) json = Json.object(); // blank, or an error page: the status says enough
-    JsonNode message = json.has("message") ? json.get("message") : json.path("error");
-    String said =
-        message.isTextual() ? message.asText() : message.isMissingNode() ? "" : message.toString();
+    String said = said(json);
     throw new ForgeException(
         response.code(), said.isEmpty() ? "HTTP " + response.code() : Notice.cut(said, 300));
+  }
+
+  /**
+   * GitLab's words in an error body, as a sentence: its {@code message} as text ({@code "404
+   * Project Not Found"}), as a list, or as its validation errors by field ({@code {"name": ["has
+   * already been taken"]}} → {@code "name has already been taken"}; {@code base} errors stand
+   * alone); else OAuth's {@code error_description} or {@code error}. Shown as JSON, a field's
+   * errors read as noise ({@code {"name":["has already been taken"]}}).
+   */
+  static String said(JsonNode json) {
+    JsonNode message = json.path("message");
+    if (message.isMissingNode() || message.isNull())
+      message =
+          json.hasNonNull("error_description") ? json.get("error_description") : json.path("error");
+    if (!message.isObject()) return sentences(message, "");
+    List<String> parts = new ArrayList<>();
+    for (Map.Entry<String, JsonNode> field : message.properties()) {
+      String said =
+          sentences(field.getValue(), field.getKey().equals("base") ? "" : field.getKey() + " ");
+      if (!said.isEmpty()) parts.add(said);
+    }
+    return String.join("; ", parts);
+  }
+
+  /** {@code node}'s text, or its items' joined by "; ", each after {@code prefix}; "" for none. */
+  private static String sentences(JsonNode node, String prefix) {
+    if (node.isMissingNode() || node.isNull()) return "";
+    if (node.isValueNode()) return node.asText().isBlank() ? "" : prefix + node.asText();
+    if (!node.isArray()) return prefix + node;
+    List<String> parts = new ArrayList<>();
+    for (JsonNode item : node) {
+      String said = item.isValueNode() ? item.asText() : item.toString();
+      if (!said.isBlank()) parts.add(prefix + said);
+    }
+    return String.join("; ", parts);
   }
 }

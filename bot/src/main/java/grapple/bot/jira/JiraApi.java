@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Routes;
 import grapple.bot.forge.ForgeException;
+import grapple.bot.forge.Refusals;
 import grapple.bot.forge.UserIdParam;
 import grapple.bot.http.Request;
 import grapple.bot.http.Response;
@@ -111,6 +112,14 @@ final class JiraApi {
    * with the request id their answer carries.
    */
   private static ApiException refused(ForgeException e) {
+    // Waiting is all the user can do about a rate limit (as on the GitHub routes).
+    if (e.rateLimited()) {
+      return new ApiException(
+          ErrorCode.FORGE_UNAVAILABLE, Refusals.rateLimited(e, "JIRA"), e.retryAfter());
+    }
+    // A redirect off JIRA's origin: the configured URL is the operator's to fix.
+    if (e.status() >= 300 && e.status() < 400)
+      return new ApiException(ErrorCode.FORGE_UNAVAILABLE, e.getMessage() + ".");
     if (e.badCredentials())
       return new ApiException(
           ErrorCode.FORBIDDEN_USER,

@@ -174,7 +174,7 @@ final class JiraCommands {
   private Reply whoami(Invocation call) {
     call.requireAtMost(0);
     List<Account> accounts = parts.accounts().accounts(call.sender());
-    if (accounts.isEmpty()) return Reply.text(JiraParts.NOT_LINKED);
+    if (accounts.isEmpty()) return Reply.text(parts.notLinked());
     StringBuilder out = new StringBuilder("You are logged in to JIRA:\n");
     for (Account a : accounts) {
       String where =

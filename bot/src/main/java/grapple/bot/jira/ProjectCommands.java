@@ -69,10 +69,10 @@ final class ProjectCommands {
   }
 
   private Site site(JiraProjectConfig config, String sender) throws ForgeException {
-    if (!parts.accounts().linked(sender)) throw new BadInput("jira", JiraParts.NOT_LINKED);
+    if (!parts.accounts().linked(sender)) throw new BadInput("jira", parts.notLinked());
     Optional<Site> site = parts.accounts().site(sender, config.authority());
     if (site.isEmpty() && !parts.accounts().linked(sender))
-      throw new BadInput("jira", JiraParts.NOT_LINKED); // the Cloud login just expired
+      throw new BadInput("jira", parts.notLinked()); // the Cloud login just expired
     return site.orElseThrow(
         () ->
             new BadInput(

@@ -126,7 +126,11 @@ public final class ProvisioningApi {
       try {
         return handler.handle(request, auth.authenticate(request));
       } catch (ApiException e) {
-        return error(e.code(), e.getMessage());
+        Response answer = error(e.code(), e.getMessage());
+        if (e.retryAfter().isEmpty()) return answer;
+        // Whole seconds, rounded up: a client that waits as long as told is not refused again.
+        long seconds = e.retryAfter().get().plusNanos(999_999_999).toSeconds();
+        return answer.withHeader("Retry-After", Long.toString(seconds));
       } catch (BadInput e) {
         return error(ErrorCode.BAD_VALUE, e.getMessage());
       } catch (Changes.Conflict e) {

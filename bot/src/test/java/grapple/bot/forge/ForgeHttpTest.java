@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -44,5 +47,103 @@ class ForgeHttpTest {
         .isInstanceOf(ForgeException.class)
         .hasMessageStartingWith("Gitea could not be reached: ")
         .satisfies(e -> assertThat(((ForgeException) e).status()).isZero());
+  }
+
+  /** The client's reader: any answer is its refusal, with its status. */
+  private ForgeException refusal(ForgeHttp http) {
+    try {
+      http.call(
+          new Request.Builder().url(forge.url("/api/v1/user")).build(),
+          response -> {
+            throw new ForgeException(response.code(), "HTTP " + response.code());
+          });
+    } catch (ForgeException e) {
+      return e;
+    }
+    throw new AssertionError("no ForgeException");
+  }
+
+  /**
+   * GitHub's primary rate limit: a 403 with no requests left, whose words need not say "rate
+   * limit". It is one, and it ends at {@code x-ratelimit-reset} (epoch seconds): read as a plain
+   * 403, it told users to act ("GitHub refused the request") when only waiting helps.
+   */
+  @Test
+  void a403WithNoRequestsLeftIsARateLimitEndingAtItsReset() {
+    long reset = Instant.now().getEpochSecond() + 600;
+    forge.enqueue(
+        new MockResponse.Builder()
+            .code(403)
+            .addHeader("x-ratelimit-remaining", "0")
+            .addHeader("x-ratelimit-reset", Long.toString(reset))
+            .body("{\"message\":\"Forbidden\"}")
+            .build());
+
+    ForgeException e = refusal(new ForgeHttp("GitHub"));
+
+    assertThat(e.rateLimited()).isTrue();
+    assertThat(e.retryAfter())
+        .hasValueSatisfying(
+            wait -> assertThat(wait).isBetween(Duration.ofSeconds(590), Duration.ofSeconds(600)));
+    assertThat(Refusals.explain(e, "GitHub", "Link again.", "ask."))
+        .isEqualTo("GitHub is rate limiting requests. Try again in 10 minutes.");
+  }
+
+  /** A 429's {@code Retry-After} may be an HTTP date: the wait is until then. */
+  @Test
+  void a429sRetryAfterDateIsTheWait() {
+    String at =
+        DateTimeFormatter.RFC_1123_DATE_TIME.format(
+            Instant.now().plusSeconds(7200).atOffset(ZoneOffset.UTC));
+    forge.enqueue(new MockResponse.Builder().code(429).addHeader("Retry-After", at).build());
+
+    ForgeException e = refusal(new ForgeHttp("Gitea"));
+
+    assertThat(e.rateLimited()).isTrue();
+    assertThat(e.retryAfter())
+        .hasValueSatisfying(
+            wait -> assertThat(wait).isBetween(Duration.ofSeconds(7190), Duration.ofSeconds(7200)));
+    assertThat(Refusals.explain(e, "Gitea", "Link again.", "ask."))
+        .isEqualTo("Gitea is rate limiting requests. Try again in 2 hours.");
+  }
+
+  /** A 403 that is no rate limit stays the refusal it is. */
+  @Test
+  void a403WithRequestsLeftIsNoRateLimit() {
+    forge.enqueue(
+        new MockResponse.Builder().code(403).addHeader("x-ratelimit-remaining", "4999").build());
+
+    ForgeException e = refusal(new ForgeHttp("GitHub"));
+
+    assertThat(e.rateLimited()).isFalse();
+    assertThat(e.retryAfter()).isEmpty();
+  }
+
+  /**
+   * A redirect to another origin is not followed, and the error says where it pointed (the origin
+   * only: its path and query may hold a token) and that the configured URL may be wrong. It was
+   * "answered with no JSON (HTTP 301)".
+   */
+  @Test
+  void aRedirectToAnotherOriginNamesTheOriginButNotItsPathOrQuery() {
+    forge.enqueue(
+        new MockResponse.Builder()
+            .code(301)
+            .addHeader("Location", "https://gitea.example:8443/login?redirect_to=%2F&token=s3cret")
+            .body("<a href=\"https://gitea.example:8443/login\">Moved Permanently</a>.")
+            .build());
+    ForgeHttp http = new ForgeHttp("Gitea");
+
+    assertThatThrownBy(
+            () ->
+                http.call(
+                    new Request.Builder().url(forge.url("/api/v1/user")).build(),
+                    response -> http.parse(http.text(response), response.code())))
+        .isInstanceOf(ForgeException.class)
+        .hasMessage(
+            "Gitea redirected the request to another origin (https://gitea.example:8443), which the"
+                + " bot does not follow: the bot's Gitea URL may be wrong")
+        .satisfies(e -> assertThat(((ForgeException) e).status()).isEqualTo(301));
+    assertThat(forge.getRequestCount()).isEqualTo(1);
   }
 }

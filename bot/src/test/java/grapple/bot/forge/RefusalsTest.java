@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.room.Messages;
+import grapple.commands.Markdown;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** A forge's error text is its own words: shown as written, never as the bot's markup. */
@@ -42,5 +44,31 @@ class RefusalsTest {
         Refusals.explain(new ForgeException(429, "HTTP 429"), "GitLab", "Link again.", "ask.");
 
     assertThat(said).isEqualTo("GitLab is rate limiting requests. Try again in a few minutes.");
+  }
+
+  /**
+   * GitHub's rate limits are 403s: the reply says when to try again, not what access is missing (no
+   * access is granted by waiting).
+   */
+  @Test
+  void a403RateLimitSaysWhenToTryAgainNotWhatAccessIsMissing() {
+    ForgeException limit = new ForgeException(403, "Forbidden").rateLimit(Duration.ofSeconds(45));
+
+    String said = Refusals.explain(limit, "GitHub", "Link again.", "ask for push access.");
+
+    assertThat(said).isEqualTo("GitHub is rate limiting requests. Try again in 45 seconds.");
+  }
+
+  /** A redirect off the forge's origin is no refusal: the reply is what it says, once. */
+  @Test
+  void aRedirectToAnotherOriginIsSaidAsItIs() {
+    String redirected =
+        "GitLab redirected the request to another origin (https://sso.example), which the bot does"
+            + " not follow: the bot's GitLab URL may be wrong";
+
+    String said =
+        Refusals.explain(new ForgeException(302, redirected), "GitLab", "Link again.", "ask.");
+
+    assertThat(said).isEqualTo(Markdown.escape(redirected) + ".");
   }
 }

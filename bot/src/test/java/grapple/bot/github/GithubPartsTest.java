@@ -15,7 +15,7 @@ class GithubPartsTest {
     String said =
         "API rate limit exceeded, see [the docs](https://evil.example/) *now* " + "x".repeat(5000);
 
-    String reply = GithubParts.explain(new ForgeException(403, said), "o/r");
+    String reply = GithubParts.explain(new ForgeException(403, said), "o/r", "`github login`");
 
     assertThat(reply)
         .startsWith(

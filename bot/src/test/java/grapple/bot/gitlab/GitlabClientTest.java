@@ -30,4 +30,73 @@ class GitlabClientTest {
         .withMessage("x".repeat(299) + "…")
         .satisfies(e -> assertThat(e.status()).isEqualTo(403));
   }
+
+  private MockResponse refusal(int code, String body) {
+    return new MockResponse.Builder()
+        .code(code)
+        .addHeader("Content-Type", "application/json")
+        .body(body)
+        .build();
+  }
+
+  /**
+   * GitLab's validation errors nest its message by field: they read as a sentence, not as JSON
+   * ({@code {"name":["has already been taken"]}}).
+   */
+  @Test
+  void aValidationErrorByFieldReadsAsASentence() {
+    gitlab.enqueue(
+        refusal(
+            400,
+            "{\"message\":{\"name\":[\"has already been taken\"],"
+                + "\"path\":[\"has already been taken\",\"is too long\"]}}"));
+
+    assertThatExceptionOfType(ForgeException.class)
+        .isThrownBy(() -> new GitlabClient().user(gitlab.url("/"), "token"))
+        .withMessage("name has already been taken; path has already been taken; path is too long");
+  }
+
+  /** A {@code base} error belongs to no field: its words stand alone. */
+  @Test
+  void aBaseErrorIsItsWordsAlone() {
+    gitlab.enqueue(
+        refusal(422, "{\"message\":{\"base\":[\"Issue could not be created: spam check\"]}}"));
+
+    assertThatExceptionOfType(ForgeException.class)
+        .isThrownBy(() -> new GitlabClient().user(gitlab.url("/"), "token"))
+        .withMessage("Issue could not be created: spam check");
+  }
+
+  /** A revoked token's OAuth-style error says why, not only {@code invalid_token}. */
+  @Test
+  void anOauthErrorIsItsDescription() {
+    gitlab.enqueue(
+        refusal(
+            401,
+            "{\"error\":\"invalid_token\",\"error_description\":\"Token was revoked. You"
+                + " have to re-authorize from the user.\"}"));
+
+    assertThatExceptionOfType(ForgeException.class)
+        .isThrownBy(() -> new GitlabClient().user(gitlab.url("/"), "token"))
+        .withMessage("Token was revoked. You have to re-authorize from the user.");
+  }
+
+  /** GitLab's 429 ("Retry later", with {@code Retry-After}): the reply says how long to wait. */
+  @Test
+  void aRateLimitsReplySaysTheWaitGitlabAsked() {
+    gitlab.enqueue(
+        new MockResponse.Builder()
+            .code(429)
+            .addHeader("Retry-After", "30")
+            .addHeader("RateLimit-Remaining", "0")
+            .body("Retry later\n")
+            .build());
+
+    assertThatExceptionOfType(ForgeException.class)
+        .isThrownBy(() -> new GitlabClient().user(gitlab.url("/"), "token"))
+        .satisfies(
+            e ->
+                assertThat(GitlabParts.explain(e, "gitlab", "group/project"))
+                    .isEqualTo("GitLab is rate limiting requests. Try again in 30 seconds."));
+  }
 }

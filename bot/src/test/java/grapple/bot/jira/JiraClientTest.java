@@ -78,4 +78,26 @@ class JiraClientTest {
         .hasMessage("HTTP 503")
         .satisfies(e -> assertThat(((ForgeException) e).status()).isEqualTo(503));
   }
+
+  /**
+   * JIRA's 429 names its wait in {@code Retry-After}: the reply says it (it said "a few minutes"
+   * whatever JIRA asked).
+   */
+  @Test
+  void aRateLimitsReplySaysTheWaitJiraAsked() {
+    jira.enqueue(
+        new MockResponse.Builder()
+            .code(429)
+            .addHeader("Retry-After", "300")
+            .addHeader("Content-Type", "application/json")
+            .body("{\"errorMessages\":[\"Rate limit exceeded.\"],\"errors\":{}}")
+            .build());
+
+    assertThatThrownBy(() -> client.myself(site))
+        .isInstanceOfSatisfying(
+            ForgeException.class,
+            e ->
+                assertThat(JiraParts.explain(e))
+                    .isEqualTo("JIRA is rate limiting requests. Try again in 5 minutes."));
+  }
 }

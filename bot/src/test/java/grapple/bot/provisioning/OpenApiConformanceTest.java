@@ -573,8 +573,11 @@ class OpenApiConformanceTest {
     github.fake.rateLimitNext("GET", "/user/installations", 1, java.time.Duration.ofSeconds(30));
     Answer limited = github.grapple.get("/v1/github/account" + AS_ADMIN);
 
-    assertThat(limited.status()).isEqualTo(400);
-    assertThat(limited.errcode()).isEqualTo("HS_ADDITIONAL_ACTION_REQUIRED");
+    assertThat(limited.status()).isEqualTo(502);
+    assertThat(limited.errcode()).isEqualTo("HS_UNKNOWN");
+    assertThat(limited.error())
+        .isEqualTo("GitHub is rate limiting requests. Try again in 30 seconds.");
+    assertThat(limited.header("Retry-After")).isEqualTo("30");
     assertThat(problems(List.of(limited))).isEmpty();
   }
 
@@ -670,6 +673,23 @@ class OpenApiConformanceTest {
         .isEqualTo("HS_UNKNOWN");
     assertThat(answers.get(15).error()).contains("try again later");
     assertThat(problems(answers)).isEmpty();
+  }
+
+  /**
+   * GitHub's rate limit is not the user's to act on: 502 "try again later", saying when, with
+   * {@code Retry-After}. It was 400 HS_ADDITIONAL_ACTION_REQUIRED, "the user must act".
+   */
+  @Test
+  void aGithubRateLimitIs502SayingWhenToTryAgain() {
+    github.fake.rateLimitNext("GET", "/user/repos", 1, java.time.Duration.ofSeconds(90));
+
+    Answer a = github.grapple.get("/v1/github/repositories" + AS_ADMIN);
+
+    assertThat(a.status()).as(a.toString()).isEqualTo(502);
+    assertThat(a.errcode()).isEqualTo("HS_UNKNOWN");
+    assertThat(a.error()).isEqualTo("GitHub is rate limiting requests. Try again in 2 minutes.");
+    assertThat(a.header("Retry-After")).isEqualTo("90");
+    assertThat(problems(List.of(a))).isEmpty();
   }
 
   private static List<Integer> statuses(List<Answer> answers) {
