@@ -8,6 +8,7 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import okhttp3.HttpUrl;
 
 /**
  * The state content of one feed connection ({@code uk.half-shot.matrix-hookshot.feed}, state key =
@@ -63,6 +64,13 @@ record FeedConfig(
         web && uri.getHost() != null,
         "url",
         "must be an http or https URL, was %s",
+        Markdown.code(url));
+    // The fetcher's own parser: a URL that java.net.URI takes and it does not (a port over 65535)
+    // made a feed that failed at every poll.
+    BadInput.check(
+        HttpUrl.parse(url) != null,
+        "url",
+        "must be an http or https URL with a valid host and a port of 1-65535, was %s",
         Markdown.code(url));
   }
 

@@ -44,6 +44,17 @@ class FeedConfigTest {
   }
 
   @Test
+  void aUrlTheFetcherCannotParseIsRefusedNamingTheRule() {
+    String url = "http://example.org:99999/feed";
+    assertThatThrownBy(() -> FeedConfig.from(url, Json.object().put("url", url)))
+        .isInstanceOf(BadInput.class)
+        .hasMessage(
+            "'url' must be an http or https URL with a valid host and a port of 1-65535, was `"
+                + url
+                + "`");
+  }
+
+  @Test
   void aRefusedUrlOrRuleIsEchoedAsCodeNeverAsALink() {
     String url = "[click](https://evil.example/)";
     assertThatThrownBy(() -> FeedConfig.from(url, Json.object()))
