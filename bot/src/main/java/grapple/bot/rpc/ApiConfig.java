@@ -24,14 +24,19 @@ record ApiConfig(String apikey, String apihost) {
     return "ApiConfig[apikey=***, apihost=" + apihost + "]";
   }
 
-  /** Where the config lives: XDG's config directory when set (and absolute), else ~/.config. */
+  /**
+   * Where the config lives: XDG's config directory when set (and absolute), else ~/.config, where ~
+   * is $HOME when set and not empty (an empty one would put the key in the current directory), else
+   * the account's home directory.
+   */
   static Path file(Map<String, String> env) {
     String xdg = env.get("XDG_CONFIG_HOME");
     Path base;
     if (xdg != null && !xdg.isEmpty() && Path.of(xdg).isAbsolute()) {
       base = Path.of(xdg);
     } else {
-      String home = env.getOrDefault("HOME", System.getProperty("user.home"));
+      String home = env.get("HOME");
+      if (home == null || home.isEmpty()) home = System.getProperty("user.home");
       base = Path.of(home, ".config");
     }
     return base.resolve("grapple").resolve("api.json");

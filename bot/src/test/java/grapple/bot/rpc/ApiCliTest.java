@@ -126,6 +126,17 @@ class ApiCliTest {
   }
 
   @Test
+  void anEmptyHomeIsTakenAsUnsetNotAsTheCurrentDirectory() {
+    Path accountHome = Path.of(System.getProperty("user.home"));
+
+    Path file = ApiConfig.file(java.util.Map.of("HOME", ""));
+    Path withRelativeXdg = ApiConfig.file(java.util.Map.of("HOME", "", "XDG_CONFIG_HOME", "xdg"));
+
+    assertThat(file).isEqualTo(accountHome.resolve(".config/grapple/api.json")).isAbsolute();
+    assertThat(withRelativeXdg).isEqualTo(file);
+  }
+
+  @Test
   void aCallPrintsWhatItSendsWithTheKeyMaskedThenWhatGrappleSaid() throws Exception {
     Run run = cli("get_health");
 
