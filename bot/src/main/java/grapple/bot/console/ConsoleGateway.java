@@ -17,7 +17,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -40,6 +42,10 @@ public final class ConsoleGateway implements RoomGateway {
   private final LocalStateStore state;
   private final Console console;
   private final AtomicLong eventCounter = new AtomicLong();
+
+  /** Who each direct room (by {@link #directRoom}) is with, for the line that prints a message. */
+  private final Map<String, String> directUsers = new ConcurrentHashMap<>();
+
   private @Nullable RoomEvents events;
   private @Nullable Thread reader;
 
@@ -85,7 +91,10 @@ public final class ConsoleGateway implements RoomGateway {
   @Override
   public String send(String target, String eventType, ObjectNode content, String txnId) {
     String body = content.path("body").asText("");
-    String who = target.equals(roomId) ? "" : " (direct message to " + userId + ")";
+    String who =
+        target.equals(roomId)
+            ? ""
+            : " (direct message to " + directUsers.getOrDefault(target, target) + ")";
     console.print(name() + who + ": " + visible(body));
     return "$local" + eventCounter.incrementAndGet();
   }
@@ -118,9 +127,21 @@ public final class ConsoleGateway implements RoomGateway {
     state.put(new LocalStateStore.StateEvent(room, eventType, stateKey, botUserId, content));
   }
 
+  /**
+   * The stand-in for a direct room with {@code user}: one per full user ID, readable ({@code
+   * !dm-alice@a.org:localhost}). By localpart alone, {@code @alice:a.org} and {@code @alice:b.org}
+   * shared one room. The server name goes after the last {@code @} with its {@code %}, {@code @}
+   * and {@code :} escaped, so no two user IDs meet and the room ID has no colon but its own.
+   */
   @Override
   public String directRoom(String user) {
-    return "!dm-" + user.substring(1, user.indexOf(':')) + roomId.substring(roomId.indexOf(':'));
+    int colon = user.indexOf(':');
+    String server =
+        user.substring(colon + 1).replace("%", "%25").replace("@", "%40").replace(":", "%3A");
+    String room =
+        "!dm-" + user.substring(1, colon) + "@" + server + roomId.substring(roomId.indexOf(':'));
+    directUsers.put(room, user);
+    return room;
   }
 
   @Override

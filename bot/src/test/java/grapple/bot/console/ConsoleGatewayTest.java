@@ -7,6 +7,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -78,6 +79,34 @@ class ConsoleGatewayTest {
         .doesNotContain("\u0007")
         .doesNotContain("\r")
         .doesNotContain("\u009b");
+  }
+
+  /**
+   * A direct room was named by the user's localpart alone: {@code @alice:a.org} and {@code
+   * @alice:b.org} shared {@code !dm-alice:localhost}, and the printed line named neither.
+   */
+  @Test
+  void eachFullUserIdHasItsOwnDirectRoomNamedWhenPrinted() {
+    startWith(ConsoleGateway.headless(print()));
+
+    String a = gateway.directRoom("@alice:a.org");
+    String b = gateway.directRoom("@alice:b.org");
+    String port = gateway.directRoom("@alice:a.org:8448");
+    gateway.send(
+        b,
+        "m.room.message",
+        grapple.state.Json.object().put("msgtype", "m.notice").put("body", "hi"),
+        "t1");
+
+    assertThat(List.of(a, b, port))
+        .containsExactly(
+            "!dm-alice@a.org:localhost",
+            "!dm-alice@b.org:localhost",
+            "!dm-alice@a.org%3A8448:localhost")
+        .allSatisfy(room -> assertThat(room.indexOf(':')).isEqualTo(room.lastIndexOf(':')));
+    assertThat(gateway.directRoom("@alice:a.org")).isEqualTo(a);
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("grapple (direct message to @alice:b.org): hi");
   }
 
   /**
