@@ -357,6 +357,9 @@ final class SyncLoop implements Runnable {
         stateKeys.add(stateKey(e));
         if (mayRepeat && store.processed(e.path("event_id").asText())) continue;
         deliver(roomId, e, () -> events.onEvent(state(roomId, e), firstOfRun));
+        // News is recorded as handled, as a timeline's is: listed again in a later batch's state
+        // section, it was handed on again. The run's first batch (every room's whole state) is not.
+        if (!firstOfRun) handled.add(e.path("event_id").asText());
       }
     }
     List<JsonNode> timeline = new ArrayList<>(gap);

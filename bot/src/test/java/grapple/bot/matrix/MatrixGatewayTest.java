@@ -1226,6 +1226,38 @@ class MatrixGatewayTest {
     assertThat(poll(seen)).as("the repeat of $h is skipped").isEqualTo("message $n");
   }
 
+  /**
+   * A state event handed on from a batch's state section (a limited timeline's gap) was not
+   * recorded as handled: listed again in a later batch's state section, it was handed on again.
+   */
+  @Test
+  void aStateEventOfAnEarlierStateSectionRepeatedInALaterOneIsNotHandedOnAgain() throws Exception {
+    long now = System.currentTimeMillis() + 60_000;
+    String hook =
+        """
+        {"type":"uk.half-shot.matrix-hookshot.generic.hook","state_key":"x","sender":"@a:test",
+         "event_id":"$h","origin_server_ts":%d,"content":{"name":"x"}}"""
+            .formatted(now);
+    answerSyncs(
+        "{\"next_batch\":\"s1\"}",
+        """
+        {"next_batch":"s2","rooms":{"join":{"!r:test":{"state":{"events":[%s]},
+          "timeline":{"events":[%s]}}}}}"""
+            .formatted(hook, message("$m")),
+        """
+        {"next_batch":"s3","rooms":{"join":{"!r:test":{"state":{"events":[%s]},
+          "timeline":{"events":[%s]}}}}}"""
+            .formatted(hook, message("$n")));
+    BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+
+    gateway.start(
+        (event, initial) -> seen.add(describe(event) + (initial ? " (initial)" : "")), () -> {});
+
+    assertThat(poll(seen)).isEqualTo("state uk.half-shot.matrix-hookshot.generic.hook");
+    assertThat(poll(seen)).isEqualTo("message $m");
+    assertThat(poll(seen)).as("the repeat of $h is skipped").isEqualTo("message $n");
+  }
+
   @Test
   void theSyncFilterAsksOnlyForWhatTheBotReads() throws Exception {
     answerSyncs();
