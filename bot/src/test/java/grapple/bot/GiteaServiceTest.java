@@ -217,6 +217,38 @@ class GiteaServiceTest {
             "(you have no linked account): delete it in " + gitea.url() + "/o/r/settings/hooks.");
   }
 
+  /**
+   * Gitea (or the proxy in front of it) limiting the rate while the hook is added or deleted: the
+   * replies said "(Gitea said: HTTP 429)", not that waiting is the cure, nor for how long.
+   */
+  @Test
+  void aRateLimitOnTheHookSaysSoAndWhenToTryAgain() throws Exception {
+    link();
+    gitea.rateLimitNext("POST", "/api/v1/repos/o/r/hooks", Duration.ofMinutes(5));
+
+    String refused = hub.reply(TestHub.ROOM, ALICE, "!grapple gitea repo " + gitea.url() + "/o/r");
+    assertThat(refused)
+        .contains(
+            "I could not add the webhook: Gitea is rate limiting requests. To have me try again,"
+                + " remove the repository and add it in 5 minutes; to get its events here now, add"
+                + " a webhook in "
+                + gitea.url()
+                + "/o/r/settings/hooks")
+        .doesNotContain("HTTP 429");
+    assertThat(gitea.hooks("o/r")).isEmpty();
+    hub.reply(TestHub.ROOM, ALICE, "!grapple gitea remove " + gitea.url() + "/o/r");
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitea repo " + gitea.url() + "/o/r"))
+        .endsWith("I added a webhook to o/r: its events arrive here.");
+
+    gitea.rateLimitNext("DELETE", "/api/v1/repos/o/r/hooks/", Duration.ofMinutes(5));
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitea remove " + gitea.url() + "/o/r"))
+        .endsWith(
+            "I could not delete the webhook I had added (Gitea is rate limiting requests): delete"
+                + " it in "
+                + gitea.url()
+                + "/o/r/settings/hooks.");
+  }
+
   @Test
   void aSecondRoomSharesTheHookWhichStaysUntilTheLastRoomLetsGo() throws Exception {
     follow();

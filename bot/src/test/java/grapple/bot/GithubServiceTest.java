@@ -96,6 +96,21 @@ class GithubServiceTest {
     assertThat(hub.reply(DM, ALICE, "github status")).contains("You are not logged into GitHub");
   }
 
+  /**
+   * A token checked while GitHub limits the rate said "The token could not be checked: HTTP 403"
+   * (or 429): nothing said that waiting is the cure, nor for how long.
+   */
+  @Test
+  void aTokenCheckedWhileRateLimitedSaysWhenToTryAgain() throws Exception {
+    github.rateLimitNext("GET", "/user", 1, Duration.ofMinutes(5));
+
+    assertThat(hub.reply(DM, ALICE, "github setpersonaltoken ghp_rateLimited"))
+        .contains("The token could not be checked: the forge is rate limiting requests.")
+        .contains("Nothing was stored. Try again in 5 minutes.")
+        .doesNotContain("ghp_rateLimited");
+    assertThat(hub.reply(DM, ALICE, "github status")).contains("You are not logged into GitHub");
+  }
+
   @Test
   void loginWithoutOauthSetUpSaysToSendAPersonalToken() throws Exception {
     String answer = hub.reply(DM, ALICE, "github login");

@@ -179,6 +179,14 @@ public final class TokenAccounts {
       return connected.apply(account);
     } catch (ForgeException e) {
       if (e.badCredentials()) throw new BadInput("token", refused.apply(e));
+      // "HTTP 429" alone told nobody that waiting is the cure, nor for how long.
+      if (e.rateLimited())
+        throw new BadInput(
+            "token",
+            "The token could not be checked: the forge is rate limiting requests. Nothing was"
+                + " stored. Try again "
+                + Refusals.retryIn(e)
+                + ".");
       throw new BadInput(
           "token", "The token could not be checked: " + e.said() + ". Nothing was stored.");
     }

@@ -3,6 +3,7 @@ package grapple.bot.gitea;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.forge.ForgeException;
+import grapple.bot.forge.Refusals;
 import grapple.commands.Markdown;
 import grapple.state.Json;
 import java.util.List;
@@ -81,6 +82,13 @@ final class RepoHooks {
           url.fullName());
       return "I added a webhook to " + url.fullName() + ": its events arrive here.";
     } catch (ForgeException e) {
+      if (e.rateLimited())
+        // The room follows the repository already: asking again only says so.
+        return "I could not add the webhook: Gitea is rate limiting requests. To have me try"
+            + " again, remove the repository and add it "
+            + Refusals.retryIn(e)
+            + "; to get its events here now, "
+            + instructions(url);
       return "I could not add the webhook (Gitea said: "
           + e.said()
           + "). To get its events here, "
@@ -155,6 +163,9 @@ final class RepoHooks {
     try {
       parts.client().deleteHook(url.base(), token.get(), url.owner(), url.repo(), id.get());
     } catch (ForgeException e) {
+      if (e.rateLimited())
+        return "I could not delete the webhook I had added (Gitea is rate limiting requests): "
+            + byHand;
       if (e.status() != 404)
         return "I could not delete the webhook I had added (Gitea said: "
             + e.said()

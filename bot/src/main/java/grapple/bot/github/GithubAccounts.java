@@ -109,8 +109,14 @@ final class GithubAccounts implements Mentions {
    * account.
    */
   Account linkCode(String matrixUser, String code) throws ForgeException {
+    // The operator's config, not GitHub failing to answer (status 0): nothing to try again.
     GithubSettings.OAuth oauth =
-        settings.oauth().orElseThrow(() -> new ForgeException(0, "OAuth is not configured"));
+        settings
+            .oauth()
+            .orElseThrow(
+                () ->
+                    new ForgeException(
+                        400, "GitHub OAuth is not configured on this bot (github.oauth)"));
     JsonNode tokens =
         client.oauthToken(oauth, Map.of("code", code, "redirect_uri", oauth.redirectUri()));
     String token = tokens.path("access_token").asText();

@@ -127,7 +127,13 @@ final class JiraAccounts {
   }
 
   private JiraSettings.OAuth oauth() throws ForgeException {
-    return settings.oauth().orElseThrow(() -> new ForgeException(0, "OAuth is not configured"));
+    // The operator's config, not JIRA failing to answer (status 0): nothing to try again.
+    return settings
+        .oauth()
+        .orElseThrow(
+            () ->
+                new ForgeException(
+                    400, "JIRA Cloud OAuth is not configured on this bot (jira.oauth)"));
   }
 
   private Account withTokens(Account a, JsonNode tokens) {

@@ -141,6 +141,36 @@ class GithubAccountsTest {
     assertThat(classic.token(ALICE)).hasValue(account.token());
   }
 
+  /**
+   * A code brought back after the operator removed {@code github.oauth} was status 0, "did not
+   * answer", as if trying again later could help: it names the config key and is not transient.
+   */
+  @Test
+  void aCodeWithoutOauthConfiguredNamesTheConfigKey() {
+    GithubSettings withOauth = GithubFixtures.oauthSettings(github, CLIENT_ID, CLIENT_SECRET);
+    GithubSettings without =
+        new GithubSettings(
+            withOauth.enabled(),
+            withOauth.webhookSecret(),
+            withOauth.apiUrl(),
+            withOauth.webUrl(),
+            withOauth.app(),
+            Optional.empty(),
+            withOauth.defaultOptions());
+    GithubAccounts unconfigured =
+        new GithubAccounts(store, new PeopleLinks(db, clock), client, without, clock, (u, t) -> {});
+
+    assertThatThrownBy(() -> unconfigured.linkCode(ALICE, github.authorizeCode("alice")))
+        .isInstanceOfSatisfying(
+            ForgeException.class,
+            e -> {
+              assertThat(e.transient_()).isFalse();
+              assertThat(e.getMessage())
+                  .isEqualTo("GitHub OAuth is not configured on this bot (github.oauth)");
+            });
+    assertThat(unconfigured.account(ALICE)).isEmpty();
+  }
+
   @Test
   void aCodeGithubRefusesLinksNothing() {
     assertThatThrownBy(() -> accounts.linkCode(ALICE, "not-a-code"))

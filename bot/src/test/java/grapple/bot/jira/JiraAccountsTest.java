@@ -1,7 +1,9 @@
 package grapple.bot.jira;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import grapple.bot.forge.ForgeException;
 import grapple.state.Database;
 import grapple.state.LinkedAccounts;
 import grapple.state.LinkedAccounts.Account;
@@ -108,6 +110,32 @@ class JiraAccountsTest {
    * JiraAccounts#REFRESH_AHEAD}, not only one about to expire within the few minutes a use waits
    * for: with ten minutes left it is renewed now, with the refresh token Atlassian rotated stored.
    */
+  /**
+   * A code brought back after the operator removed {@code jira.oauth} was status 0, "did not
+   * answer", as if trying again later could help: it names the config key and is not transient.
+   */
+  @Test
+  void aCodeWithoutOauthConfiguredNamesTheConfigKey() {
+    JiraAccounts unconfigured =
+        new JiraAccounts(
+            store,
+            new PeopleLinks(db, clock),
+            new JiraClient(),
+            new JiraSettings(true, "jira-webhook-secret-01", Optional.empty(), Map.of()),
+            clock,
+            (user, text) -> {});
+
+    assertThatThrownBy(() -> unconfigured.linkCode(ALICE, "some-code"))
+        .isInstanceOfSatisfying(
+            ForgeException.class,
+            e -> {
+              assertThat(e.transient_()).isFalse();
+              assertThat(e.getMessage())
+                  .isEqualTo("JIRA Cloud OAuth is not configured on this bot (jira.oauth)");
+            });
+    assertThat(unconfigured.accounts(ALICE)).isEmpty();
+  }
+
   @Test
   void theLeaderRefreshesATokenAheadOfItsExpiry() throws Exception {
     Account linked = accounts.linkCode(ALICE, code());

@@ -123,7 +123,11 @@ public final class FakeGitea implements AutoCloseable {
   private boolean paging = true;
   private String unauthorized = "user does not exist [uid: 0, name: ]";
   private final List<GiteaCall> calls = new ArrayList<>();
+  private final List<Limit> limits = new ArrayList<>();
   private long nextId = 100;
+
+  /** A rate limit planned for the next request to {@code method} under {@code pathPrefix}. */
+  private record Limit(String method, String pathPrefix, Duration retryAfter) {}
 
   private FakeGitea() {
     bodies = new GiteaBodies(url());
@@ -186,6 +190,17 @@ public final class FakeGitea implements AutoCloseable {
   /** The {@code message} of a 401 (a token it does not know) from now on. */
   public synchronized FakeGitea unauthorizedMessage(String message) {
     unauthorized = message;
+    return this;
+  }
+
+  /**
+   * The next request to {@code method} and a path starting with {@code pathPrefix} is refused with
+   * 429 and {@code Retry-After}, as a proxy in front of Gitea (Codeberg's) limits the rate: no
+   * body.
+   */
+  public synchronized FakeGitea rateLimitNext(
+      String method, String pathPrefix, Duration retryAfter) {
+    limits.add(new Limit(method, pathPrefix, retryAfter));
     return this;
   }
 
@@ -276,10 +291,22 @@ public final class FakeGitea implements AutoCloseable {
               LoopbackServer.headers(exchange),
               exchange.getRequestBody().readAllBytes());
       Answer answer;
+      @Nullable Limit limit;
       synchronized (this) {
         calls.add(call);
-        answer = answer(call);
+        limit =
+            limits.stream()
+                .filter(l -> l.method().equals(call.method()))
+                .filter(l -> call.path().startsWith(l.pathPrefix()))
+                .findFirst()
+                .orElse(null);
+        if (limit != null) limits.remove(limit);
+        answer = limit != null ? new Answer(429, null) : answer(call);
       }
+      if (limit != null)
+        exchange
+            .getResponseHeaders()
+            .set("Retry-After", String.valueOf(limit.retryAfter().toSeconds()));
       byte[] out =
           answer.body() == null
               ? new byte[0]
