@@ -123,7 +123,8 @@ final class OutboundRequest {
     ObjectNode event = Json.readObject(entry.event());
     long held = 0;
     if (hasFile(event.path("content"))) {
-      held = budget.reserve(COPIES * settings.maxMediaBytes());
+      long want = COPIES * fileLimit(event.path("content"));
+      held = budget.reserve(entry.deliveryId(), want, clock.millis());
       if (held == 0)
         return new Outcome.Postpone(
             "other deliveries' files take the memory set aside for files in flight");
@@ -232,24 +233,58 @@ final class OutboundRequest {
   }
 
   /**
+   * The most bytes the event's file is fetched up to: the size its {@code info.size} gives (clients
+   * set it from the file), else {@code maxMediaSize}; never more than {@code maxMediaSize}. Setting
+   * aside {@code maxMediaSize} for every file took the whole budget with the defaults, so the files
+   * of all hooks went one at a time, each holding the others up until its target answered.
+   */
+  long fileLimit(JsonNode content) {
+    JsonNode size = content.path("info").path("size");
+    long max = settings.maxMediaBytes();
+    if (!size.isIntegralNumber() || !size.canConvertToLong() || size.asLong() < 0) return max;
+    return Math.min(max, size.asLong());
+  }
+
+  /**
    * The memory files in flight may take, over all hooks and rooms: a delivery with a file sets
-   * aside the most its file could take ({@link #COPIES} × {@code maxMediaSize}, or all of the
+   * aside the most its file could take ({@link #COPIES} × its {@link #fileLimit}, or all of the
    * budget) before fetching it, keeps only its body's size once built, and gives it back once sent.
    * When the budget is taken it waits (is put off, no attempt spent); one delivery alone always
-   * gets it, so none waits forever.
+   * gets it, and the first one put off goes before any later one that would leave it no room, so a
+   * large file is not put off for ever by a stream of small ones.
    */
   static final class MediaBudget {
+    /** How long the first delivery put off keeps its turn without asking again (it may be gone). */
+    static final Duration TURN_KEPT = Duration.ofSeconds(30);
+
     private final long total;
     private long used;
+    private @Nullable String waiting;
+    private long waitingWants;
+    private long waitingAsked;
 
     MediaBudget(long total) {
       this.total = total;
     }
 
-    /** Sets aside {@code want} bytes (at most the whole budget); 0 when they are taken now. */
-    synchronized long reserve(long want) {
+    /**
+     * Sets aside {@code want} bytes (at most the whole budget) for delivery {@code id}; 0 when they
+     * are taken now, or needed by the delivery put off before it.
+     */
+    synchronized long reserve(String id, long want, long now) {
       long n = Math.max(1, Math.min(want, total));
-      if (used > 0 && used + n > total) return 0;
+      if (waiting != null && now - waitingAsked > TURN_KEPT.toMillis()) waiting = null;
+      boolean first = waiting == null || waiting.equals(id);
+      long ahead = first ? 0 : waitingWants;
+      if ((used > 0 || !first) && used + ahead + n > total) {
+        if (waiting == null) {
+          waiting = id;
+          waitingWants = n;
+        }
+        if (waiting.equals(id)) waitingAsked = now;
+        return 0;
+      }
+      if (id.equals(waiting)) waiting = null;
       used += n;
       return n;
     }
@@ -334,7 +369,7 @@ final class OutboundRequest {
     JsonNode content = event.path("content");
     Media file =
         MEDIA_TYPES.contains(content.path("msgtype").asText())
-            ? file(entry, content.path("url").asText())
+            ? file(entry, content.path("url").asText(), fileLimit(content))
             : null;
     multipart.addFormDataPart(
         "event",
@@ -360,11 +395,14 @@ final class OutboundRequest {
   /**
    * The event's file, or null to send the event without it, as hookshot does when it cannot fetch
    * one: a URL that is no {@code mxc://server/id} (never fetched), a file the homeserver refuses
-   * (404, 403) or one over {@code maxMediaSize}. A fetch that may work later (the homeserver's 5xx
-   * or 429, a network error) is tried again once, at the delivery's second attempt, so that a file
-   * the homeserver cannot serve holds up the hook's later events for one backoff, not all of them.
+   * (404, 403) or one over {@code limit} ({@code maxMediaSize}, or the smaller size the event's
+   * {@code info.size} gives, as only that much memory was set aside for it). A fetch that may work
+   * later (the homeserver's 5xx or 429, a network error) is tried again once, at the delivery's
+   * second attempt, so that a file the homeserver cannot serve holds up the hook's later events for
+   * one backoff, not all of them.
    */
-  private @Nullable Media file(OutboundQueue.Entry entry, String mxc) throws MediaUnavailable {
+  private @Nullable Media file(OutboundQueue.Entry entry, String mxc, long limit)
+      throws MediaUnavailable {
     if (!MXC.matcher(mxc).matches()) {
       if (!mxc.isEmpty())
         log.warn(
@@ -375,8 +413,8 @@ final class OutboundRequest {
     }
     try {
       // Bounded as the send is: a fetch that trickles held the hook, and the memory set aside for
-      // files (all of it, with the defaults), so every hook's files waited, for as long as it took.
-      return media.download(mxc, settings.maxMediaBytes(), settings.timeout());
+      // files, so other hooks' files waited, for as long as it took.
+      return media.download(mxc, limit, settings.timeout());
     } catch (IOException e) {
       MatrixException refusal = e instanceof MatrixException m ? m : null;
       boolean mayMend = !(e instanceof MediaTooLarge) && (refusal == null || refusal.isTransient());
@@ -386,7 +424,13 @@ final class OutboundRequest {
             refusal == null ? null : refusal.retryAfter().orElse(null));
       }
       log.warn(
-          "outbound: event {} goes without its file {}: {}", entry.eventId(), mxc, e.toString());
+          "outbound: event {} goes without its file {}: {}{}",
+          entry.eventId(),
+          mxc,
+          e.toString(),
+          e instanceof MediaTooLarge && limit < settings.maxMediaBytes()
+              ? " (the size its info.size gives)"
+              : "");
       return null;
     }
   }

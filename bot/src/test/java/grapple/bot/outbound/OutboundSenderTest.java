@@ -64,6 +64,7 @@ class OutboundSenderTest {
   private final Map<String, IOException> mediaFailures = new HashMap<>();
   private final List<String> downloads = new CopyOnWriteArrayList<>();
   private final List<Duration> fetchTimeouts = new CopyOnWriteArrayList<>();
+  private final List<Long> maxes = new CopyOnWriteArrayList<>();
 
   /** What a fetch does before it answers (nothing, unless a test holds fetches up). */
   interface Pause {
@@ -107,6 +108,15 @@ class OutboundSenderTest {
       int maxAttempts,
       Function<OutboundQueue.Entry, OutboundSender.Lookup> lookup,
       long mediaBudget) {
+    return sender(allowPrivate, maxAttempts, lookup, mediaBudget, 1 << 20);
+  }
+
+  private OutboundSender sender(
+      boolean allowPrivate,
+      int maxAttempts,
+      Function<OutboundQueue.Entry, OutboundSender.Lookup> lookup,
+      long mediaBudget,
+      long maxMediaBytes) {
     OutboundSettings settings =
         new OutboundSettings(
             true,
@@ -114,7 +124,7 @@ class OutboundSenderTest {
             maxAttempts,
             Duration.ofSeconds(2),
             Duration.ofSeconds(60),
-            1 << 20,
+            maxMediaBytes,
             OutboundSettings.MAX_QUEUED_PER_HOOK);
     return new OutboundSender(
         queue,
@@ -133,6 +143,9 @@ class OutboundSenderTest {
               if (failure != null) throw failure;
               Media m = mediaRepo.get(mxc);
               if (m == null) throw new IOException("no such media " + mxc);
+              maxes.add(max);
+              if (m.bytes().length > max)
+                throw new MediaTooLarge(mxc + " is larger than " + max + " bytes");
               return m;
             },
             clock,
@@ -252,6 +265,11 @@ class OutboundSenderTest {
 
   private static ObjectNode image(String mxc) {
     return Json.object().put("msgtype", "m.image").put("body", "cat.png").put("url", mxc);
+  }
+
+  private static ObjectNode sized(ObjectNode content, long size) {
+    content.set("info", Json.object().put("size", size));
+    return content;
   }
 
   /** The next request's event id, after checking that it carries the event and no file. */
@@ -417,6 +435,106 @@ class OutboundSenderTest {
     assertEquals(2, downloads.size());
     assertEquals(3, server.getRequestCount());
     assertEquals(List.of(), reports);
+  }
+
+  /**
+   * With the defaults (maxMediaSize 50 MiB, the budget of {@code -Xmx160m}: 40 MiB) every delivery
+   * with a file set the whole budget aside, whatever its file's size, so the files of all hooks
+   * went one at a time, each holding the others up until its target answered. A file whose event
+   * gives its size ({@code info.size}, as clients send it) sets aside three times that.
+   */
+  @Test
+  void smallFilesThatGiveTheirSizeGoInFlightTogetherWithTheDefaults() throws Exception {
+    sender.close();
+    sender =
+        sender(
+            true,
+            3,
+            e -> targets.getOrDefault(e.connectionId(), new OutboundSender.Lookup.Gone()),
+            40L << 20,
+            OutboundSettings.DEFAULTS.maxMediaBytes());
+    CountDownLatch bothFetching = new CountDownLatch(2);
+    mediaSlow =
+        () -> {
+          bothFetching.countDown();
+          bothFetching.await(5, TimeUnit.SECONDS);
+        };
+    mediaRepo.put("mxc://test/a", new Media(new byte[1000], "image/png", "a"));
+    mediaRepo.put("mxc://test/b", new Media(new byte[1000], "image/png", "b"));
+    hook("c1", "one", server.url("/hook").toString(), "PUT");
+    hook("c2", "two", server.url("/hook").toString(), "PUT");
+    queueEvent("c1", sized(image("mxc://test/a"), 1000));
+    queueEvent("c2", sized(image("mxc://test/b"), 1000));
+    for (int i = 0; i < 2; i++) server.enqueue(new MockResponse.Builder().code(200).build());
+
+    OutboundSender.Round round = sender.startDue();
+
+    assertTrue(bothFetching.await(5, TimeUnit.SECONDS), "one file waited for the other");
+    round.await();
+    assertEquals(0, queue.backlog());
+    assertEquals(2, server.getRequestCount());
+    assertEquals(List.of(1000L, 1000L), maxes);
+  }
+
+  /**
+   * Only what {@code info.size} gives was set aside for the file, so only that much is fetched: an
+   * event that understates its file's size goes without it, as one over maxMediaSize does.
+   */
+  @Test
+  void aFileLargerThanItsEventSaysGoesWithoutIt() throws Exception {
+    mediaRepo.put("mxc://test/a", new Media(new byte[1000], "image/png", "a"));
+    ciHook();
+    String eventId = queueEvent("c1", sized(image("mxc://test/a"), 10));
+    server.enqueue(new MockResponse.Builder().code(200).build());
+
+    sender.startDue().await();
+
+    assertEquals(eventId, takeWithoutMedia());
+    assertEquals(List.of(10L), maxes);
+    assertEquals(1, queue.status("c1").delivered());
+  }
+
+  /** A size that is no count of bytes, or more than maxMediaSize, is fetched up to maxMediaSize. */
+  @Test
+  void aMissingOrUnusableSizeFetchesUpToMaxMediaSize() {
+    OutboundRequest request =
+        new OutboundRequest(
+            OutboundSettings.DEFAULTS,
+            (mxc, max, timeout) -> new Media(new byte[0], "", ""),
+            clock);
+    long max = OutboundSettings.DEFAULTS.maxMediaBytes();
+
+    assertEquals(max, request.fileLimit(image("mxc://test/a")));
+    assertEquals(max, request.fileLimit(sized(image("mxc://test/a"), -1)));
+    assertEquals(max, request.fileLimit(sized(image("mxc://test/a"), max + 1)));
+    assertEquals(
+        max,
+        request.fileLimit(image("mxc://test/a").set("info", Json.object().put("size", "1000"))));
+    assertEquals(1000, request.fileLimit(sized(image("mxc://test/a"), 1000)));
+  }
+
+  /**
+   * A large file put off while small ones hold the budget goes before later small ones that would
+   * leave it no room: one alone always gets the budget, but small files going in turn kept it from
+   * ever being alone. Its turn lapses if it stops asking (its delivery failed, its hook went).
+   */
+  @Test
+  void aLargeFilePutOffIsNotOvertakenForEverBySmallOnes() {
+    OutboundRequest.MediaBudget budget = new OutboundRequest.MediaBudget(100);
+    long small = budget.reserve("small-1", 10, 0);
+
+    assertEquals(0, budget.reserve("large", 300, 0));
+    assertEquals(0, budget.reserve("small-2", 10, 1), "went before the large file");
+    budget.release(small);
+    assertEquals(0, budget.reserve("small-2", 10, 2), "went before the large file");
+    long large = budget.reserve("large", 300, 3);
+    assertEquals(100, large);
+    budget.release(large);
+    assertEquals(10, budget.reserve("small-2", 10, 4));
+
+    assertEquals(0, budget.reserve("large-2", 100, 5));
+    long later = 6 + OutboundRequest.MediaBudget.TURN_KEPT.toMillis();
+    assertEquals(10, budget.reserve("small-3", 10, later), "the lapsed turn still held");
   }
 
   @Test
