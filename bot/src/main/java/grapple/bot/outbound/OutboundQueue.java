@@ -136,12 +136,24 @@ final class OutboundQueue {
       "SELECT q.seq, q.connection_id, q.room_id, q.event_id, q.delivery_id, q.event, q.attempts,"
           + " q.next_at FROM outbound_queue q";
 
+  /**
+   * The first queued delivery of each connection, found hook by hook through the index: the next
+   * connection id after the last (a recursive step), then its lowest seq. The sender asks each
+   * second and after every delivery; grouping the whole queue read every waiting row each time (70
+   * ms with 20 hooks of 10,000), so a backlog draining after a target's outage kept a core busy and
+   * slowed the rounds that start deliveries.
+   */
+  static final String HEADS =
+      "WITH RECURSIVE ids (id) AS (SELECT MIN(connection_id) FROM outbound_queue"
+          + " UNION ALL SELECT (SELECT MIN(connection_id) FROM outbound_queue"
+          + " WHERE connection_id > ids.id) FROM ids WHERE ids.id IS NOT NULL) "
+          + SELECT
+          + " JOIN ids ON q.seq = (SELECT MIN(seq) FROM outbound_queue"
+          + " WHERE connection_id = ids.id)";
+
   /** The first queued delivery of each connection: what may be sent next, and when. */
   List<Entry> heads() {
-    return entries(
-        SELECT
-            + " JOIN (SELECT connection_id, MIN(seq) AS first FROM outbound_queue"
-            + " GROUP BY connection_id) h ON q.seq = h.first");
+    return entries(HEADS);
   }
 
   /** The first queued delivery of one connection. */

@@ -1,6 +1,7 @@
 package grapple.bot.outbound;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import grapple.state.Database;
 import grapple.state.Migrations;
@@ -39,6 +40,22 @@ class OutboundQueueTest {
     events++;
     return db.writeAndWait(
         OutboundQueue.enqueue(connectionId, "!room", "$e" + events, "{}", events, MAX));
+  }
+
+  @Test
+  void theHeadsAreEachHooksFirstDeliveryFoundWithoutReadingTheWholeQueue() {
+    offer("a");
+    offer("b");
+    offer("a");
+    offer("c");
+    queue.delivered(queue.head("b").orElseThrow());
+    offer("b");
+
+    assertThat(queue.heads())
+        .extracting(OutboundQueue.Entry::connectionId, OutboundQueue.Entry::eventId)
+        .containsExactlyInAnyOrder(tuple("a", "$e1"), tuple("b", "$e5"), tuple("c", "$e4"));
+    List<String> plan = db.list("EXPLAIN QUERY PLAN " + OutboundQueue.HEADS, rs -> rs.getString(4));
+    assertThat(plan).noneMatch(step -> step.startsWith("SCAN outbound_queue"));
   }
 
   @Test
