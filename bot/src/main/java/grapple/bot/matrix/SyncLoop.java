@@ -303,21 +303,18 @@ final class SyncLoop implements Runnable {
     // the bot is no longer in it (its hooks stop accepting what could never be delivered) and sees
     // what came before. First: a room left and joined again since then is in both, and
     // is joined.
-    // Every gap is fetched before any event is handed on: a fetch that fails for now makes the
-    // whole batch come again, and the events of rooms handed on before it would be handled twice.
-    List<Map.Entry<String, JsonNode>> left = new ArrayList<>(rooms.path("leave").properties());
-    List<Map.Entry<String, JsonNode>> kept = new ArrayList<>(rooms.path("join").properties());
-    List<List<JsonNode>> gaps = new ArrayList<>();
-    for (List<Map.Entry<String, JsonNode>> section : List.of(left, kept)) {
-      for (Map.Entry<String, JsonNode> room : section) {
-        gaps.add(
-            since == null ? List.of() : gap(room.getKey(), room.getValue(), since, firstOfRun));
-      }
-    }
-    int i = 0;
-    for (List<Map.Entry<String, JsonNode>> section : List.of(left, kept)) {
-      for (Map.Entry<String, JsonNode> room : section) {
-        joinedRoom(room.getKey(), room.getValue(), gaps.get(i++), initial, firstOfRun, handled);
+    // Each room's gap is handed on before the next room's is fetched: holding every room's until
+    // all were fetched took up to 1,000 events a room at once after a restart. A fetch that fails
+    // for now makes the whole batch come again, so what the rooms before it handed on is recorded
+    // as handled first (the position unchanged), and skipped when the batch comes again.
+    for (String section : List.of("leave", "join")) {
+      for (Map.Entry<String, JsonNode> room : rooms.path(section).properties()) {
+        List<JsonNode> gap = List.of();
+        if (since != null && hasGap(room.getValue(), firstOfRun)) {
+          recordHandled(handled);
+          gap = gap(room.getKey(), room.getValue(), since);
+        }
+        joinedRoom(room.getKey(), room.getValue(), gap, initial, firstOfRun, handled);
       }
     }
     for (Map.Entry<String, JsonNode> room : rooms.path("invite").properties()) {
@@ -329,6 +326,19 @@ final class SyncLoop implements Runnable {
       events.joinedAtStart(joined);
     }
     return handled;
+  }
+
+  /**
+   * Records the events handed on so far as handled, with the work they queued, the position
+   * unchanged: before a room's gap is fetched, whose failure makes the batch come again.
+   */
+  private void recordHandled(List<String> handled) {
+    BatchWrites writes = events.takeWrites();
+    if (handled.isEmpty() && writes.work().isEmpty() && writes.committed().isEmpty()) return;
+    busyFor(Duration.ZERO);
+    store.record(handled, writes.work());
+    handled.clear();
+    writes.afterCommit();
   }
 
   /**
@@ -388,20 +398,29 @@ final class SyncLoop implements Runnable {
   }
 
   /**
-   * The events a limited timeline left out (more came since {@code since} than the filter's limit,
-   * e.g. after an outage), oldest first: fetched with {@code /messages} back to {@code since}, at
-   * most {@link #MAX_GAP_EVENTS}, so that outbound hooks and commands miss none. The run's first
-   * batch carries every room's whole state, the bot's own join among it: whether the bot joined
-   * since {@code since} is told by the timeline there, and the gap starts at the bot's join if it
-   * holds one (what came before is the room's history). Judged by its state section, every room of
-   * a restart after downtime had its gap skipped, and what came in it was never handed on.
+   * Whether a room's timeline is limited (more came since the last batch than the filter's limit,
+   * e.g. after an outage) with events left out that are news. The run's first batch carries every
+   * room's whole state, the bot's own join among it: whether the bot joined since then is told by
+   * the timeline there, and the gap starts at the bot's join if it holds one ({@link #gap}). Judged
+   * by its state section, every room of a restart after downtime had its gap skipped, and what came
+   * in it was never handed on. A room joined in a later batch has no gap: what came before is the
+   * room's history.
    */
-  private List<JsonNode> gap(String roomId, JsonNode room, String since, boolean firstOfRun)
-      throws IOException {
+  private boolean hasGap(JsonNode room, boolean firstOfRun) {
     JsonNode timeline = room.path("timeline");
-    String from = timeline.path("prev_batch").asText("");
     boolean joined = firstOfRun ? joinedIn(timeline) : joinedNow(room);
-    if (!timeline.path("limited").asBoolean(false) || from.isEmpty() || joined) return List.of();
+    return timeline.path("limited").asBoolean(false)
+        && !timeline.path("prev_batch").asText("").isEmpty()
+        && !joined;
+  }
+
+  /**
+   * The events a limited timeline left out, oldest first: fetched with {@code /messages} back to
+   * {@code since}, at most {@link #MAX_GAP_EVENTS}, so that outbound hooks and commands miss none;
+   * from the bot's join if the gap holds it (what came before is the room's history).
+   */
+  private List<JsonNode> gap(String roomId, JsonNode room, String since) throws IOException {
+    String from = room.path("timeline").path("prev_batch").asText("");
     ObjectNode filter = Json.object();
     filter.set("types", timelineTypes());
     List<JsonNode> newestFirst = new ArrayList<>();
