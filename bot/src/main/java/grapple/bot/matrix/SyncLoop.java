@@ -56,7 +56,6 @@ final class SyncLoop implements Runnable {
   private final Set<String> stateTypes;
   private final RoomEvents events;
   private final Runnable onLoaded;
-  private final long startedAtMillis = System.currentTimeMillis();
   private final java.time.Clock clock;
 
   /**
@@ -383,7 +382,8 @@ final class SyncLoop implements Runnable {
       // older value and forward once more (a connection edited back and again).
       boolean inStateSection =
           i < gap.size() && e.has("state_key") && stateKeys.contains(stateKey(e));
-      deliver(roomId, e, () -> timelineEvent(roomId, e, eventId, initial, !inStateSection));
+      deliver(
+          roomId, e, () -> timelineEvent(roomId, e, eventId, initial, firstOfRun, !inStateSection));
       handled.add(eventId);
     }
   }
@@ -465,9 +465,20 @@ final class SyncLoop implements Runnable {
    * (reactions, redactions) reach no one else: commands and connections see what they always did.
    * {@code stateToCore} false: a state event of a gap whose outcome the state section gave the
    * core.
+   *
+   * <p>A message of the run's first batch came before the bot's start: the homeserver had it when
+   * that sync (which does not wait) was asked, so it is read but not answered as a command. Told by
+   * its {@code origin_server_ts} against this machine's start instead, two clocks were compared
+   * (the sender's homeserver's and this machine's): one 10 minutes behind had commands sent while
+   * the bot was down answered, one ahead had every command of the first 10 minutes ignored.
    */
   private void timelineEvent(
-      String roomId, JsonNode e, String eventId, boolean initial, boolean stateToCore) {
+      String roomId,
+      JsonNode e,
+      String eventId,
+      boolean initial,
+      boolean firstOfRun,
+      boolean stateToCore) {
     if (!initial && e.isObject()) {
       ObjectNode raw = ((ObjectNode) e).deepCopy();
       raw.put("room_id", roomId);
@@ -477,9 +488,9 @@ final class SyncLoop implements Runnable {
       if (stateToCore && stateTypes.contains(e.path("type").asText()))
         events.onEvent(state(roomId, e), initial);
     } else if (e.path("type").asText().equals("m.room.message")) {
-      boolean old = initial || e.path("origin_server_ts").asLong() < startedAtMillis;
       events.onEvent(
-          new RoomEvent.Message(roomId, eventId, e.path("sender").asText(), content(e)), old);
+          new RoomEvent.Message(roomId, eventId, e.path("sender").asText(), content(e)),
+          initial || firstOfRun);
     }
   }
 

@@ -725,10 +725,15 @@ class MatrixGatewayTest {
 
   /** A message {@code eventId} sent a minute from now (so that no sync takes it as old). */
   private static String message(String eventId) {
+    return messageAt(eventId, System.currentTimeMillis() + 60_000);
+  }
+
+  /** A message {@code eventId} whose sender's homeserver stamped it {@code originServerTs}. */
+  private static String messageAt(String eventId, long originServerTs) {
     return "{\"type\":\"m.room.message\",\"sender\":\"@a:test\",\"event_id\":\""
         + eventId
         + "\",\"origin_server_ts\":"
-        + (System.currentTimeMillis() + 60_000)
+        + originServerTs
         + ",\"content\":{\"body\":\"x\"}}";
   }
 
@@ -1004,6 +1009,37 @@ class MatrixGatewayTest {
         + "\",\"events\":["
         + message(eventId)
         + "]}}";
+  }
+
+  /**
+   * Whether a message came before the bot's start (read, but no command to answer) was judged by
+   * its {@code origin_server_ts}, stamped by the sender's homeserver, against this machine's clock:
+   * a clock 10 minutes behind answered commands sent while the bot was down, one 10 minutes ahead
+   * ignored every command of the first 10 minutes. What came before the start is what the run's
+   * first sync brings.
+   */
+  @Test
+  void whetherAMessageCameBeforeTheStartIsToldByTheSyncNotByClocks() throws Exception {
+    syncStore.commit("s1", List.of());
+    long now = System.currentTimeMillis();
+    answerSyncs(
+        "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!r:test\":{\"timeline\":{\"events\":["
+            + messageAt("$whileDown", now + Duration.ofMinutes(10).toMillis())
+            + "]}}}}}",
+        "{\"next_batch\":\"s3\",\"rooms\":{\"join\":{\"!r:test\":{\"timeline\":{\"events\":["
+            + messageAt("$afterStart", now - Duration.ofMinutes(10).toMillis())
+            + "]}}}}}");
+    BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+
+    gateway.start(
+        (event, initial) -> {
+          if (event instanceof RoomEvent.Message m)
+            seen.add(m.eventId() + (initial ? " (before the start)" : ""));
+        },
+        () -> {});
+
+    assertThat(List.of(poll(seen), poll(seen)))
+        .containsExactly("$whileDown (before the start)", "$afterStart");
   }
 
   /**
