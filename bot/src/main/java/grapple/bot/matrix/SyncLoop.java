@@ -40,6 +40,18 @@ final class SyncLoop implements Runnable {
    */
   static final int TIMELINE_LIMIT = 100;
 
+  /**
+   * The first wait after an answer too large even with one event per room's timeline; each next is
+   * twice as long, up to {@link #TOO_LARGE_MAX_WAIT}: every try reads up to {@link
+   * MatrixClient#MAX_ANSWER_BYTES} again.
+   */
+  static final Duration TOO_LARGE_FIRST_WAIT = Duration.ofSeconds(30);
+
+  static final Duration TOO_LARGE_MAX_WAIT = Duration.ofMinutes(5);
+
+  /** Tries since the answers got too large even with one event per room's timeline. */
+  private int tooLargeTries;
+
   /** What the sync asks for now: {@link #TIMELINE_LIMIT}, or less after an answer too large. */
   private int timelineLimit = TIMELINE_LIMIT;
 
@@ -72,6 +84,10 @@ final class SyncLoop implements Runnable {
   private volatile long aliveAtMillis;
 
   private final Backoff backoff = new Backoff(Duration.ofSeconds(30));
+
+  /** How the loop waits between tries (tests record the waits instead). */
+  private volatile MatrixGateway.Pause pause = wait -> Thread.sleep(wait.toMillis());
+
   private volatile boolean running = true;
   private long prunedAtNanos;
 
@@ -108,6 +124,11 @@ final class SyncLoop implements Runnable {
       stateTypes = List.copyOf(stateTypes);
       roomEventTypes = List.copyOf(roomEventTypes);
     }
+  }
+
+  /** Waits with {@code pause} instead of sleeping between tries (tests). */
+  void pauseWith(MatrixGateway.Pause pause) {
+    this.pause = pause;
   }
 
   void stop() {
@@ -157,8 +178,10 @@ final class SyncLoop implements Runnable {
         // Asked again as it is, the answer is as large again: the sync was retried for ever, read
         // no room, and nothing but a log line said so. Fewer events per timeline make it smaller;
         // those left out since the last sync are fetched as a gap, page by page.
-        if (fewerEventsAfter(e)) filterId = null;
-        pause(e);
+        if (fewerEventsAfter(e)) {
+          filterId = null;
+          pause(e);
+        } else waitWhileTooLarge(e);
       } catch (IOException e) {
         // A filter the homeserver no longer knows (its database restored or moved: Synapse answers
         // 400 M_INVALID_PARAM "No such filter") would fail every sync until a restart: made again.
@@ -201,6 +224,7 @@ final class SyncLoop implements Runnable {
    */
   private boolean answerFitsAgain() {
     tooLarge = null;
+    tooLargeTries = 0;
     if (timelineLimit == TIMELINE_LIMIT) return false;
     log.info(
         "sync: the answer fit with at most {} event(s) per room's timeline; asking for {} again",
@@ -208,6 +232,27 @@ final class SyncLoop implements Runnable {
         TIMELINE_LIMIT);
     timelineLimit = TIMELINE_LIMIT;
     return true;
+  }
+
+  /**
+   * Waits after an answer too large even with one event per room's timeline, longer at each try
+   * (see {@link #TOO_LARGE_FIRST_WAIT}). Said once, when it starts: the watchdog answers 503 while
+   * it lasts, and a log line per try said nothing new.
+   */
+  private void waitWhileTooLarge(MatrixClient.AnswerTooLarge e) {
+    Duration wait = TOO_LARGE_FIRST_WAIT.multipliedBy(1L << Math.min(tooLargeTries, 4));
+    if (wait.compareTo(TOO_LARGE_MAX_WAIT) > 0) wait = TOO_LARGE_MAX_WAIT;
+    if (tooLargeTries++ == 0)
+      log.error(
+          "sync: the homeserver's answers are too large to read even with one event per room's"
+              + " timeline ({}), so no room is read; asking again in {} s, then less and less"
+              + " often, up to every {} min",
+          e.getMessage(),
+          wait.toSeconds(),
+          TOO_LARGE_MAX_WAIT.toMinutes());
+    else log.debug("sync: {}; asking again in {} s", e.getMessage(), wait.toSeconds());
+    failedSyncs++;
+    sleep(wait);
   }
 
   /**
@@ -279,9 +324,14 @@ final class SyncLoop implements Runnable {
           e.getMessage(),
           wait.toMillis());
     else log.debug("sync failed ({}); retrying in {} ms", e.getMessage(), wait.toMillis());
+    sleep(wait);
+  }
+
+  private void sleep(Duration wait) {
+    if (!running) return;
     busyFor(wait);
     try {
-      Thread.sleep(wait.toMillis());
+      pause.sleep(wait);
     } catch (InterruptedException ie) {
       Thread.currentThread().interrupt();
       running = false;

@@ -835,6 +835,7 @@ class MatrixGatewayTest {
    */
   @Test
   void aSyncAnswerTooLargeEvenWithOneEventPerTimelineCountsAsStuckNamingWhy() throws Exception {
+    gateway.pauseWith(wait -> {}); // the waits while stuck (30 s and more) are the next test's
     gateway.answersOfAtMost(4_000);
     answerSyncs("{\"next_batch\":\"s1\"}", tooLarge());
     server.enqueue(json(200, "{\"filter_id\":\"f2\"}"));
@@ -854,6 +855,55 @@ class MatrixGatewayTest {
     server.enqueue(json(200, "{\"next_batch\":\"s2\"}"));
     awaitSince("s2");
     assertThat(gateway.stuck()).isEmpty();
+  }
+
+  /**
+   * Stuck on answers too large even with one event per room's timeline, the sync asked again every
+   * 30 s at most, reading up to 128 MiB each time, for as long as it lasted. It now asks again
+   * after 30 s, then twice as long each time up to every 5 minutes, and says why once.
+   */
+  @Test
+  void aSyncStuckOnAnswersTooLargeAsksAgainLessAndLessOftenAndSaysWhyOnce() throws Exception {
+    grapple.testing.FakeClock clock =
+        new grapple.testing.FakeClock(java.time.Instant.parse("2026-01-01T00:00:00Z"));
+    gateway.timedBy(clock);
+    List<Duration> waits = new java.util.concurrent.CopyOnWriteArrayList<>();
+    gateway.pauseWith(
+        wait -> {
+          waits.add(wait);
+          clock.advance(wait);
+        });
+    gateway.answersOfAtMost(4_000);
+    answerSyncs("{\"next_batch\":\"s1\"}", tooLarge());
+    server.enqueue(json(200, "{\"filter_id\":\"f2\"}"));
+    server.enqueue(json(200, tooLarge()));
+    server.enqueue(json(200, "{\"filter_id\":\"f3\"}"));
+    for (int i = 0; i < 7; i++) server.enqueue(json(200, tooLarge()));
+    grapple.testing.LogCapture logged = grapple.testing.LogCapture.of(SyncLoop.class);
+
+    try (logged) {
+      gateway.start((event, initial) -> {}, () -> {});
+      Await.until(Duration.ofSeconds(30), () -> waits.size() >= 9);
+    }
+
+    assertThat(waits.subList(2, 9))
+        .as("the waits once even one event per timeline is too large")
+        .containsExactly(
+            Duration.ofSeconds(30),
+            Duration.ofMinutes(1),
+            Duration.ofMinutes(2),
+            Duration.ofMinutes(4),
+            Duration.ofMinutes(5),
+            Duration.ofMinutes(5),
+            Duration.ofMinutes(5));
+    assertThat(logged.events())
+        .filteredOn(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.INFO))
+        .extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+        .filteredOn(m -> m.contains("even with one event per room"))
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .contains("/_matrix/client/v3/sync is over 4000 bytes")
+        .contains("no room is read");
+    assertThat(gateway.stuck()).isPresent();
   }
 
   /** A sync answer of more than 4,000 bytes: a room with one long message. */
