@@ -245,8 +245,9 @@ final class SyncLoop implements Runnable {
     if (tooLargeTries++ == 0)
       log.error(
           "sync: the homeserver's answers are too large to read even with one event per room's"
-              + " timeline ({}), so no room is read; asking again in {} s, then less and less"
-              + " often, up to every {} min",
+              + " timeline ({}), so no room is read (the most read is an eighth of the heap, -Xmx,"
+              + " 128 MiB at most); asking again in {} s, then less and less often, up to every {}"
+              + " min",
           e.getMessage(),
           wait.toSeconds(),
           TOO_LARGE_MAX_WAIT.toMinutes());
