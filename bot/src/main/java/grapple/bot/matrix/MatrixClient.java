@@ -495,12 +495,22 @@ public final class MatrixClient {
 
   /**
    * The most of an answer read, {@code /sync}'s and any other: a broken or hostile homeserver or
-   * proxy answering gigabytes was read whole into memory, and the bot ran out of it. A real sync
-   * answer (100 events per room, state of the types followed) stays far below; one over it fails
-   * ({@link AnswerTooLarge}), and the sync asks again for fewer events per room (see {@code
-   * SyncLoop}).
+   * proxy answering gigabytes was read whole into memory, and the bot ran out of it. One over it
+   * fails ({@link AnswerTooLarge}), and the sync asks again for fewer events per room (see {@code
+   * SyncLoop}); {@link #maxAnswerBytes} says how much.
    */
-  static final long MAX_ANSWER_BYTES = 128L * 1024 * 1024;
+  static final long MAX_ANSWER_BYTES = maxAnswerBytes(Runtime.getRuntime().maxMemory());
+
+  /**
+   * The most of an answer read with a heap of {@code heapBytes}: an eighth of it (20 MiB with the
+   * recommended {@code -Xmx160m}), 128 MiB at most. An answer's parsed tree takes four to five
+   * times its bytes (37 MiB of member events made 159 MiB): with 128 MiB whatever the heap, a sync
+   * answer of 30 MiB ran a 160 MiB heap out, and the bot exited at every start instead of asking
+   * for less.
+   */
+  static long maxAnswerBytes(long heapBytes) {
+    return Math.min(128L * 1024 * 1024, heapBytes / 8);
+  }
 
   private JsonNode execute(okhttp3.Call call) throws IOException {
     return execute(call, maxAnswerBytes);

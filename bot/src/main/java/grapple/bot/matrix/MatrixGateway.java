@@ -45,7 +45,7 @@ public final class MatrixGateway implements RoomGateway {
   private volatile @Nullable String waitingFor;
   private volatile java.time.Clock clock = java.time.Clock.systemUTC();
 
-  /** How the start waits between tries (tests record the waits instead). */
+  /** How the start and the sync wait between tries (tests record the waits instead). */
   private volatile Pause pause = wait -> Thread.sleep(wait.toMillis());
 
   /** Waits out a pause between tries at start. */
@@ -258,7 +258,9 @@ public final class MatrixGateway implements RoomGateway {
     return "unreachable (" + e.getClass().getSimpleName() + ")";
   }
 
-  /** Waits with {@code pause} instead of sleeping between tries at start (tests). */
+  /**
+   * Waits with {@code pause} instead of sleeping between tries, at start and in the sync (tests).
+   */
   void pauseWith(Pause pause) {
     this.pause = pause;
   }
@@ -465,7 +467,7 @@ public final class MatrixGateway implements RoomGateway {
 
   @Override
   public void start(RoomEvents events, Runnable onLoaded) {
-    syncLoop =
+    SyncLoop loop =
         new SyncLoop(
             client,
             stores.sync(),
@@ -474,7 +476,9 @@ public final class MatrixGateway implements RoomGateway {
             events,
             onLoaded,
             clock);
-    syncThread = Daemons.thread("matrix-sync", syncLoop);
+    loop.pauseWith(pause);
+    syncLoop = loop;
+    syncThread = Daemons.thread("matrix-sync", loop);
     syncThread.start();
   }
 

@@ -40,6 +40,18 @@ final class SyncLoop implements Runnable {
    */
   static final int TIMELINE_LIMIT = 100;
 
+  /**
+   * The first wait after an answer too large even with one event per room's timeline; each next is
+   * twice as long, up to {@link #TOO_LARGE_MAX_WAIT}: every try reads up to {@link
+   * MatrixClient#MAX_ANSWER_BYTES} again.
+   */
+  static final Duration TOO_LARGE_FIRST_WAIT = Duration.ofSeconds(30);
+
+  static final Duration TOO_LARGE_MAX_WAIT = Duration.ofMinutes(5);
+
+  /** Tries since the answers got too large even with one event per room's timeline. */
+  private int tooLargeTries;
+
   /** What the sync asks for now: {@link #TIMELINE_LIMIT}, or less after an answer too large. */
   private int timelineLimit = TIMELINE_LIMIT;
 
@@ -56,7 +68,6 @@ final class SyncLoop implements Runnable {
   private final Set<String> stateTypes;
   private final RoomEvents events;
   private final Runnable onLoaded;
-  private final long startedAtMillis = System.currentTimeMillis();
   private final java.time.Clock clock;
 
   /**
@@ -73,6 +84,10 @@ final class SyncLoop implements Runnable {
   private volatile long aliveAtMillis;
 
   private final Backoff backoff = new Backoff(Duration.ofSeconds(30));
+
+  /** How the loop waits between tries (tests record the waits instead). */
+  private volatile MatrixGateway.Pause pause = wait -> Thread.sleep(wait.toMillis());
+
   private volatile boolean running = true;
   private long prunedAtNanos;
 
@@ -109,6 +124,11 @@ final class SyncLoop implements Runnable {
       stateTypes = List.copyOf(stateTypes);
       roomEventTypes = List.copyOf(roomEventTypes);
     }
+  }
+
+  /** Waits with {@code pause} instead of sleeping between tries (tests). */
+  void pauseWith(MatrixGateway.Pause pause) {
+    this.pause = pause;
   }
 
   void stop() {
@@ -158,8 +178,10 @@ final class SyncLoop implements Runnable {
         // Asked again as it is, the answer is as large again: the sync was retried for ever, read
         // no room, and nothing but a log line said so. Fewer events per timeline make it smaller;
         // those left out since the last sync are fetched as a gap, page by page.
-        if (fewerEventsAfter(e)) filterId = null;
-        pause(e);
+        if (fewerEventsAfter(e)) {
+          filterId = null;
+          pause(e);
+        } else waitWhileTooLarge(e);
       } catch (IOException e) {
         // A filter the homeserver no longer knows (its database restored or moved: Synapse answers
         // 400 M_INVALID_PARAM "No such filter") would fail every sync until a restart: made again.
@@ -202,6 +224,7 @@ final class SyncLoop implements Runnable {
    */
   private boolean answerFitsAgain() {
     tooLarge = null;
+    tooLargeTries = 0;
     if (timelineLimit == TIMELINE_LIMIT) return false;
     log.info(
         "sync: the answer fit with at most {} event(s) per room's timeline; asking for {} again",
@@ -209,6 +232,28 @@ final class SyncLoop implements Runnable {
         TIMELINE_LIMIT);
     timelineLimit = TIMELINE_LIMIT;
     return true;
+  }
+
+  /**
+   * Waits after an answer too large even with one event per room's timeline, longer at each try
+   * (see {@link #TOO_LARGE_FIRST_WAIT}). Said once, when it starts: the watchdog answers 503 while
+   * it lasts, and a log line per try said nothing new.
+   */
+  private void waitWhileTooLarge(MatrixClient.AnswerTooLarge e) {
+    Duration wait = TOO_LARGE_FIRST_WAIT.multipliedBy(1L << Math.min(tooLargeTries, 4));
+    if (wait.compareTo(TOO_LARGE_MAX_WAIT) > 0) wait = TOO_LARGE_MAX_WAIT;
+    if (tooLargeTries++ == 0)
+      log.error(
+          "sync: the homeserver's answers are too large to read even with one event per room's"
+              + " timeline ({}), so no room is read (the most read is an eighth of the heap, -Xmx,"
+              + " 128 MiB at most); asking again in {} s, then less and less often, up to every {}"
+              + " min",
+          e.getMessage(),
+          wait.toSeconds(),
+          TOO_LARGE_MAX_WAIT.toMinutes());
+    else log.debug("sync: {}; asking again in {} s", e.getMessage(), wait.toSeconds());
+    failedSyncs++;
+    sleep(wait);
   }
 
   /**
@@ -280,9 +325,14 @@ final class SyncLoop implements Runnable {
           e.getMessage(),
           wait.toMillis());
     else log.debug("sync failed ({}); retrying in {} ms", e.getMessage(), wait.toMillis());
+    sleep(wait);
+  }
+
+  private void sleep(Duration wait) {
+    if (!running) return;
     busyFor(wait);
     try {
-      Thread.sleep(wait.toMillis());
+      pause.sleep(wait);
     } catch (InterruptedException ie) {
       Thread.currentThread().interrupt();
       running = false;
@@ -303,21 +353,18 @@ final class SyncLoop implements Runnable {
     // the bot is no longer in it (its hooks stop accepting what could never be delivered) and sees
     // what came before. First: a room left and joined again since then is in both, and
     // is joined.
-    // Every gap is fetched before any event is handed on: a fetch that fails for now makes the
-    // whole batch come again, and the events of rooms handed on before it would be handled twice.
-    List<Map.Entry<String, JsonNode>> left = new ArrayList<>(rooms.path("leave").properties());
-    List<Map.Entry<String, JsonNode>> kept = new ArrayList<>(rooms.path("join").properties());
-    List<List<JsonNode>> gaps = new ArrayList<>();
-    for (List<Map.Entry<String, JsonNode>> section : List.of(left, kept)) {
-      for (Map.Entry<String, JsonNode> room : section) {
-        gaps.add(
-            since == null ? List.of() : gap(room.getKey(), room.getValue(), since, firstOfRun));
-      }
-    }
-    int i = 0;
-    for (List<Map.Entry<String, JsonNode>> section : List.of(left, kept)) {
-      for (Map.Entry<String, JsonNode> room : section) {
-        joinedRoom(room.getKey(), room.getValue(), gaps.get(i++), initial, firstOfRun, handled);
+    // Each room's gap is handed on before the next room's is fetched: holding every room's until
+    // all were fetched took up to 1,000 events a room at once after a restart. A fetch that fails
+    // for now makes the whole batch come again, so what the rooms before it handed on is recorded
+    // as handled first (the position unchanged), and skipped when the batch comes again.
+    for (String section : List.of("leave", "join")) {
+      for (Map.Entry<String, JsonNode> room : rooms.path(section).properties()) {
+        List<JsonNode> gap = List.of();
+        if (since != null && hasGap(room.getValue(), firstOfRun)) {
+          recordHandled(handled);
+          gap = gap(room.getKey(), room.getValue(), since);
+        }
+        joinedRoom(room.getKey(), room.getValue(), gap, initial, firstOfRun, handled);
       }
     }
     for (Map.Entry<String, JsonNode> room : rooms.path("invite").properties()) {
@@ -329,6 +376,19 @@ final class SyncLoop implements Runnable {
       events.joinedAtStart(joined);
     }
     return handled;
+  }
+
+  /**
+   * Records the events handed on so far as handled, with the work they queued, the position
+   * unchanged: before a room's gap is fetched, whose failure makes the batch come again.
+   */
+  private void recordHandled(List<String> handled) {
+    BatchWrites writes = events.takeWrites();
+    if (handled.isEmpty() && writes.work().isEmpty() && writes.committed().isEmpty()) return;
+    busyFor(Duration.ZERO);
+    store.record(handled, writes.work());
+    handled.clear();
+    writes.afterCommit();
   }
 
   /**
@@ -373,7 +433,8 @@ final class SyncLoop implements Runnable {
       // older value and forward once more (a connection edited back and again).
       boolean inStateSection =
           i < gap.size() && e.has("state_key") && stateKeys.contains(stateKey(e));
-      deliver(roomId, e, () -> timelineEvent(roomId, e, eventId, initial, !inStateSection));
+      deliver(
+          roomId, e, () -> timelineEvent(roomId, e, eventId, initial, firstOfRun, !inStateSection));
       handled.add(eventId);
     }
   }
@@ -388,20 +449,29 @@ final class SyncLoop implements Runnable {
   }
 
   /**
-   * The events a limited timeline left out (more came since {@code since} than the filter's limit,
-   * e.g. after an outage), oldest first: fetched with {@code /messages} back to {@code since}, at
-   * most {@link #MAX_GAP_EVENTS}, so that outbound hooks and commands miss none. The run's first
-   * batch carries every room's whole state, the bot's own join among it: whether the bot joined
-   * since {@code since} is told by the timeline there, and the gap starts at the bot's join if it
-   * holds one (what came before is the room's history). Judged by its state section, every room of
-   * a restart after downtime had its gap skipped, and what came in it was never handed on.
+   * Whether a room's timeline is limited (more came since the last batch than the filter's limit,
+   * e.g. after an outage) with events left out that are news. The run's first batch carries every
+   * room's whole state, the bot's own join among it: whether the bot joined since then is told by
+   * the timeline there, and the gap starts at the bot's join if it holds one ({@link #gap}). Judged
+   * by its state section, every room of a restart after downtime had its gap skipped, and what came
+   * in it was never handed on. A room joined in a later batch has no gap: what came before is the
+   * room's history.
    */
-  private List<JsonNode> gap(String roomId, JsonNode room, String since, boolean firstOfRun)
-      throws IOException {
+  private boolean hasGap(JsonNode room, boolean firstOfRun) {
     JsonNode timeline = room.path("timeline");
-    String from = timeline.path("prev_batch").asText("");
     boolean joined = firstOfRun ? joinedIn(timeline) : joinedNow(room);
-    if (!timeline.path("limited").asBoolean(false) || from.isEmpty() || joined) return List.of();
+    return timeline.path("limited").asBoolean(false)
+        && !timeline.path("prev_batch").asText("").isEmpty()
+        && !joined;
+  }
+
+  /**
+   * The events a limited timeline left out, oldest first: fetched with {@code /messages} back to
+   * {@code since}, at most {@link #MAX_GAP_EVENTS}, so that outbound hooks and commands miss none;
+   * from the bot's join if the gap holds it (what came before is the room's history).
+   */
+  private List<JsonNode> gap(String roomId, JsonNode room, String since) throws IOException {
+    String from = room.path("timeline").path("prev_batch").asText("");
     ObjectNode filter = Json.object();
     filter.set("types", timelineTypes());
     List<JsonNode> newestFirst = new ArrayList<>();
@@ -446,9 +516,20 @@ final class SyncLoop implements Runnable {
    * (reactions, redactions) reach no one else: commands and connections see what they always did.
    * {@code stateToCore} false: a state event of a gap whose outcome the state section gave the
    * core.
+   *
+   * <p>A message of the run's first batch came before the bot's start: the homeserver had it when
+   * that sync (which does not wait) was asked, so it is read but not answered as a command. Told by
+   * its {@code origin_server_ts} against this machine's start instead, two clocks were compared
+   * (the sender's homeserver's and this machine's): one 10 minutes behind had commands sent while
+   * the bot was down answered, one ahead had every command of the first 10 minutes ignored.
    */
   private void timelineEvent(
-      String roomId, JsonNode e, String eventId, boolean initial, boolean stateToCore) {
+      String roomId,
+      JsonNode e,
+      String eventId,
+      boolean initial,
+      boolean firstOfRun,
+      boolean stateToCore) {
     if (!initial && e.isObject()) {
       ObjectNode raw = ((ObjectNode) e).deepCopy();
       raw.put("room_id", roomId);
@@ -458,9 +539,9 @@ final class SyncLoop implements Runnable {
       if (stateToCore && stateTypes.contains(e.path("type").asText()))
         events.onEvent(state(roomId, e), initial);
     } else if (e.path("type").asText().equals("m.room.message")) {
-      boolean old = initial || e.path("origin_server_ts").asLong() < startedAtMillis;
       events.onEvent(
-          new RoomEvent.Message(roomId, eventId, e.path("sender").asText(), content(e)), old);
+          new RoomEvent.Message(roomId, eventId, e.path("sender").asText(), content(e)),
+          initial || firstOfRun);
     }
   }
 

@@ -9,11 +9,13 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The homeserver sync position and the ids of events already handled. Both are written in one
- * transaction after a batch is processed, so a crash mid-batch replays it without acting twice; as
- * the leader's ({@link Database#asLeader}), so a stale leader's batch does not commit.
+ * transaction after a batch is processed (the ids of a part handed on before a gap's fetch, already
+ * before), so a crash mid-batch replays it without acting twice; as the leader's ({@link
+ * Database#asLeader}), so a stale leader's batch does not commit.
  */
 public final class SyncStore {
   private static final String SINCE_KEY = "sync.since";
@@ -46,6 +48,20 @@ public final class SyncStore {
    */
   public void commit(
       String nextBatch, Collection<String> handledEventIds, List<SqlWork<?>> alongside) {
+    write(nextBatch, handledEventIds, alongside);
+  }
+
+  /**
+   * Stores events handled with the work they queued ({@code alongside}), the position unchanged:
+   * the part of a batch handed on before the rest, which may still fail and make the batch come
+   * again; then they are skipped.
+   */
+  public void record(Collection<String> handledEventIds, List<SqlWork<?>> alongside) {
+    write(null, handledEventIds, alongside);
+  }
+
+  private void write(
+      @Nullable String nextBatch, Collection<String> handledEventIds, List<SqlWork<?>> alongside) {
     long now = System.currentTimeMillis();
     // The leader's alone: a leader that was frozen while another took over must not move the
     // position back, nor queue again what the batch's events queued (the new leader syncs them
@@ -64,7 +80,7 @@ public final class SyncStore {
                 s.executeBatch();
               }
               for (SqlWork<?> work : alongside) work.run(c);
-              return KeyValueStore.put(c, SINCE_KEY, nextBatch);
+              return nextBatch == null ? 0 : KeyValueStore.put(c, SINCE_KEY, nextBatch);
             }));
   }
 

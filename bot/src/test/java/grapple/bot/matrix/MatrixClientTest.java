@@ -35,6 +35,20 @@ class MatrixClientTest {
    * starts again at each byte. A room write now has a limit on the whole exchange, and fails like
    * any network failure (the outbox tries again with the same transaction id).
    */
+  /**
+   * The most of an answer read was 128 MiB whatever the heap, but an answer's parsed tree takes
+   * four to five times its bytes (37 MiB of member events made 159 MiB): with the recommended
+   * {@code -Xmx160m}, a sync answer of 30 MiB (the rooms' state of a bot in large rooms, or what a
+   * hostile homeserver sends) ran the heap out, and the bot exited at every start instead of saying
+   * the answer was too large. The most is now an eighth of the heap, 128 MiB at most.
+   */
+  @Test
+  void theMostOfAnAnswerReadIsAnEighthOfTheHeap() {
+    assertThat(MatrixClient.maxAnswerBytes(160L << 20)).isEqualTo(20L << 20);
+    assertThat(MatrixClient.maxAnswerBytes(4L << 30)).isEqualTo(128L << 20);
+    assertThat(MatrixClient.maxAnswerBytes(Long.MAX_VALUE)).isEqualTo(128L << 20);
+  }
+
   @Test
   void aRoomWriteWhoseAnswerTricklesFailsOnceItsWholeTimeIsUp() throws Exception {
     String answer = "{\"event_id\":\"$" + "x".repeat(200) + "\"}";

@@ -725,10 +725,15 @@ class MatrixGatewayTest {
 
   /** A message {@code eventId} sent a minute from now (so that no sync takes it as old). */
   private static String message(String eventId) {
+    return messageAt(eventId, System.currentTimeMillis() + 60_000);
+  }
+
+  /** A message {@code eventId} whose sender's homeserver stamped it {@code originServerTs}. */
+  private static String messageAt(String eventId, long originServerTs) {
     return "{\"type\":\"m.room.message\",\"sender\":\"@a:test\",\"event_id\":\""
         + eventId
         + "\",\"origin_server_ts\":"
-        + (System.currentTimeMillis() + 60_000)
+        + originServerTs
         + ",\"content\":{\"body\":\"x\"}}";
   }
 
@@ -830,6 +835,7 @@ class MatrixGatewayTest {
    */
   @Test
   void aSyncAnswerTooLargeEvenWithOneEventPerTimelineCountsAsStuckNamingWhy() throws Exception {
+    gateway.pauseWith(wait -> {}); // the waits while stuck (30 s and more) are the next test's
     gateway.answersOfAtMost(4_000);
     answerSyncs("{\"next_batch\":\"s1\"}", tooLarge());
     server.enqueue(json(200, "{\"filter_id\":\"f2\"}"));
@@ -849,6 +855,55 @@ class MatrixGatewayTest {
     server.enqueue(json(200, "{\"next_batch\":\"s2\"}"));
     awaitSince("s2");
     assertThat(gateway.stuck()).isEmpty();
+  }
+
+  /**
+   * Stuck on answers too large even with one event per room's timeline, the sync asked again every
+   * 30 s at most, reading up to 128 MiB each time, for as long as it lasted. It now asks again
+   * after 30 s, then twice as long each time up to every 5 minutes, and says why once.
+   */
+  @Test
+  void aSyncStuckOnAnswersTooLargeAsksAgainLessAndLessOftenAndSaysWhyOnce() throws Exception {
+    grapple.testing.FakeClock clock =
+        new grapple.testing.FakeClock(java.time.Instant.parse("2026-01-01T00:00:00Z"));
+    gateway.timedBy(clock);
+    List<Duration> waits = new java.util.concurrent.CopyOnWriteArrayList<>();
+    gateway.pauseWith(
+        wait -> {
+          waits.add(wait);
+          clock.advance(wait);
+        });
+    gateway.answersOfAtMost(4_000);
+    answerSyncs("{\"next_batch\":\"s1\"}", tooLarge());
+    server.enqueue(json(200, "{\"filter_id\":\"f2\"}"));
+    server.enqueue(json(200, tooLarge()));
+    server.enqueue(json(200, "{\"filter_id\":\"f3\"}"));
+    for (int i = 0; i < 7; i++) server.enqueue(json(200, tooLarge()));
+    grapple.testing.LogCapture logged = grapple.testing.LogCapture.of(SyncLoop.class);
+
+    try (logged) {
+      gateway.start((event, initial) -> {}, () -> {});
+      Await.until(Duration.ofSeconds(30), () -> waits.size() >= 9);
+    }
+
+    assertThat(waits.subList(2, 9))
+        .as("the waits once even one event per timeline is too large")
+        .containsExactly(
+            Duration.ofSeconds(30),
+            Duration.ofMinutes(1),
+            Duration.ofMinutes(2),
+            Duration.ofMinutes(4),
+            Duration.ofMinutes(5),
+            Duration.ofMinutes(5),
+            Duration.ofMinutes(5));
+    assertThat(logged.events())
+        .filteredOn(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.INFO))
+        .extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+        .filteredOn(m -> m.contains("even with one event per room"))
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .contains("/_matrix/client/v3/sync is over 4000 bytes")
+        .contains("no room is read");
+    assertThat(gateway.stuck()).isPresent();
   }
 
   /** A sync answer of more than 4,000 bytes: a room with one long message. */
@@ -953,6 +1008,88 @@ class MatrixGatewayTest {
     assertThat(page.getUrl().queryParameter("dir")).isEqualTo("b");
     assertThat(server.takeRequest(5, TimeUnit.SECONDS).getUrl().queryParameter("from"))
         .isEqualTo("p1");
+  }
+
+  /**
+   * After a restart or an outage every room's timeline may be limited: every room's gap (up to
+   * 1,000 events each) was fetched and held before any was handed on, so the memory a batch took
+   * grew with the number of rooms. Each room's gap is now handed on, in order with its timeline,
+   * before the next room's is fetched.
+   */
+  @Test
+  void eachRoomsGapIsHandedOnBeforeTheNextRoomsGapIsFetched() throws Exception {
+    answerSyncs(
+        "{\"next_batch\":\"s1\"}",
+        "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{"
+            + limitedRoom("!a:test", "pa", "$lateA")
+            + ","
+            + limitedRoom("!b:test", "pb", "$lateB")
+            + "}}}");
+    server.enqueue(json(200, "{\"chunk\":[" + message("$gapA") + "],\"start\":\"pa\"}"));
+    server.enqueue(json(200, "{\"chunk\":[" + message("$gapB") + "],\"start\":\"pb\"}"));
+    List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    gateway.start(
+        (event, initial) -> {
+          if (event instanceof RoomEvent.Message m)
+            seen.add(m.eventId() + " after " + server.getRequestCount() + " requests");
+        },
+        () -> {});
+
+    awaitSince("s2");
+    assertThat(seen)
+        .as("the filter, two syncs, then !a:test's gap and !b:test's")
+        .containsExactly(
+            "$gapA after 4 requests",
+            "$lateA after 4 requests",
+            "$gapB after 5 requests",
+            "$lateB after 5 requests");
+    assertThat(server.takeRequest().getUrl().encodedPath()).endsWith("/filter");
+    server.takeRequest(); // s1
+    server.takeRequest(); // s2
+    assertThat(server.takeRequest().getUrl().encodedPath()).contains("/rooms/!a:test/messages");
+  }
+
+  /** A joined room {@code roomId} whose timeline is limited before {@code prevBatch}. */
+  private static String limitedRoom(String roomId, String prevBatch, String eventId) {
+    return "\""
+        + roomId
+        + "\":{\"timeline\":{\"limited\":true,\"prev_batch\":\""
+        + prevBatch
+        + "\",\"events\":["
+        + message(eventId)
+        + "]}}";
+  }
+
+  /**
+   * Whether a message came before the bot's start (read, but no command to answer) was judged by
+   * its {@code origin_server_ts}, stamped by the sender's homeserver, against this machine's clock:
+   * a clock 10 minutes behind answered commands sent while the bot was down, one 10 minutes ahead
+   * ignored every command of the first 10 minutes. What came before the start is what the run's
+   * first sync brings.
+   */
+  @Test
+  void whetherAMessageCameBeforeTheStartIsToldByTheSyncNotByClocks() throws Exception {
+    syncStore.commit("s1", List.of());
+    long now = System.currentTimeMillis();
+    answerSyncs(
+        "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!r:test\":{\"timeline\":{\"events\":["
+            + messageAt("$whileDown", now + Duration.ofMinutes(10).toMillis())
+            + "]}}}}}",
+        "{\"next_batch\":\"s3\",\"rooms\":{\"join\":{\"!r:test\":{\"timeline\":{\"events\":["
+            + messageAt("$afterStart", now - Duration.ofMinutes(10).toMillis())
+            + "]}}}}}");
+    BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+
+    gateway.start(
+        (event, initial) -> {
+          if (event instanceof RoomEvent.Message m)
+            seen.add(m.eventId() + (initial ? " (before the start)" : ""));
+        },
+        () -> {});
+
+    assertThat(List.of(poll(seen), poll(seen)))
+        .containsExactly("$whileDown (before the start)", "$afterStart");
   }
 
   /**
@@ -1106,11 +1243,11 @@ class MatrixGatewayTest {
 
   /**
    * A gap whose fetch fails in a way that passes (a 502) makes the whole batch come again: the
-   * events of the rooms before it in the batch must not have been handed on already, or a command
-   * there would run twice.
+   * events of the rooms before it in the batch, handed on already, are recorded as handled before
+   * the fetch and not handed on again, or a command there would run twice.
    */
   @Test
-  void aGapWhoseFetchFailsForNowHandsOnNothingOfItsBatchBeforeItComesAgain() throws Exception {
+  void aGapWhoseFetchFailsForNowHandsOnNothingTwiceWhenItsBatchComesAgain() throws Exception {
     String batch =
         "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{"
             + "\"!a:test\":{\"timeline\":{\"events\":["
