@@ -284,9 +284,11 @@ final class Transformation {
             if (text.indexOf("$") < 0 && s.length + (s.length + 1) * text.length <= maxConcatenated
                 && !(global && s.length > inSteps))
               return originalReplace.call(s, pattern, text);
+            // (A replacement without "$" is the same text for every match.)
+            var plain = text.indexOf("$") < 0;
             each = function (matched) {
               countCall();
-              var r = expand(text, arguments, name);
+              var r = plain ? text : expand(text, arguments, name);
               total += r.length - matched.length;
               if (total > maxConcatenated) throw tooLongReplace(name);
               return r;
