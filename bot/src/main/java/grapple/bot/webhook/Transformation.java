@@ -691,7 +691,9 @@ final class Transformation {
           });
         }
         ["keys", "values", "entries"].forEach(function (name) { guardIterator(name, name); });
-        guardIterator(Symbol.iterator, "[Symbol.iterator]");
+        // As in the spec, an array's [Symbol.iterator] is its values (Rhino reads it so, but the
+        // property itself held a guard of its own).
+        defineBounded(Array.prototype, Symbol.iterator, Array.prototype.values);
         var arrayValues = Array.prototype[Symbol.iterator];
         // A string's iterator yields each character, and new Set(s), new Map(s) or new WeakSet(s)
         // drain it in one Java call: on a string of 4 Mi characters, some seven seconds of one

@@ -1630,6 +1630,20 @@ class TransformationTest {
                 + " 10001 x 1 true RangeError 10000 undefined false");
   }
 
+  @Test
+  void anArraysIteratorIsItsValuesAsInTheSpec() throws Exception {
+    // Rhino reads Array.prototype[Symbol.iterator] as values, but its own property held another
+    // function (the sandbox's guard of the iterator, reached only through that descriptor).
+    assertThat(
+            plain(
+                "var a = [1, 2], it = a[Symbol.iterator](), own = function (key) {"
+                    + " return Object.getOwnPropertyDescriptor(Array.prototype, key).value; };"
+                    + " result = [Array.prototype.values === Array.prototype[Symbol.iterator],"
+                    + " own('values') === own(Symbol.iterator), it.next().value,"
+                    + " Object.prototype.toString.call(a.values())].join(' ');"))
+        .isEqualTo("Received webhook: true true 1 [object Array Iterator]");
+  }
+
   /** Runs {@code script} on {} with 20 s and 1 GiB: for what long inputs answer, not their cost. */
   private static Transformation.Result runAmply(String script) throws Transformation.Failed {
     return Transformation.compile(script)
