@@ -1631,6 +1631,126 @@ class TransformationTest {
   }
 
   @Test
+  void listingTheOwnPropertiesOfALargeArrayEndsAtTheTimeLimit() throws Exception {
+    // Each listed or changed the 1 Mi elements in one Java call: 0.3 to 9 s here (freeze and
+    // getOwnPropertyDescriptors the slowest), which no check interrupted, and the script answered.
+    // Now each is stopped at the limit, or refused: freeze and seal change at most 16384
+    // properties, and no list may be longer than 1 Mi (with its length, an array of 1 Mi elements
+    // has one more own property).
+    JsonNode data = numbers(1 << 20);
+    Transformation.Limits brief = new Transformation.Limits(Duration.ofMillis(50), 1L << 32);
+    Transformation nothing = Transformation.compile("result = 'done';");
+    for (String call :
+        List.of(
+            "Object.keys(data.a)",
+            "Object.values(data.a)",
+            "Object.entries(data.a)",
+            "Object.assign({}, data.a)",
+            "Object.getOwnPropertyNames(data.a)",
+            "Object.getOwnPropertyDescriptors(data.a)",
+            "Reflect.ownKeys(data.a)",
+            "Object.keys(new Proxy(data.a, {}))",
+            "Object.freeze(data.a)",
+            "Object.seal(data.a)")) {
+      Transformation compiled = Transformation.compile(call + "; result = 'done';");
+      long started = System.nanoTime();
+      nothing.run(data, brief);
+      long base = System.nanoTime() - started;
+      started = System.nanoTime();
+      assertThatThrownBy(() -> compiled.run(data, brief))
+          .as(call)
+          .isInstanceOf(Transformation.Failed.class)
+          .hasMessageMatching(
+              "Transformation failed to run: (it took longer than 50 ms|RangeError: [a-zA-Z]+:"
+                  + " works on at most (16384|1048576) properties .*)");
+      assertThat((System.nanoTime() - started - base) / 1_000_000).as(call).isLessThan(1000);
+    }
+  }
+
+  @Test
+  void freezeAndSealRefuseMoreThanTheyCanChangeWithinTheLimit() throws Exception {
+    // (Given time enough on a loaded machine to reach the refusal.)
+    Transformation.Limits slow = new Transformation.Limits(Duration.ofSeconds(20), 1L << 32);
+    for (String call : List.of("freeze", "seal")) {
+      Transformation compiled =
+          Transformation.compile("Object." + call + "(data.a); result = 'done';");
+      assertThatThrownBy(() -> compiled.run(numbers(20_000), slow))
+          .as(call)
+          .isInstanceOf(Transformation.Failed.class)
+          .hasMessage(
+              "Transformation failed to run: RangeError: "
+                  + call
+                  + ": works on at most 16384 properties (an array's elements, or an object's own)"
+                  + " (line 1)");
+    }
+    assertThat(
+            runAmply(
+                    "var a = Array.from({length: 16384}), b = []; b.length = 4294967295; b[7] = 1;"
+                        + " result = [Object.isFrozen(Object.freeze(a)),"
+                        + " Object.isSealed(Object.seal(b)), Object.isFrozen({})].join(' ');")
+                .plain())
+        .isEqualTo("Received webhook: true true false");
+  }
+
+  @Test
+  void theOwnPropertiesOfALargeObjectAreListedAsASmallOnesAre() throws Exception {
+    // Over 4096 properties (here 4100) they are listed a property at a time: the large object's
+    // list, without
+    // its properties 10 and up, is the small one's (holes, named properties, a getter, a hidden
+    // property and a symbol in each).
+    String script =
+        """
+        function array(n) {
+          var a = [];
+          for (var i = 0; i < n; i++) a.push(i % 3 === 0 ? undefined : 'v' + i);
+          delete a[4];
+          a.x = 'x'; a[Symbol.for('s')] = 's';
+          Object.defineProperty(a, 'hidden', {value: 'h', enumerable: false});
+          Object.defineProperty(a, 'g', {get: function () { return 'got'; }, enumerable: true});
+          return a;
+        }
+        function object(n) {
+          var o = {b: 1};
+          for (var i = n - 1; i >= 0; i--) o[i] = 'w' + i;
+          o.a = 2; o[Symbol.for('t')] = 't';
+          Object.defineProperty(o, 'hidden', {value: 'h', enumerable: false});
+          return o;
+        }
+        function small(k) { return typeof k === 'symbol' || !(Number(k) >= 10); }
+        function show(x) {
+          return JSON.stringify(x, function (k, v) {
+            return typeof v === 'symbol' ? String(v) : v === undefined ? 'undefined' : v;
+          });
+        }
+        function lists(o) {
+          var d = Object.getOwnPropertyDescriptors(o), a = Object.assign({}, o);
+          return [Object.keys(o).filter(small), Object.getOwnPropertyNames(o).filter(small),
+            Reflect.ownKeys(o).filter(small), Object.entries(o).filter(e => small(e[0])),
+            Object.values(o).slice(0, 9), Reflect.ownKeys(a).filter(small),
+            Reflect.ownKeys(d).filter(k => small(k) && k !== 'length').map(k => d[k].get ? 'get' : d[k].value + d[k].writable)];
+        }
+        var answers = [[array(10), array(4100)], [object(10), object(4100)],
+            [new String('abcdefghij'), new String('abcdefghij'.repeat(410))]].map(function (p) {
+          var s = lists(p[0]), b = lists(p[1]);
+          return s.map((x, i) => show(x) === show(b[i]) ? 'same' : show(x) + ' ' + show(b[i])).join();
+        });
+        var bad = [];
+        [() => Object.assign(Object.freeze({}), array(4100)), () => Object.assign(null, array(4100)),
+         () => Reflect.ownKeys('x'.repeat(4100))].forEach(function (f) {
+          try { f(); bad.push('none'); } catch (e) { bad.push(e.name); }
+        });
+        var sparse = []; sparse.length = 4294967295; sparse[7] = 1;
+        result = answers.concat([bad, Object.keys(sparse), Object.values('xy'.repeat(2050)).length,
+            Object.keys(new Proxy(array(4100), {})).length]).join(' ');
+        """;
+
+    assertThat(runAmply(script).plain())
+        .isEqualTo(
+            "Received webhook: same,same,same,same,same,same,same same,same,same,same,same,same,same"
+                + " same,same,same,same,same,same,same TypeError,TypeError,TypeError 7 4100 4101");
+  }
+
+  @Test
   void anArraysIteratorIsItsValuesAsInTheSpec() throws Exception {
     // Rhino reads Array.prototype[Symbol.iterator] as values, but its own property held another
     // function (the sandbox's guard of the iterator, reached only through that descriptor).
