@@ -1693,6 +1693,47 @@ class TransformationTest {
   }
 
   @Test
+  void definingAnElementOfALargeArrayIsRefused() throws Exception {
+    // Rhino first gave each of the 1 Mi elements a property of its own, in one Java call of 1 to 2
+    // s here, which no check interrupted, and the script answered.
+    JsonNode data = numbers(1 << 20);
+    Transformation.Limits brief = new Transformation.Limits(Duration.ofMillis(50), 1L << 32);
+    Transformation nothing = Transformation.compile("result = 'done';");
+    for (String call :
+        List.of(
+            "Object.defineProperty(data.a, 5, {value: 1})",
+            "Reflect.defineProperty(data.a, '7', {value: 1})",
+            "Object.defineProperties(data.a, {3: {value: 1}})",
+            "Object.defineProperty(new Proxy(data.a, {}), 0, {value: 1})",
+            "Object.defineProperty(data.a, {toString: function () { return '9'; }}, {value: 1})")) {
+      Transformation compiled = Transformation.compile(call + "; result = 'done';");
+      long started = System.nanoTime();
+      nothing.run(data, brief);
+      long base = System.nanoTime() - started;
+      started = System.nanoTime();
+      assertThatThrownBy(() -> compiled.run(data, brief))
+          .as(call)
+          .isInstanceOf(Transformation.Failed.class)
+          .hasMessageMatching(
+              "Transformation failed to run: (it took longer than 50 ms|RangeError:"
+                  + " define[a-zA-Z]+: may define an element only of an array of at most 16384"
+                  + " elements \\(line 1\\))");
+      assertThat((System.nanoTime() - started - base) / 1_000_000).as(call).isLessThan(1000);
+    }
+    assertThat(
+            runAmply(
+                    "var a = Array.from({length: 16384}), b = Array.from({length: 20000}),"
+                        + " s = Symbol('s'); Object.defineProperty(a, 5, {value: 'five'});"
+                        + " Object.defineProperty(b, 'x', {value: 'x'});"
+                        + " Object.defineProperties(b, {y: {value: 'y'}});"
+                        + " Reflect.defineProperty(b, s, {value: 'symbol'});"
+                        + " Object.defineProperty(b, 4294967295, {value: 'not an index'});"
+                        + " result = [a[5], b.x, b.y, b[s], b[4294967295]].join(' ');")
+                .plain())
+        .isEqualTo("Received webhook: five x y symbol not an index");
+  }
+
+  @Test
   void theOwnPropertiesOfALargeObjectAreListedAsASmallOnesAre() throws Exception {
     // Over 4096 properties (here 4100) they are listed a property at a time: the large object's
     // list, without
