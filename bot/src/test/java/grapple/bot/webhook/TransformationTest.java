@@ -1493,7 +1493,8 @@ class TransformationTest {
   @Test
   void largeArraysMadeOrWalkedByBuiltInsEndAtTheTimeLimit() throws Exception {
     // Each a Java call over 1 Mi elements that no check interrupted: Array.from and fill of 0.5 to
-    // 2 s here, map by a built-in (which counts no instructions) 2 to 7 s, stopped only once the
+    // 2 s here, Array.of (of as many arguments) 2 to 3 s, map by a built-in (which counts no
+    // instructions) 2 to 7 s, stopped only once the
     // call was over (Array.from({length: 1 << 20}) answered "done").
     // (Generous for a shared machine: a stop at the limit took up to 0.7 s here under load.)
     JsonNode data = json("{\"a\": [" + "0,".repeat((1 << 20) - 1) + "0]}");
@@ -1504,6 +1505,7 @@ class TransformationTest {
             "Array.from({length: 1 << 20})",
             "Array.from(data.a)",
             "new Array(1 << 20).fill(0)",
+            "Array.of.apply(null, data.a)",
             "data.a.map(String)",
             "data.a.forEach(Object.freeze)")) {
       Transformation compiled = Transformation.compile(call + "; result = 'done';");
@@ -1556,6 +1558,13 @@ class TransformationTest {
             + " return t[0] + ' ' + t[5001] + ' ' + t.length; })()",
         "true true 5003");
     cases.put("Array.from({length: 5000}, (x, i) => i).reduce((a, b) => a + b)", "12497500");
+    cases.put("Array.of.apply(null, new Array(5000).fill(2)).slice(-2)", "2,2");
+    cases.put("Array.of.apply(Array, Array.from({length: 5000}, (x, i) => i))[4999]", "4999");
+    cases.put(
+        "(function () { try { Array.of.apply(Object, new Array(5000)); } catch (e) {"
+            + " return e.name; } })()",
+        "RangeError");
+    cases.put("Array.of.apply(Object, [1, 2])[1]", "2");
     assertAnswers(cases, "{}");
   }
 
