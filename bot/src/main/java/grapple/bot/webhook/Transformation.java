@@ -113,7 +113,7 @@ final class Transformation {
       """
       (function (max, maxElements, maxConcatenated, global, boundCheck, boundCheckName, isProxy,
                isRegExp, maxPattern, symbolFor, symbolKeyFor, maxCompared, countCall, countCallName,
-               isCode) {
+               isCode, ownCount, ownIds) {
         // Function.prototype.apply as it was: the guards below call the built-ins they wrap with it,
         // not with the guarded apply.
         var realApply = Function.prototype.apply;
@@ -195,6 +195,17 @@ final class Transformation {
             if (a.length >= maxElements) throw tooManyElements("from");
             a.push(mapfn === undefined ? o[k] : realApply.call(mapfn, thisArg, [o[k], k]));
           }
+          return a;
+        });
+        // Array.of of the 1 Mi arguments apply passes (Array.of.apply(null, data.a)) made its array
+        // in one Java call of 2 to 3 s. Past sortedNatively arguments it is made here, an element at
+        // a time (counted); for a constructor other than Array it is refused.
+        var nativeOf = Array.of;
+        defineBounded(Array, "of", function of() {
+          if (arguments.length <= sortedNatively) return realApply.call(nativeOf, this, arguments);
+          if (typeof this === "function" && this !== Array) throw tooManyElements("of");
+          var a = [];
+          for (var i = 0; i < arguments.length; i++) a.push(arguments[i]);
           return a;
         });
         var nativeFill = Array.prototype.fill;
@@ -284,9 +295,11 @@ final class Transformation {
             if (text.indexOf("$") < 0 && s.length + (s.length + 1) * text.length <= maxConcatenated
                 && !(global && s.length > inSteps))
               return originalReplace.call(s, pattern, text);
+            // (A replacement without "$" is the same text for every match.)
+            var plain = text.indexOf("$") < 0;
             each = function (matched) {
               countCall();
-              var r = expand(text, arguments, name);
+              var r = plain ? text : expand(text, arguments, name);
               total += r.length - matched.length;
               if (total > maxConcatenated) throw tooLongReplace(name);
               return r;
@@ -689,7 +702,9 @@ final class Transformation {
           });
         }
         ["keys", "values", "entries"].forEach(function (name) { guardIterator(name, name); });
-        guardIterator(Symbol.iterator, "[Symbol.iterator]");
+        // As in the spec, an array's [Symbol.iterator] is its values (Rhino reads it so, but the
+        // property itself held a guard of its own).
+        defineBounded(Array.prototype, Symbol.iterator, Array.prototype.values);
         var arrayValues = Array.prototype[Symbol.iterator];
         // A string's iterator yields each character, and new Set(s), new Map(s) or new WeakSet(s)
         // drain it in one Java call: on a string of 4 Mi characters, some seven seconds of one
@@ -712,33 +727,143 @@ final class Transformation {
         });
         // Object.keys, values, entries, assign and the like make one property per character of a
         // string: on a string of 4 Mi characters, millions of objects in one call (minutes of
-        // collection, or more than the heap).
-        function guardStrings(owner, name, from) {
+        // collection, or more than the heap). They refuse one over maxElements characters.
+        // On an object they list its own properties in one Java call too, at 0.3 to 9 µs each: on
+        // an array of 1 Mi elements (a body of 1 MiB holds 512 Ki) 0.3 to 9 s, uninterrupted. Past
+        // sortedNatively properties (or characters) they work here, a property at a time (counted
+        // as instructions), from Rhino's own list of the keys, in its order (ownIds: one Java call,
+        // which makes no string or object of them).
+        function stringLength(v) {
+          var length = -1;
+          if (typeof v === "string") length = v.length;
+          else if (typeof v === "object" && v !== null) {
+            try {
+              length = String.prototype.valueOf.call(v).length; // a String object's own string
+            } catch (notAString) {
+              // Any other object.
+            }
+          }
+          return length;
+        }
+        // How many own properties v has at most, without listing them (a Proxy's are its traps').
+        function ownCountOf(v) {
+          if (v === null || (typeof v !== "object" && typeof v !== "function")) return 0;
+          return isProxy(v) ? Infinity : ownCount(v);
+        }
+        function tooManyProperties(name, most) {
+          return new RangeError(name + ": works on at most " + most + " properties (an array's elements, or an object's own)");
+        }
+        function ownKeysOf(o, all, name) {
+          var ids = ownIds(o, all);
+          if (ids.length > maxElements) throw tooManyProperties(name, maxElements);
+          return ids;
+        }
+        // Each own key of o, strings (as strings) then symbols, enumerable or not.
+        function eachOwnKey(o, name, f) {
+          var ids = ownKeysOf(o, true, name), symbols = Object.getOwnPropertySymbols(o);
+          for (var i = 0; i < ids.length; i++) f(String(ids[i]));
+          for (var j = 0; j < symbols.length; j++) f(symbols[j]);
+        }
+        function listsOwn(owner, name, from, inSteps) {
           var original = owner[name];
-          Object.defineProperty(owner, name, {
-            value: function () {
-              for (var i = from; i < arguments.length; i++) {
-                var v = arguments[i], length = -1;
-                if (typeof v === "string") length = v.length;
-                else if (typeof v === "object" && v !== null) {
-                  try {
-                    length = String.prototype.valueOf.call(v).length; // a String object's own string
-                  } catch (notAString) {
-                    // Any other object.
-                  }
-                }
-                if (length > maxElements)
-                  throw new RangeError(name + ": works on a string of at most " + maxElements + " characters");
-              }
-              return realApply.call(original, this, arguments);
-            },
-            writable: false, configurable: false, enumerable: false
+          defineBounded(owner, name, function () {
+            var large = false;
+            for (var i = from; i < arguments.length; i++) {
+              var v = arguments[i], length = stringLength(v);
+              if (length > maxElements)
+                throw new RangeError(name + ": works on a string of at most " + maxElements + " characters");
+              if (length > sortedNatively || ownCountOf(v) > sortedNatively) large = true;
+            }
+            return realApply.call(large ? inSteps : original, this, arguments);
           });
         }
-        ["keys", "values", "entries", "getOwnPropertyNames", "getOwnPropertyDescriptors"]
-          .forEach(function (name) { guardStrings(Object, name, 0); });
-        guardStrings(Object, "assign", 1);
-        guardStrings(Reflect, "ownKeys", 0);
+        function namesInSteps(name, all) {
+          return function (v) {
+            var ids = ownKeysOf(Object(v), all, name), names = [];
+            for (var i = 0; i < ids.length; i++) names.push(String(ids[i]));
+            return names;
+          };
+        }
+        listsOwn(Object, "keys", 0, namesInSteps("keys", false));
+        listsOwn(Object, "getOwnPropertyNames", 0, namesInSteps("getOwnPropertyNames", true));
+        listsOwn(Object, "values", 0, function (v) {
+          var o = Object(v), ids = ownKeysOf(o, false, "values"), values = [];
+          for (var i = 0; i < ids.length; i++) values.push(o[ids[i]]);
+          return values;
+        });
+        listsOwn(Object, "entries", 0, function (v) {
+          var o = Object(v), ids = ownKeysOf(o, false, "entries"), entries = [];
+          for (var i = 0; i < ids.length; i++) entries.push([String(ids[i]), o[ids[i]]]);
+          return entries;
+        });
+        listsOwn(Object, "getOwnPropertyDescriptors", 0, function (v) {
+          var o = Object(v), descriptors = {};
+          eachOwnKey(o, "getOwnPropertyDescriptors", function (k) {
+            var d = Object.getOwnPropertyDescriptor(o, k);
+            if (d !== undefined)
+              Object.defineProperty(descriptors, k, {value: d, writable: true, enumerable: true, configurable: true});
+          });
+          return descriptors;
+        });
+        listsOwn(Object, "assign", 1, function (target) {
+          "use strict"; // a property that cannot be written is a TypeError, as in the built-in
+          if (target === null || target === undefined) throw new TypeError("assign: cannot convert " + target + " to an object");
+          var to = Object(target);
+          for (var i = 1; i < arguments.length; i++) {
+            if (arguments[i] === null || arguments[i] === undefined) continue;
+            // As Rhino's: its enumerable properties named by strings, not symbols.
+            var from = Object(arguments[i]), ids = ownKeysOf(from, false, "assign");
+            for (var j = 0; j < ids.length; j++) to[ids[j]] = from[ids[j]];
+          }
+          return to;
+        });
+        listsOwn(Reflect, "ownKeys", 0, function (v) {
+          if (Object(v) !== v) throw new TypeError("ownKeys: the argument is not an object");
+          var keys = [];
+          eachOwnKey(v, "ownKeys", function (k) { keys.push(k); });
+          return keys;
+        });
+        // freeze and seal change every own property in one Java call, and on an array the first
+        // turns all its elements into properties of their own: 1 Mi elements took 3 to 7 s. Each
+        // refuses more than maxFrozen properties (at most some 0.1 s).
+        var maxFrozen = 16384;
+        ["freeze", "seal"].forEach(function (name) {
+          var original = Object[name];
+          defineBounded(Object, name, function (v) {
+            if (ownCountOf(v) > maxFrozen && ownIds(v, true).length > maxFrozen) throw tooManyProperties(name, maxFrozen);
+            return realApply.call(original, this, arguments);
+          });
+        });
+        // Defining an element of an array (Object.defineProperty(a, 0, {value: 1})) first gives each
+        // of its elements a property of its own, in one Java call: 1 to 2 s for 1 Mi elements. It
+        // is refused on an array of more than maxFrozen elements (or behind a Proxy, whose length
+        // is not known); a named property is defined as before.
+        function isIndex(key) {
+          return typeof key === "string" && String(key >>> 0) === key && (key >>> 0) !== 4294967295;
+        }
+        function largeArray(o) {
+          return Array.isArray(o) && (isProxy(o) || o.length > maxFrozen);
+        }
+        function definesAnElement(name) {
+          return new RangeError(name + ": may define an element only of an array of at most " + maxFrozen + " elements");
+        }
+        [[Object, "defineProperty"], [Reflect, "defineProperty"]].forEach(function (m) {
+          var original = m[0][m[1]];
+          defineBounded(m[0], m[1], function (o, key, attributes) {
+            if (!largeArray(o)) return realApply.call(original, this, arguments);
+            // The key made once, as the built-in would: it is given the key so made.
+            var k = typeof key === "symbol" ? key : String(key);
+            if (isIndex(k)) throw definesAnElement(m[1]);
+            return original.call(this, o, k, attributes);
+          });
+        });
+        var originalDefineProperties = Object.defineProperties;
+        defineBounded(Object, "defineProperties", function (o, properties) {
+          if (largeArray(o) && properties !== null && properties !== undefined
+              && Object.keys(properties).some(isIndex))
+            throw definesAnElement("defineProperties");
+          return realApply.call(originalDefineProperties, this, arguments);
+        });
         // apply copies its list of arguments into one Java array: Math.max.apply(null, {length:
         // 1e9}) asks for 8 GB at once.
         function guardArguments(owner, name, position) {
@@ -1006,7 +1131,9 @@ final class Transformation {
                       MAX_COMPARED_CHARS,
                       new CountCall(),
                       CALL_COUNT,
-                      new IsCode()
+                      new IsCode(),
+                      new OwnCount(),
+                      new OwnIds()
                     });
             sealAll(cx, scope);
             return scope;
@@ -1342,6 +1469,40 @@ final class Transformation {
     @Override
     public Object call(Context cx, Scriptable scope, Scriptable thisObj, @Nullable Object[] args) {
       return args.length > 0 && args[0] instanceof NativeFunction;
+    }
+  }
+
+  /**
+   * How many own properties an object has at most, without listing them: an array's length (its
+   * elements; named properties an array has are not counted), any other object's count of
+   * properties. Passed to the sandbox's own code only.
+   */
+  private static final class OwnCount extends BaseFunction {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Object call(Context cx, Scriptable scope, Scriptable thisObj, @Nullable Object[] args) {
+      Object o = args.length > 0 ? args[0] : null;
+      if (o instanceof NativeArray a) return (double) a.getLength();
+      return o instanceof ScriptableObject s ? (double) s.size() : 0.0;
+    }
+  }
+
+  /**
+   * The keys of an object's own properties (all of them, or the enumerable ones) as Rhino's
+   * built-ins list them, in their order, without symbols: an index as a number, a name as a string.
+   * One Java call that makes neither strings nor objects of them. Passed to the sandbox's own code
+   * only.
+   */
+  private static final class OwnIds extends BaseFunction {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Object call(Context cx, Scriptable scope, Scriptable thisObj, @Nullable Object[] args) {
+      if (args.length == 0 || !(args[0] instanceof Scriptable o)) return cx.newArray(scope, 0);
+      boolean all = args.length > 1 && Context.toBoolean(args[1]);
+      Object[] ids = all && o instanceof ScriptableObject s ? s.getAllIds() : o.getIds();
+      return cx.newArray(scope, ids);
     }
   }
 

@@ -1493,7 +1493,8 @@ class TransformationTest {
   @Test
   void largeArraysMadeOrWalkedByBuiltInsEndAtTheTimeLimit() throws Exception {
     // Each a Java call over 1 Mi elements that no check interrupted: Array.from and fill of 0.5 to
-    // 2 s here, map by a built-in (which counts no instructions) 2 to 7 s, stopped only once the
+    // 2 s here, Array.of (of as many arguments) 2 to 3 s, map by a built-in (which counts no
+    // instructions) 2 to 7 s, stopped only once the
     // call was over (Array.from({length: 1 << 20}) answered "done").
     // (Generous for a shared machine: a stop at the limit took up to 0.7 s here under load.)
     JsonNode data = json("{\"a\": [" + "0,".repeat((1 << 20) - 1) + "0]}");
@@ -1504,6 +1505,7 @@ class TransformationTest {
             "Array.from({length: 1 << 20})",
             "Array.from(data.a)",
             "new Array(1 << 20).fill(0)",
+            "Array.of.apply(null, data.a)",
             "data.a.map(String)",
             "data.a.forEach(Object.freeze)")) {
       Transformation compiled = Transformation.compile(call + "; result = 'done';");
@@ -1556,6 +1558,13 @@ class TransformationTest {
             + " return t[0] + ' ' + t[5001] + ' ' + t.length; })()",
         "true true 5003");
     cases.put("Array.from({length: 5000}, (x, i) => i).reduce((a, b) => a + b)", "12497500");
+    cases.put("Array.of.apply(null, new Array(5000).fill(2)).slice(-2)", "2,2");
+    cases.put("Array.of.apply(Array, Array.from({length: 5000}, (x, i) => i))[4999]", "4999");
+    cases.put(
+        "(function () { try { Array.of.apply(Object, new Array(5000)); } catch (e) {"
+            + " return e.name; } })()",
+        "RangeError");
+    cases.put("Array.of.apply(Object, [1, 2])[1]", "2");
     assertAnswers(cases, "{}");
   }
 
@@ -1628,6 +1637,181 @@ class TransformationTest {
         .isEqualTo(
             "Received webhook: true 10000 true true undefined w 10000 true 9999 9997  10000"
                 + " 10001 x 1 true RangeError 10000 undefined false");
+  }
+
+  @Test
+  void listingTheOwnPropertiesOfALargeArrayEndsAtTheTimeLimit() throws Exception {
+    // Each listed or changed the 1 Mi elements in one Java call: 0.3 to 9 s here (freeze and
+    // getOwnPropertyDescriptors the slowest), which no check interrupted, and the script answered.
+    // Now each is stopped at the limit, or refused: freeze and seal change at most 16384
+    // properties, and no list may be longer than 1 Mi (with its length, an array of 1 Mi elements
+    // has one more own property).
+    JsonNode data = numbers(1 << 20);
+    Transformation.Limits brief = new Transformation.Limits(Duration.ofMillis(50), 1L << 32);
+    Transformation nothing = Transformation.compile("result = 'done';");
+    for (String call :
+        List.of(
+            "Object.keys(data.a)",
+            "Object.values(data.a)",
+            "Object.entries(data.a)",
+            "Object.assign({}, data.a)",
+            "Object.getOwnPropertyNames(data.a)",
+            "Object.getOwnPropertyDescriptors(data.a)",
+            "Reflect.ownKeys(data.a)",
+            "Object.keys(new Proxy(data.a, {}))",
+            "Object.freeze(data.a)",
+            "Object.seal(data.a)")) {
+      Transformation compiled = Transformation.compile(call + "; result = 'done';");
+      long started = System.nanoTime();
+      nothing.run(data, brief);
+      long base = System.nanoTime() - started;
+      started = System.nanoTime();
+      assertThatThrownBy(() -> compiled.run(data, brief))
+          .as(call)
+          .isInstanceOf(Transformation.Failed.class)
+          .hasMessageMatching(
+              "Transformation failed to run: (it took longer than 50 ms|RangeError: [a-zA-Z]+:"
+                  + " works on at most (16384|1048576) properties .*)");
+      assertThat((System.nanoTime() - started - base) / 1_000_000).as(call).isLessThan(1000);
+    }
+  }
+
+  @Test
+  void freezeAndSealRefuseMoreThanTheyCanChangeWithinTheLimit() throws Exception {
+    // (Given time enough on a loaded machine to reach the refusal.)
+    Transformation.Limits slow = new Transformation.Limits(Duration.ofSeconds(20), 1L << 32);
+    for (String call : List.of("freeze", "seal")) {
+      Transformation compiled =
+          Transformation.compile("Object." + call + "(data.a); result = 'done';");
+      assertThatThrownBy(() -> compiled.run(numbers(20_000), slow))
+          .as(call)
+          .isInstanceOf(Transformation.Failed.class)
+          .hasMessage(
+              "Transformation failed to run: RangeError: "
+                  + call
+                  + ": works on at most 16384 properties (an array's elements, or an object's own)"
+                  + " (line 1)");
+    }
+    assertThat(
+            runAmply(
+                    "var a = Array.from({length: 16384}), b = []; b.length = 4294967295; b[7] = 1;"
+                        + " result = [Object.isFrozen(Object.freeze(a)),"
+                        + " Object.isSealed(Object.seal(b)), Object.isFrozen({})].join(' ');")
+                .plain())
+        .isEqualTo("Received webhook: true true false");
+  }
+
+  @Test
+  void definingAnElementOfALargeArrayIsRefused() throws Exception {
+    // Rhino first gave each of the 1 Mi elements a property of its own, in one Java call of 1 to 2
+    // s here, which no check interrupted, and the script answered.
+    JsonNode data = numbers(1 << 20);
+    Transformation.Limits brief = new Transformation.Limits(Duration.ofMillis(50), 1L << 32);
+    Transformation nothing = Transformation.compile("result = 'done';");
+    for (String call :
+        List.of(
+            "Object.defineProperty(data.a, 5, {value: 1})",
+            "Reflect.defineProperty(data.a, '7', {value: 1})",
+            "Object.defineProperties(data.a, {3: {value: 1}})",
+            "Object.defineProperty(new Proxy(data.a, {}), 0, {value: 1})",
+            "Object.defineProperty(data.a, {toString: function () { return '9'; }}, {value: 1})")) {
+      Transformation compiled = Transformation.compile(call + "; result = 'done';");
+      long started = System.nanoTime();
+      nothing.run(data, brief);
+      long base = System.nanoTime() - started;
+      started = System.nanoTime();
+      assertThatThrownBy(() -> compiled.run(data, brief))
+          .as(call)
+          .isInstanceOf(Transformation.Failed.class)
+          .hasMessageMatching(
+              "Transformation failed to run: (it took longer than 50 ms|RangeError:"
+                  + " define[a-zA-Z]+: may define an element only of an array of at most 16384"
+                  + " elements \\(line 1\\))");
+      assertThat((System.nanoTime() - started - base) / 1_000_000).as(call).isLessThan(1000);
+    }
+    assertThat(
+            runAmply(
+                    "var a = Array.from({length: 16384}), b = Array.from({length: 20000}),"
+                        + " s = Symbol('s'); Object.defineProperty(a, 5, {value: 'five'});"
+                        + " Object.defineProperty(b, 'x', {value: 'x'});"
+                        + " Object.defineProperties(b, {y: {value: 'y'}});"
+                        + " Reflect.defineProperty(b, s, {value: 'symbol'});"
+                        + " Object.defineProperty(b, 4294967295, {value: 'not an index'});"
+                        + " result = [a[5], b.x, b.y, b[s], b[4294967295]].join(' ');")
+                .plain())
+        .isEqualTo("Received webhook: five x y symbol not an index");
+  }
+
+  @Test
+  void theOwnPropertiesOfALargeObjectAreListedAsASmallOnesAre() throws Exception {
+    // Over 4096 properties (here 4100) they are listed a property at a time: the large object's
+    // list, without
+    // its properties 10 and up, is the small one's (holes, named properties, a getter, a hidden
+    // property and a symbol in each).
+    String script =
+        """
+        function array(n) {
+          var a = [];
+          for (var i = 0; i < n; i++) a.push(i % 3 === 0 ? undefined : 'v' + i);
+          delete a[4];
+          a.x = 'x'; a[Symbol.for('s')] = 's';
+          Object.defineProperty(a, 'hidden', {value: 'h', enumerable: false});
+          Object.defineProperty(a, 'g', {get: function () { return 'got'; }, enumerable: true});
+          return a;
+        }
+        function object(n) {
+          var o = {b: 1};
+          for (var i = n - 1; i >= 0; i--) o[i] = 'w' + i;
+          o.a = 2; o[Symbol.for('t')] = 't';
+          Object.defineProperty(o, 'hidden', {value: 'h', enumerable: false});
+          return o;
+        }
+        function small(k) { return typeof k === 'symbol' || !(Number(k) >= 10); }
+        function show(x) {
+          return JSON.stringify(x, function (k, v) {
+            return typeof v === 'symbol' ? String(v) : v === undefined ? 'undefined' : v;
+          });
+        }
+        function lists(o) {
+          var d = Object.getOwnPropertyDescriptors(o), a = Object.assign({}, o);
+          return [Object.keys(o).filter(small), Object.getOwnPropertyNames(o).filter(small),
+            Reflect.ownKeys(o).filter(small), Object.entries(o).filter(e => small(e[0])),
+            Object.values(o).slice(0, 9), Reflect.ownKeys(a).filter(small),
+            Reflect.ownKeys(d).filter(k => small(k) && k !== 'length').map(k => d[k].get ? 'get' : d[k].value + d[k].writable)];
+        }
+        var answers = [[array(10), array(4100)], [object(10), object(4100)],
+            [new String('abcdefghij'), new String('abcdefghij'.repeat(410))]].map(function (p) {
+          var s = lists(p[0]), b = lists(p[1]);
+          return s.map((x, i) => show(x) === show(b[i]) ? 'same' : show(x) + ' ' + show(b[i])).join();
+        });
+        var bad = [];
+        [() => Object.assign(Object.freeze({}), array(4100)), () => Object.assign(null, array(4100)),
+         () => Reflect.ownKeys('x'.repeat(4100))].forEach(function (f) {
+          try { f(); bad.push('none'); } catch (e) { bad.push(e.name); }
+        });
+        var sparse = []; sparse.length = 4294967295; sparse[7] = 1;
+        result = answers.concat([bad, Object.keys(sparse), Object.values('xy'.repeat(2050)).length,
+            Object.keys(new Proxy(array(4100), {})).length]).join(' ');
+        """;
+
+    assertThat(runAmply(script).plain())
+        .isEqualTo(
+            "Received webhook: same,same,same,same,same,same,same same,same,same,same,same,same,same"
+                + " same,same,same,same,same,same,same TypeError,TypeError,TypeError 7 4100 4101");
+  }
+
+  @Test
+  void anArraysIteratorIsItsValuesAsInTheSpec() throws Exception {
+    // Rhino reads Array.prototype[Symbol.iterator] as values, but its own property held another
+    // function (the sandbox's guard of the iterator, reached only through that descriptor).
+    assertThat(
+            plain(
+                "var a = [1, 2], it = a[Symbol.iterator](), own = function (key) {"
+                    + " return Object.getOwnPropertyDescriptor(Array.prototype, key).value; };"
+                    + " result = [Array.prototype.values === Array.prototype[Symbol.iterator],"
+                    + " own('values') === own(Symbol.iterator), it.next().value,"
+                    + " Object.prototype.toString.call(a.values())].join(' ');"))
+        .isEqualTo("Received webhook: true true 1 [object Array Iterator]");
   }
 
   /** Runs {@code script} on {} with 20 s and 1 GiB: for what long inputs answer, not their cost. */
