@@ -130,7 +130,9 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
       if (rejoined) resendRefusedIn(s.roomId());
     } else if (event instanceof RoomEvent.Message m) {
       if (!initial && !gateway.batchesWrites()) onRoomEvent(m.roomId(), raw(m));
-      if (!initial && !m.sender().equals(connections.botUserId())) onMessage(m);
+      if (m.sender().equals(connections.botUserId())) return;
+      if (!initial) onMessage(m);
+      else if (heldASecret(m)) redact(m.roomId(), m.eventId(), m.sender());
     } else if (event instanceof RoomEvent.Invite i) {
       invites.onInvite(i);
     }
@@ -400,6 +402,19 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
       }
     }
     connections.onMessage(m);
+  }
+
+  /**
+   * Whether a message read as before the start (sent while the bot was down, not run) is a command
+   * that holds a secret in a room: it is redacted all the same. Answered only when it comes live,
+   * such a token stayed in the room for everyone to read.
+   */
+  private boolean heldASecret(RoomEvent.Message m) {
+    if (isNotice(m) || isEdit(m)) return false;
+    boolean direct = rooms.isDirectChat(m.roomId(), connections.botUserId(), m.sender());
+    return !direct
+        && dispatcher.isCommand(m.body(), false)
+        && dispatcher.holdsSecret(m.body(), false);
   }
 
   private static boolean isNotice(RoomEvent.Message m) {

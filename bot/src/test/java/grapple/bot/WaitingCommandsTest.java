@@ -607,6 +607,47 @@ class WaitingCommandsTest {
   }
 
   /**
+   * A token command sent in a room while the bot was down is read with the first sync as before the
+   * start: not run, but redacted all the same (it was left for everyone in the room to read). A
+   * command without a secret read so is neither run nor redacted.
+   */
+  @Test
+  void aTokenSentInARoomWhileTheBotWasDownIsRedactedThoughNotRun() throws Exception {
+    TestHub hub =
+        hub(
+            List.of(new grapple.bot.github.GithubService()),
+            "github: {enabled: true, webhook: {secret: 'webhook-secret-0123456789'}}",
+            threads);
+    hub.joined(ADMIN, "@someone:test"); // three members: a room, not a direct chat
+
+    hub.core.onEvent(
+        new RoomEvent.Message(
+            TestHub.ROOM,
+            "$whiledown",
+            ADMIN,
+            Json.object()
+                .put("msgtype", "m.text")
+                .put(
+                    "body",
+                    "!grapple github setpersonaltoken ghp_0123456789abcdef0123456789abcdef01")),
+        true);
+    hub.core.onEvent(
+        new RoomEvent.Message(
+            TestHub.ROOM,
+            "$helpwhiledown",
+            ADMIN,
+            Json.object().put("msgtype", "m.text").put("body", "!grapple help")),
+        true);
+
+    assertThat(hub.gateway.membership())
+        .contains("redact " + TestHub.ROOM + " $whiledown: held a secret")
+        .noneMatch(m -> m.contains("$helpwhiledown"));
+    assertThat(hub.waiting.waiting()).as("neither is run").isZero();
+    hub.awaitDelivered();
+    assertThat(hub.gateway.takeSent(Duration.ZERO)).as("nothing answered").isNull();
+  }
+
+  /**
    * The feed server answers every path with {@link TestHub#ONE_ITEM_RSS}: first runs {@code
    * arrived}, and holds the answer of a path {@code held} accepts until the test lets the slow feed
    * go.
