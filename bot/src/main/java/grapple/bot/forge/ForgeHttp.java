@@ -49,6 +49,7 @@ public final class ForgeHttp {
   private final OkHttpClient http;
   private final String forge;
   private final Duration callTimeout;
+  private final Clock clock;
 
   /** {@code forge}: its name in error messages ({@code "GitHub"}, {@code "JIRA"}). */
   public ForgeHttp(String forge) {
@@ -60,8 +61,17 @@ public final class ForgeHttp {
    * redirects too, which share that time with the first request.
    */
   public ForgeHttp(String forge, Duration callTimeout) {
+    this(forge, callTimeout, Clock.systemUTC());
+  }
+
+  /**
+   * As {@link #ForgeHttp(String, Duration)}, turning the time a rate limit ends at ({@code
+   * x-ratelimit-reset}, an HTTP date) into a wait on {@code clock}.
+   */
+  public ForgeHttp(String forge, Duration callTimeout, Clock clock) {
     this.forge = forge;
     this.callTimeout = callTimeout;
+    this.clock = clock;
     this.http = new OkHttpClient.Builder().callTimeout(callTimeout).followRedirects(false).build();
   }
 
@@ -116,13 +126,12 @@ public final class ForgeHttp {
    * headers, which the clients' readers do not look at: a rate limit read as a refusal told users
    * to act ("GitHub refused the request") when only waiting helps.
    */
-  private static <T> T read(Reader<T> reader, Response response)
-      throws IOException, ForgeException {
+  private <T> T read(Reader<T> reader, Response response) throws IOException, ForgeException {
     try {
       return reader.read(response);
     } catch (ForgeException e) {
       if (!limits(response)) throw e;
-      throw e.rateLimit(retryAfter(response, Clock.systemUTC()));
+      throw e.rateLimit(retryAfter(response, clock));
     }
   }
 
