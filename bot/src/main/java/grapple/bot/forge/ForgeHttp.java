@@ -91,7 +91,7 @@ public final class ForgeHttp {
    * project (to {@code /projects/<id>/...}). A 301, 302, 307 or 308 is asked again at its {@code
    * Location} as it was asked: same method, body and headers (the token too). A 303 is asked again
    * as a GET without a body, as HTTP says. At most {@value #MAX_REDIRECTS} redirects are followed;
-   * the answer after the last is {@code reader}'s. A redirect to any other origin is never
+   * one more is a ForgeException with its status saying so. A redirect to any other origin is never
    * followed, so no token leaves the forge's host: it is a ForgeException with the redirect's
    * status naming that origin. Without this, every call on a moved repository failed ("Moved
    * Permanently").
@@ -109,7 +109,8 @@ public final class ForgeHttp {
       // At least 1 ns: a timeout of 0 is none.
       if (hop > 0) call.timeout().timeout(Math.max(1, deadline - System.nanoTime()), NANOSECONDS);
       try (Response response = call.execute()) {
-        Request next = hop < MAX_REDIRECTS ? followUp(origin, current, response) : null;
+        Request next = followUp(origin, current, response);
+        if (next != null && hop == MAX_REDIRECTS) throw tooManyRedirects(response);
         if (next == null) refuseOffOrigin(origin, current, response);
         if (next == null) return read(reader, response);
         current = next;
@@ -215,6 +216,23 @@ public final class ForgeHttp {
             + " redirected the request to another origin ("
             + elsewhere
             + "), which the bot does not follow: the bot's "
+            + forge
+            + " URL may be wrong");
+  }
+
+  /**
+   * A ForgeException (the redirect's status) saying that the forge redirected once more after
+   * {@value #MAX_REDIRECTS} redirects. Read as the answer, the last redirect's page was the forge's
+   * own words ("Moved Permanently").
+   */
+  private ForgeException tooManyRedirects(Response response) {
+    return new ForgeException(
+        response.code(),
+        forge
+            + " redirected the request more than "
+            + MAX_REDIRECTS
+            + " times, which the bot does not follow: the repository or project may have moved"
+            + " again, or the bot's "
             + forge
             + " URL may be wrong");
   }
