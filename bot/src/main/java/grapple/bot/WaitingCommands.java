@@ -147,6 +147,9 @@ final class WaitingCommands implements AutoCloseable {
   /** Rooms whose commands a thread is answering; {@link #again}: woken meanwhile. */
   private final Set<String> draining = new HashSet<>();
 
+  /** Rooms whose answering failed and is tried again after {@code retry}: not answered yet. */
+  private final Set<String> retrying = new HashSet<>();
+
   private final Set<String> again = new HashSet<>();
 
   /** How many commands of each sender are being answered now. */
@@ -402,13 +405,7 @@ final class WaitingCommands implements AutoCloseable {
           roomId,
           retry.toMillis(),
           e);
-      stopped(roomId);
-      if (!closing)
-        CompletableFuture.delayedExecutor(retry.toMillis(), TimeUnit.MILLISECONDS)
-            .execute(
-                () -> {
-                  if (!closing) wake(roomId);
-                });
+      retryLater(roomId);
     }
   }
 
@@ -468,6 +465,34 @@ final class WaitingCommands implements AutoCloseable {
     if (waited != null) waited.forEach(this::queue);
   }
 
+  /**
+   * {@code roomId}'s answering stops and is tried again after {@code retry}; until then the room
+   * still counts as being answered ({@link #awaitAnswered}): a {@code /state} line typed meanwhile
+   * took effect before the command it followed.
+   */
+  private void retryLater(String roomId) {
+    synchronized (this) {
+      retrying.add(roomId);
+      stopped(roomId);
+    }
+    if (closing) {
+      retried(roomId);
+      return;
+    }
+    CompletableFuture.delayedExecutor(retry.toMillis(), TimeUnit.MILLISECONDS)
+        .execute(
+            () -> {
+              // Woken first: the room is draining again before it stops counting as retrying.
+              if (!closing) wake(roomId);
+              retried(roomId);
+            });
+  }
+
+  private synchronized void retried(String roomId) {
+    retrying.remove(roomId);
+    notifyAll();
+  }
+
   private synchronized void stopped(String roomId) {
     draining.remove(roomId);
     again.remove(roomId);
@@ -481,7 +506,7 @@ final class WaitingCommands implements AutoCloseable {
    */
   synchronized boolean awaitAnswered(String roomId, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (draining.contains(roomId)) {
+    while (draining.contains(roomId) || retrying.contains(roomId)) {
       long left = deadline - System.nanoTime();
       if (left <= 0) return false;
       TimeUnit.NANOSECONDS.timedWait(this, left);

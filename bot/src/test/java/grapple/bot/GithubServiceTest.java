@@ -98,15 +98,17 @@ class GithubServiceTest {
 
   /**
    * A token checked while GitHub limits the rate said "The token could not be checked: HTTP 403"
-   * (or 429): nothing said that waiting is the cure, nor for how long.
+   * (or 429): nothing said that waiting is the cure, nor for how long. Then it said "the forge",
+   * where every other rate-limit answer names it.
    */
   @Test
   void aTokenCheckedWhileRateLimitedSaysWhenToTryAgain() throws Exception {
     github.rateLimitNext("GET", "/user", 1, Duration.ofMinutes(5));
 
     assertThat(hub.reply(DM, ALICE, "github setpersonaltoken ghp_rateLimited"))
-        .contains("The token could not be checked: the forge is rate limiting requests.")
-        .contains("Nothing was stored. Try again in 5 minutes.")
+        .contains(
+            "The token could not be checked: GitHub is rate limiting requests. Try again in 5"
+                + " minutes. Nothing was stored.")
         .doesNotContain("ghp_rateLimited");
     assertThat(hub.reply(DM, ALICE, "github status")).contains("You are not logged into GitHub");
   }

@@ -169,6 +169,40 @@ class WaitingCommandsTest {
     }
   }
 
+  /**
+   * While a command whose answer failed waits for its retry, its room is not yet answered: the
+   * console's {@code /state} line, which waits for the commands typed before it, went ahead of it.
+   */
+  @Test
+  void aRoomWhoseCommandWaitsForItsRetryIsNotYetAnswered() throws Exception {
+    try (TestDatabase database = TestDatabase.open()) {
+      Database db = database.db();
+      List<String> answered = new CopyOnWriteArrayList<>();
+      AtomicInteger failuresLeft = new AtomicInteger(1);
+      CountDownLatch failed = new CountDownLatch(1);
+      WaitingCommands commands =
+          new WaitingCommands(db, WaitingCommandsTest::key, threads, Duration.ofMillis(500));
+      commands.start(
+          c -> {
+            if (failuresLeft.getAndDecrement() > 0) {
+              failed.countDown();
+              throw new IllegalStateException("the database went away for a moment");
+            }
+            db.writeAndWait(WaitingCommands.answered(c));
+            answered.add(c.eventId());
+          });
+      record(commands, db, "$1");
+      commands.wake(SLOW_ROOM);
+      assertThat(failed.await(10, TimeUnit.SECONDS)).isTrue();
+
+      boolean done = commands.awaitAnswered(SLOW_ROOM, Duration.ofSeconds(10));
+
+      assertThat(done).isTrue();
+      assertThat(answered).as("answered when the wait ended").containsExactly("$1");
+      commands.close();
+    }
+  }
+
   @Test
   void aCommandWhoseAnswerFailsEveryTimeIsGivenUpAndItsRoomsNextCommandsAreAnswered() {
     try (TestDatabase database = TestDatabase.open()) {

@@ -3,6 +3,7 @@ package grapple.bot.console;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.room.MatrixException;
 import grapple.bot.room.RoomEvent;
 import grapple.bot.room.RoomEvents;
 import grapple.bot.room.RoomGateway;
@@ -131,11 +132,16 @@ public final class ConsoleGateway implements RoomGateway {
    * The stand-in for a direct room with {@code user}: one per full user ID, readable ({@code
    * !dm-alice@a.org:localhost}). By localpart alone, {@code @alice:a.org} and {@code @alice:b.org}
    * shared one room. The server name goes after the last {@code @} with its {@code %}, {@code @}
-   * and {@code :} escaped, so no two user IDs meet and the room ID has no colon but its own.
+   * and {@code :} escaped, so no two user IDs meet and the room ID has no colon but its own. A
+   * {@code user} that is no user ID ({@code @localpart:server}) is refused for good, as a
+   * homeserver refuses to invite it: it threw StringIndexOutOfBoundsException.
    */
   @Override
-  public String directRoom(String user) {
+  public String directRoom(String user) throws MatrixException {
     int colon = user.indexOf(':');
+    if (!user.startsWith("@") || colon < 2 || colon == user.length() - 1)
+      throw MatrixException.notSent(
+          "no direct room with '" + user + "': a user ID is @localpart:server");
     String server =
         user.substring(colon + 1).replace("%", "%25").replace("@", "%40").replace(":", "%3A");
     String room =

@@ -9,7 +9,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * A forge (or its auth server) refused a call or could not be reached: {@code status} is the HTTP
  * status (0 when no answer came), the message is the forge's own error text or what went wrong,
- * never a token.
+ * never a token. Or, made by {@link #notConfigured(String)}, this bot's config lacks what the call
+ * needs.
  */
 public final class ForgeException extends CheckedMessageException {
   private static final long serialVersionUID = 1L;
@@ -17,6 +18,7 @@ public final class ForgeException extends CheckedMessageException {
   private final String oauthError;
   private final boolean limited;
   private final @Nullable Duration retryAfter;
+  private final boolean notConfigured;
 
   public ForgeException(int status, String message) {
     this(status, message, "");
@@ -42,6 +44,25 @@ public final class ForgeException extends CheckedMessageException {
     this.oauthError = oauthError;
     this.limited = limited;
     this.retryAfter = retryAfter;
+    this.notConfigured = false;
+  }
+
+  private ForgeException(String message) {
+    super(message);
+    this.status = 400;
+    this.oauthError = "";
+    this.limited = false;
+    this.retryAfter = null;
+    this.notConfigured = true;
+  }
+
+  /**
+   * Not the forge's refusal: this bot's config lacks what the call needs, e.g. its {@code oauth}
+   * section; {@code message} names the key. Nothing the user does, now or later, helps: only the
+   * operator can.
+   */
+  public static ForgeException notConfigured(String message) {
+    return new ForgeException(message);
   }
 
   /**
@@ -69,6 +90,11 @@ public final class ForgeException extends CheckedMessageException {
   /** The OAuth {@code error} code of a token endpoint's refusal; {@code ""} otherwise. */
   public String oauthError() {
     return oauthError;
+  }
+
+  /** Made by {@link #notConfigured(String)}: the bot's config, not the forge, is the cause. */
+  public boolean configMissing() {
+    return notConfigured;
   }
 
   /** The token is not (or no longer) valid. */

@@ -49,6 +49,7 @@ public final class ForgeHttp {
   private final OkHttpClient http;
   private final String forge;
   private final Duration callTimeout;
+  private final Clock clock;
 
   /** {@code forge}: its name in error messages ({@code "GitHub"}, {@code "JIRA"}). */
   public ForgeHttp(String forge) {
@@ -60,8 +61,17 @@ public final class ForgeHttp {
    * redirects too, which share that time with the first request.
    */
   public ForgeHttp(String forge, Duration callTimeout) {
+    this(forge, callTimeout, Clock.systemUTC());
+  }
+
+  /**
+   * As {@link #ForgeHttp(String, Duration)}, turning the time a rate limit ends at ({@code
+   * x-ratelimit-reset}, an HTTP date) into a wait on {@code clock}.
+   */
+  public ForgeHttp(String forge, Duration callTimeout, Clock clock) {
     this.forge = forge;
     this.callTimeout = callTimeout;
+    this.clock = clock;
     this.http = new OkHttpClient.Builder().callTimeout(callTimeout).followRedirects(false).build();
   }
 
@@ -81,7 +91,7 @@ public final class ForgeHttp {
    * project (to {@code /projects/<id>/...}). A 301, 302, 307 or 308 is asked again at its {@code
    * Location} as it was asked: same method, body and headers (the token too). A 303 is asked again
    * as a GET without a body, as HTTP says. At most {@value #MAX_REDIRECTS} redirects are followed;
-   * the answer after the last is {@code reader}'s. A redirect to any other origin is never
+   * one more is a ForgeException with its status saying so. A redirect to any other origin is never
    * followed, so no token leaves the forge's host: it is a ForgeException with the redirect's
    * status naming that origin. Without this, every call on a moved repository failed ("Moved
    * Permanently").
@@ -99,7 +109,8 @@ public final class ForgeHttp {
       // At least 1 ns: a timeout of 0 is none.
       if (hop > 0) call.timeout().timeout(Math.max(1, deadline - System.nanoTime()), NANOSECONDS);
       try (Response response = call.execute()) {
-        Request next = hop < MAX_REDIRECTS ? followUp(origin, current, response) : null;
+        Request next = followUp(origin, current, response);
+        if (next != null && hop == MAX_REDIRECTS) throw tooManyRedirects(response);
         if (next == null) refuseOffOrigin(origin, current, response);
         if (next == null) return read(reader, response);
         current = next;
@@ -116,13 +127,12 @@ public final class ForgeHttp {
    * headers, which the clients' readers do not look at: a rate limit read as a refusal told users
    * to act ("GitHub refused the request") when only waiting helps.
    */
-  private static <T> T read(Reader<T> reader, Response response)
-      throws IOException, ForgeException {
+  private <T> T read(Reader<T> reader, Response response) throws IOException, ForgeException {
     try {
       return reader.read(response);
     } catch (ForgeException e) {
       if (!limits(response)) throw e;
-      throw e.rateLimit(retryAfter(response, Clock.systemUTC()));
+      throw e.rateLimit(retryAfter(response, clock));
     }
   }
 
@@ -206,6 +216,23 @@ public final class ForgeHttp {
             + " redirected the request to another origin ("
             + elsewhere
             + "), which the bot does not follow: the bot's "
+            + forge
+            + " URL may be wrong");
+  }
+
+  /**
+   * A ForgeException (the redirect's status) saying that the forge redirected once more after
+   * {@value #MAX_REDIRECTS} redirects. Read as the answer, the last redirect's page was the forge's
+   * own words ("Moved Permanently").
+   */
+  private ForgeException tooManyRedirects(Response response) {
+    return new ForgeException(
+        response.code(),
+        forge
+            + " redirected the request more than "
+            + MAX_REDIRECTS
+            + " times, which the bot does not follow: the repository or project may have moved"
+            + " again, or the bot's "
             + forge
             + " URL may be wrong");
   }

@@ -160,6 +160,7 @@ public final class OAuthCallback {
           wording.forge() + " linked",
           "Linked as " + Messages.escapeHtml(account.login()) + ". You can close this page.");
     } catch (ForgeException e) {
+      if (e.configMissing()) return notConfigured(userId, e);
       log.info("{}: the OAuth login of {} failed: {}", wording.service(), userId, e.getMessage());
       return page(
           502,
@@ -171,6 +172,21 @@ public final class OAuthCallback {
               + wording.service()
               + " login</code>.");
     }
+  }
+
+  /**
+   * The operator removed the {@code oauth} section after the login began: nothing the forge did and
+   * nothing starting again can mend, so the page says whose move it is.
+   */
+  private Response notConfigured(String userId, ForgeException e) {
+    log.warn(
+        "{}: the OAuth login of {} cannot complete: {}", wording.service(), userId, e.getMessage());
+    return page(
+        503,
+        wording.forge() + " login unavailable",
+        "The login cannot complete: "
+            + Messages.escapeHtml(e.getMessage())
+            + ". Ask the operator of this bot to set it up.");
   }
 
   /**

@@ -144,18 +144,21 @@ public final class TokenAccounts {
 
   /**
    * The answer of a command that links the sender's account on {@code instance} by token: {@code
-   * link} checks and stores it, and the sender's Matrix name is remembered. A token the forge does
-   * not accept is refused in {@code refused}'s words; nothing is stored when it fails.
+   * link} checks and stores it, and the sender's Matrix name is remembered. A token {@code forge}
+   * ("GitLab") does not accept is refused in {@code refused}'s words; nothing is stored when it
+   * fails.
    */
   public static Reply linkCommand(
       Invocation call,
       ServiceContext context,
+      String forge,
       String instance,
       Function<ForgeException, String> refused,
       Link link) {
     return linkCommand(
         call,
         context,
+        forge,
         refused,
         link,
         account ->
@@ -168,6 +171,7 @@ public final class TokenAccounts {
   public static Reply linkCommand(
       Invocation call,
       ServiceContext context,
+      String forge,
       Function<ForgeException, String> refused,
       Link link,
       Function<Account, Reply> connected) {
@@ -183,10 +187,9 @@ public final class TokenAccounts {
       if (e.rateLimited())
         throw new BadInput(
             "token",
-            "The token could not be checked: the forge is rate limiting requests. Nothing was"
-                + " stored. Try again "
-                + Refusals.retryIn(e)
-                + ".");
+            "The token could not be checked: "
+                + Refusals.rateLimited(e, forge)
+                + " Nothing was stored.");
       throw new BadInput(
           "token", "The token could not be checked: " + e.said() + ". Nothing was stored.");
     }

@@ -123,6 +123,7 @@ final class GiteaCommands {
     return TokenAccounts.linkCommand(
         call,
         parts.context(),
+        "Gitea",
         words.instance(),
         e ->
             "Gitea does not accept that token ("

@@ -115,8 +115,8 @@ final class GithubAccounts implements Mentions {
             .oauth()
             .orElseThrow(
                 () ->
-                    new ForgeException(
-                        400, "GitHub OAuth is not configured on this bot (github.oauth)"));
+                    ForgeException.notConfigured(
+                        "GitHub OAuth is not configured on this bot (github.oauth)"));
     JsonNode tokens =
         client.oauthToken(oauth, Map.of("code", code, "redirect_uri", oauth.redirectUri()));
     String token = tokens.path("access_token").asText();

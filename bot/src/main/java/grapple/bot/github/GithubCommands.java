@@ -206,6 +206,7 @@ final class GithubCommands {
     return TokenAccounts.linkCommand(
         call,
         parts.context(),
+        "GitHub",
         e -> "GitHub does not accept that token (Bad credentials). Check it, or make a new one.",
         () -> parts.accounts().linkToken(call.sender(), token),
         account -> Reply.text("Connected as %s. Token stored.", Markdown.code(account.login())));

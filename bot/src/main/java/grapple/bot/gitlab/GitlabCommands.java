@@ -121,6 +121,7 @@ final class GitlabCommands {
     return TokenAccounts.linkCommand(
         call,
         parts.context(),
+        "GitLab",
         instance,
         e ->
             "GitLab "

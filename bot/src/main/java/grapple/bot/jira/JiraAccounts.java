@@ -132,8 +132,8 @@ final class JiraAccounts {
         .oauth()
         .orElseThrow(
             () ->
-                new ForgeException(
-                    400, "JIRA Cloud OAuth is not configured on this bot (jira.oauth)"));
+                ForgeException.notConfigured(
+                    "JIRA Cloud OAuth is not configured on this bot (jira.oauth)"));
   }
 
   private Account withTokens(Account a, JsonNode tokens) {

@@ -163,6 +163,7 @@ final class JiraCommands {
     return TokenAccounts.linkCommand(
         call,
         parts.context(),
+        "JIRA",
         e -> "JIRA does not accept that token (401). Check it, or make a new one.",
         () -> parts.accounts().linkToken(call.sender(), words.instance(), words.token()),
         account ->

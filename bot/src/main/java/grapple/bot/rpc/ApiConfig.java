@@ -26,8 +26,8 @@ record ApiConfig(String apikey, String apihost) {
 
   /**
    * Where the config lives: XDG's config directory when set (and absolute), else ~/.config, where ~
-   * is $HOME when set and not empty (an empty one would put the key in the current directory), else
-   * the account's home directory.
+   * is $HOME when set and absolute (an empty or relative one would put the key under the current
+   * directory), else the account's home directory.
    */
   static Path file(Map<String, String> env) {
     String xdg = env.get("XDG_CONFIG_HOME");
@@ -36,7 +36,8 @@ record ApiConfig(String apikey, String apihost) {
       base = Path.of(xdg);
     } else {
       String home = env.get("HOME");
-      if (home == null || home.isEmpty()) home = System.getProperty("user.home");
+      if (home == null || home.isEmpty() || !Path.of(home).isAbsolute())
+        home = System.getProperty("user.home");
       base = Path.of(home, ".config");
     }
     return base.resolve("grapple").resolve("api.json");

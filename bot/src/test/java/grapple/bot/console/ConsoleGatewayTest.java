@@ -1,7 +1,9 @@
 package grapple.bot.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import grapple.bot.room.MatrixException;
 import grapple.state.Database;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -86,7 +88,7 @@ class ConsoleGatewayTest {
    * @alice:b.org} shared {@code !dm-alice:localhost}, and the printed line named neither.
    */
   @Test
-  void eachFullUserIdHasItsOwnDirectRoomNamedWhenPrinted() {
+  void eachFullUserIdHasItsOwnDirectRoomNamedWhenPrinted() throws Exception {
     startWith(ConsoleGateway.headless(print()));
 
     String a = gateway.directRoom("@alice:a.org");
@@ -107,6 +109,28 @@ class ConsoleGatewayTest {
     assertThat(gateway.directRoom("@alice:a.org")).isEqualTo(a);
     assertThat(out.toString(StandardCharsets.UTF_8))
         .contains("grapple (direct message to @alice:b.org): hi");
+  }
+
+  /**
+   * A user ID without a colon (or without its {@code @}) threw StringIndexOutOfBoundsException out
+   * of the outbox's delivery: it is refused for good, as a homeserver's 400, naming what was given.
+   */
+  @Test
+  void aDirectRoomWithSomethingThatIsNoUserIdIsRefused() {
+    startWith(ConsoleGateway.headless(print()));
+
+    for (String notAUser : List.of("alice", "@alice", "alice:a.org", "@:a.org", "@alice:")) {
+      assertThatThrownBy(() -> gateway.directRoom(notAUser))
+          .isInstanceOfSatisfying(
+              MatrixException.class,
+              e -> {
+                assertThat(e.status()).isEqualTo(400);
+                assertThat(e.mayPassLater()).isFalse();
+                assertThat(e.getMessage())
+                    .contains("no direct room with '" + notAUser + "'")
+                    .contains("@localpart:server");
+              });
+    }
   }
 
   /**

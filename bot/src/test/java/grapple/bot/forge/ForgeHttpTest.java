@@ -3,6 +3,7 @@ package grapple.bot.forge;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import grapple.testing.FakeClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -87,6 +88,26 @@ class ForgeHttpTest {
             wait -> assertThat(wait).isBetween(Duration.ofSeconds(590), Duration.ofSeconds(600)));
     assertThat(Refusals.explain(e, "GitHub", "Link again.", "ask."))
         .isEqualTo("GitHub is rate limiting requests. Try again in 10 minutes.");
+  }
+
+  /**
+   * The reset time becomes a wait on the client's clock: it was the system's, so a fake clock could
+   * not drive it (here, months before the real now, the reset read as past: "in a moment").
+   */
+  @Test
+  void theWaitUntilTheResetIsCountedOnTheClientsClock() {
+    FakeClock clock = new FakeClock(Instant.parse("2020-03-01T10:00:00Z"));
+    forge.enqueue(
+        new MockResponse.Builder()
+            .code(403)
+            .addHeader("x-ratelimit-remaining", "0")
+            .addHeader("x-ratelimit-reset", Long.toString(clock.instant().getEpochSecond() + 600))
+            .build());
+
+    ForgeException e = refusal(new ForgeHttp("GitHub", ForgeHttp.CALL_TIMEOUT, clock));
+
+    assertThat(e.retryAfter()).hasValue(Duration.ofMinutes(10));
+    assertThat(Refusals.retryIn(e)).isEqualTo("in 10 minutes");
   }
 
   /** A 429's {@code Retry-After} may be an HTTP date: the wait is until then. */

@@ -119,6 +119,10 @@ class GiteaClientRedirectTest {
     assertThat(gitea.getRequestCount()).isEqualTo(1);
   }
 
+  /**
+   * One redirect more than {@link ForgeHttp#MAX_REDIRECTS} ends the call with an error saying so.
+   * It read as the forge's own answer ("Moved Permanently", "answered with no JSON (HTTP 301)").
+   */
   @Test
   void aRedirectLoopEnds() {
     for (int i = 0; i <= ForgeHttp.MAX_REDIRECTS; i++)
@@ -126,7 +130,10 @@ class GiteaClientRedirectTest {
 
     assertThatThrownBy(() -> client.repo(gitea.url("/"), "t0ken", "o", "old"))
         .isInstanceOf(ForgeException.class)
-        .hasMessageContaining("HTTP 301");
+        .hasMessage(
+            "Gitea redirected the request more than 3 times, which the bot does not follow: the"
+                + " repository or project may have moved again, or the bot's Gitea URL may be wrong")
+        .satisfies(e -> assertThat(((ForgeException) e).status()).isEqualTo(301));
     assertThat(gitea.getRequestCount()).isEqualTo(ForgeHttp.MAX_REDIRECTS + 1);
   }
 }

@@ -165,6 +165,7 @@ class GithubAccountsTest {
             ForgeException.class,
             e -> {
               assertThat(e.transient_()).isFalse();
+              assertThat(e.configMissing()).isTrue();
               assertThat(e.getMessage())
                   .isEqualTo("GitHub OAuth is not configured on this bot (github.oauth)");
             });

@@ -100,6 +100,10 @@ class GithubClientRedirectTest {
   }
 
   /** A redirect loop ends after a few hops, as GitHub's error. */
+  /**
+   * One redirect more than {@link ForgeHttp#MAX_REDIRECTS} ends the call with an error saying so.
+   * It read as the forge's own answer ("Moved Permanently", "answered with no JSON (HTTP 301)").
+   */
   @Test
   void aRedirectLoopEnds() {
     for (int i = 0; i <= ForgeHttp.MAX_REDIRECTS; i++)
@@ -107,7 +111,10 @@ class GithubClientRedirectTest {
 
     assertThatThrownBy(() -> client.repo("t0ken", "o", "old"))
         .isInstanceOf(ForgeException.class)
-        .hasMessageContaining("Moved Permanently");
+        .hasMessage(
+            "GitHub redirected the request more than 3 times, which the bot does not follow: the"
+                + " repository or project may have moved again, or the bot's GitHub URL may be wrong")
+        .satisfies(e -> assertThat(((ForgeException) e).status()).isEqualTo(301));
     assertThat(github.getRequestCount()).isEqualTo(ForgeHttp.MAX_REDIRECTS + 1);
   }
 }

@@ -152,6 +152,57 @@ class OAuthCallbackTest {
     assertThat(gateway.takeSent(Duration.ofMillis(300))).isNull();
   }
 
+  /**
+   * A login begun before the operator removed {@code github.oauth} read "GitHub refused the login …
+   * Start again": GitHub refused nothing, and starting again cannot help.
+   */
+  @Test
+  void aCodeAfterOauthWasUnconfiguredSaysSoAndSendsNobodyBackToGithub() throws Exception {
+    GithubSettings withOauth = GithubFixtures.oauthSettings(github, CLIENT_ID, "client-secret");
+    GithubSettings without =
+        new GithubSettings(
+            withOauth.enabled(),
+            withOauth.webhookSecret(),
+            withOauth.apiUrl(),
+            withOauth.webUrl(),
+            withOauth.app(),
+            Optional.empty(),
+            withOauth.defaultOptions());
+    GithubAccounts unconfigured =
+        new GithubAccounts(
+            new LinkedAccounts(db, SecretBox.of(new byte[32]), clock),
+            new PeopleLinks(db, clock),
+            new GithubClient(without.apiUrl(), without.webUrl()),
+            without,
+            clock,
+            (user, text) -> {});
+    OAuthCallback callback =
+        new OAuthCallback(
+            new OAuthCallback.Wording("github", "GitHub", "GitHub", "Connected as "),
+            unconfigured::linkCode,
+            linked::add,
+            outbox,
+            states);
+    listener.close();
+    listener =
+        TestListeners.start(
+            "webhooks", 4, new Router().add("GET", "/oauth/github", callback::handle));
+
+    HttpResponse<String> page = callbackWithAlicesCode(states.issue("github", "", ALICE));
+
+    assertThat(page.statusCode()).isEqualTo(503);
+    assertThat(page.body())
+        .contains(
+            "The login cannot complete: GitHub OAuth is not configured on this bot (github.oauth)."
+                + " Ask the operator of this bot")
+        .doesNotContain("refused")
+        .doesNotContain("Start again")
+        .doesNotContain("client-secret");
+    assertThat(github.requestsTo("POST", "/login/oauth/access_token")).isEmpty();
+    assertThat(unconfigured.account(ALICE)).isEmpty();
+    assertThat(linked).isEmpty();
+  }
+
   @Test
   void aCallbackWithoutCodeOrStateIs400() throws Exception {
     String state = states.issue("github", "", ALICE);

@@ -106,11 +106,6 @@ class JiraAccountsTest {
   }
 
   /**
-   * The leader's chore renews a login whose token expires within {@link
-   * JiraAccounts#REFRESH_AHEAD}, not only one about to expire within the few minutes a use waits
-   * for: with ten minutes left it is renewed now, with the refresh token Atlassian rotated stored.
-   */
-  /**
    * A code brought back after the operator removed {@code jira.oauth} was status 0, "did not
    * answer", as if trying again later could help: it names the config key and is not transient.
    */
@@ -130,12 +125,18 @@ class JiraAccountsTest {
             ForgeException.class,
             e -> {
               assertThat(e.transient_()).isFalse();
+              assertThat(e.configMissing()).isTrue();
               assertThat(e.getMessage())
                   .isEqualTo("JIRA Cloud OAuth is not configured on this bot (jira.oauth)");
             });
     assertThat(unconfigured.accounts(ALICE)).isEmpty();
   }
 
+  /**
+   * The leader's chore renews a login whose token expires within {@link
+   * JiraAccounts#REFRESH_AHEAD}, not only one about to expire within the few minutes a use waits
+   * for: with ten minutes left it is renewed now, with the refresh token Atlassian rotated stored.
+   */
   @Test
   void theLeaderRefreshesATokenAheadOfItsExpiry() throws Exception {
     Account linked = accounts.linkCode(ALICE, code());

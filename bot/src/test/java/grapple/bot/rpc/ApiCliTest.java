@@ -136,6 +136,20 @@ class ApiCliTest {
     assertThat(withRelativeXdg).isEqualTo(file);
   }
 
+  /**
+   * A relative $HOME is as unusable as an empty one: it put the saved key under whatever directory
+   * the command ran in ({@code ./home/.config/grapple/api.json}), where the next call, run
+   * elsewhere, did not find it.
+   */
+  @Test
+  void aRelativeHomeIsTakenAsUnsetNotAsUnderTheCurrentDirectory() {
+    Path accountHome = Path.of(System.getProperty("user.home"));
+
+    Path file = ApiConfig.file(java.util.Map.of("HOME", "home"));
+
+    assertThat(file).isEqualTo(accountHome.resolve(".config/grapple/api.json")).isAbsolute();
+  }
+
   @Test
   void aCallPrintsWhatItSendsWithTheKeyMaskedThenWhatGrappleSaid() throws Exception {
     Run run = cli("get_health");
