@@ -160,9 +160,19 @@ class OutboxOnAHomeserverTest {
     final List<String> sendPaths = new java.util.concurrent.CopyOnWriteArrayList<>();
     final AtomicBoolean lost = new AtomicBoolean();
 
+    /**
+     * Set: once the first answer is lost, every send is refused for a minute (429), unrecorded,
+     * until this is cleared: the run that lost it stops before its retry, however loaded the
+     * machine (its retry comes within half a second).
+     */
+    volatile boolean busyAfterLoss;
+
     @Override
     public MockResponse dispatch(RecordedRequest request) {
       String path = request.getUrl().encodedPath();
+      if (busyAfterLoss && lost.get())
+        return json(
+            429, "{\"errcode\":\"M_LIMIT_EXCEEDED\",\"error\":\"busy\",\"retry_after_ms\":60000}");
       sendPaths.add(path);
       String eventId = stored.computeIfAbsent(path, p -> "$event" + stored.size());
       if (lost.compareAndSet(false, true)) {
@@ -202,6 +212,7 @@ class OutboxOnAHomeserverTest {
   void aSendWhoseAnswerWasLostBeforeACrashIsMadeAfterTheRestartWithTheSameTransactionId()
       throws Exception {
     LosesTheFirstAnswer homeserver = new LosesTheFirstAnswer();
+    homeserver.busyAfterLoss = true;
     server.setDispatcher(homeserver);
     server.start();
     Database first = Database.open(dir.resolve("first-run.db"));
@@ -212,6 +223,7 @@ class OutboxOnAHomeserverTest {
     firstRun.close();
     first.close();
     assertThat(homeserver.sendPaths).as("sent before the crash").hasSize(1);
+    homeserver.busyAfterLoss = false;
 
     Database second = Database.open(dir.resolve("first-run.db"));
     try (Outbox secondRun = deliverFrom(second, 1)) {
