@@ -223,10 +223,13 @@ final class GithubAccounts implements Mentions {
     mentions.clear();
     if (!unlinked) return;
     log.info("github: unlinked {} ({}): {}", account.matrixUser(), account.login(), why);
+    // Without github.oauth (removed since the login), `github login` only says it is not set up.
     tell.accept(
         account.matrixUser(),
-        "Your GitHub login has expired and could not be renewed. Log in again with `github"
-            + " login` here.");
+        "Your GitHub login has expired and could not be renewed. "
+            + (settings.oauth().isPresent()
+                ? "Log in again with `github login` here."
+                : "Link a personal access token with `github setpersonaltoken <token>` here."));
   }
 
   boolean logout(String matrixUser) {

@@ -229,6 +229,44 @@ class GithubAccountsTest {
   }
 
   /**
+   * A login whose token expires after the operator removed {@code github.oauth}: it cannot be
+   * renewed, and {@code github login} would only answer that OAuth is not set up, so the user is
+   * told the way that still works.
+   */
+  @Test
+  void aLoginExpiredAfterOauthWasRemovedNamesTheTokenCommand() throws Exception {
+    Account linked = accounts.linkCode(ALICE, github.authorizeCode("alice"));
+    GithubSettings withOauth = GithubFixtures.oauthSettings(github, CLIENT_ID, CLIENT_SECRET);
+    GithubSettings without =
+        new GithubSettings(
+            withOauth.enabled(),
+            withOauth.webhookSecret(),
+            withOauth.apiUrl(),
+            withOauth.webUrl(),
+            withOauth.app(),
+            Optional.empty(),
+            withOauth.defaultOptions());
+    GithubAccounts unconfigured =
+        new GithubAccounts(
+            store,
+            new PeopleLinks(db, clock),
+            client,
+            without,
+            clock,
+            (user, text) -> told.add(user + ": " + text));
+    clock.advance(USER_TOKEN_LIFETIME.minusMinutes(1));
+
+    assertThat(unconfigured.refresh(linked)).isEmpty();
+
+    assertThat(unconfigured.account(ALICE)).isEmpty();
+    assertThat(told)
+        .containsExactly(
+            ALICE
+                + ": Your GitHub login has expired and could not be renewed. Link a personal access"
+                + " token with `github setpersonaltoken <token>` here.");
+  }
+
+  /**
    * An operator who rotated the client secret on GitHub but not in the config: GitHub refuses the
    * client, not the user's refresh token. Unlinking would log every user out for the operator's
    * mistake; the link stays, and refreshes once the secret is right.
