@@ -475,11 +475,27 @@ final class SyncLoop implements Runnable {
     ObjectNode filter = Json.object();
     filter.set("types", timelineTypes());
     List<JsonNode> newestFirst = new ArrayList<>();
+    int pageSize = GAP_PAGE;
     while (newestFirst.size() < MAX_GAP_EVENTS) {
       JsonNode page;
       busyFor(Duration.ZERO);
       try {
-        page = client.messagesBefore(roomId, from, since, filter, GAP_PAGE);
+        page = client.messagesBefore(roomId, from, since, filter, pageSize);
+      } catch (MatrixClient.AnswerTooLarge e) {
+        // Left to the sync's own handling, a page too large made the sync ask for fewer events per
+        // timeline (which makes no page smaller) and then count as stuck, naming the sync. Asked
+        // again an event at a time; an event alone too large ends this room's gap there.
+        if (pageSize > 1) {
+          pageSize = 1;
+          continue;
+        }
+        log.warn(
+            "sync: room {}: an event a limited timeline left out is too large to read ({}); {} of"
+                + " them fetched, the older ones are skipped",
+            roomId,
+            e.getMessage(),
+            newestFirst.size());
+        break;
       } catch (MatrixException e) {
         if (e.mayPassLater()) throw e; // the batch is fetched again
         // Refused for good (a 403 or 404 for this room, a server that takes no sync token as

@@ -1050,6 +1050,52 @@ class MatrixGatewayTest {
     assertThat(server.takeRequest().getUrl().encodedPath()).contains("/rooms/!a:test/messages");
   }
 
+  /**
+   * A page of a gap too large to read went to the sync's own handling: the sync asked for fewer
+   * events per timeline (no page gets smaller for it) and counted as stuck, naming the sync. The
+   * gap is now asked for an event at a time, and the sync goes on as it was.
+   */
+  @Test
+  void aGapPageTooLargeIsAskedForAnEventAtATimeNotTakenForATooLargeSync() throws Exception {
+    gateway.answersOfAtMost(4_000);
+    answerSyncs(
+        "{\"next_batch\":\"s1\"}",
+        "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{"
+            + limitedRoom("!a:test", "pa", "$lateA")
+            + "}}}");
+    server.enqueue(json(200, "{\"chunk\":[" + message("$" + "x".repeat(5_000)) + "]}"));
+    server.enqueue(
+        json(200, "{\"chunk\":[" + message("$gapA") + "],\"start\":\"pa\",\"end\":\"pa2\"}"));
+    server.enqueue(json(200, "{\"chunk\":[],\"start\":\"pa2\"}"));
+    server.enqueue(json(200, "{\"next_batch\":\"s3\"}"));
+    List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    gateway.start(
+        (event, initial) -> {
+          if (event instanceof RoomEvent.Message m) seen.add(m.eventId());
+        },
+        () -> {});
+
+    awaitSince("s3");
+    assertThat(seen).containsExactly("$gapA", "$lateA");
+    assertThat(gateway.stuck()).isEmpty();
+    List<String> asked = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      RecordedRequest request = server.takeRequest();
+      String path = request.getUrl().encodedPath();
+      asked.add(
+          path.endsWith("/messages")
+              ? "messages " + request.getUrl().queryParameter("limit")
+              : path.endsWith("/filter")
+                  ? "filter"
+                  : "sync " + request.getUrl().queryParameter("filter"));
+    }
+    assertThat(asked)
+        .as("no new filter with fewer events per timeline")
+        .containsExactly(
+            "filter", "sync f1", "sync f1", "messages 100", "messages 1", "messages 1", "sync f1");
+  }
+
   /** A joined room {@code roomId} whose timeline is limited before {@code prevBatch}. */
   private static String limitedRoom(String roomId, String prevBatch, String eventId) {
     return "\""
