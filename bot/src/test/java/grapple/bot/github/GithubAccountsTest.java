@@ -147,16 +147,7 @@ class GithubAccountsTest {
    */
   @Test
   void aCodeWithoutOauthConfiguredNamesTheConfigKey() {
-    GithubSettings withOauth = GithubFixtures.oauthSettings(github, CLIENT_ID, CLIENT_SECRET);
-    GithubSettings without =
-        new GithubSettings(
-            withOauth.enabled(),
-            withOauth.webhookSecret(),
-            withOauth.apiUrl(),
-            withOauth.webUrl(),
-            withOauth.app(),
-            Optional.empty(),
-            withOauth.defaultOptions());
+    GithubSettings without = GithubFixtures.settingsWithoutOauth(github);
     GithubAccounts unconfigured =
         new GithubAccounts(store, new PeopleLinks(db, clock), client, without, clock, (u, t) -> {});
 
@@ -236,16 +227,7 @@ class GithubAccountsTest {
   @Test
   void aLoginExpiredAfterOauthWasRemovedNamesTheTokenCommand() throws Exception {
     Account linked = accounts.linkCode(ALICE, github.authorizeCode("alice"));
-    GithubSettings withOauth = GithubFixtures.oauthSettings(github, CLIENT_ID, CLIENT_SECRET);
-    GithubSettings without =
-        new GithubSettings(
-            withOauth.enabled(),
-            withOauth.webhookSecret(),
-            withOauth.apiUrl(),
-            withOauth.webUrl(),
-            withOauth.app(),
-            Optional.empty(),
-            withOauth.defaultOptions());
+    GithubSettings without = GithubFixtures.settingsWithoutOauth(github);
     GithubAccounts unconfigured =
         new GithubAccounts(
             store,

@@ -33,6 +33,21 @@ final class GithubFixtures {
         Json.object());
   }
 
+  /**
+   * Settings against {@code github} (a fake) without {@code github.oauth}: as after the operator
+   * removed it.
+   */
+  static GithubSettings settingsWithoutOauth(FakeGithub github) {
+    return new GithubSettings(
+        true,
+        "webhook-secret-0123",
+        HttpUrl.get(github.apiUrl()),
+        HttpUrl.get(github.webUrl()),
+        Optional.empty(),
+        Optional.empty(),
+        Json.object());
+  }
+
   /** A fresh, changeable copy of {@code /github/<name>.json}. */
   static ObjectNode payload(String name) {
     try (InputStream in = GithubFixtures.class.getResourceAsStream("/github/" + name + ".json")) {

@@ -158,16 +158,7 @@ class OAuthCallbackTest {
    */
   @Test
   void aCodeAfterOauthWasUnconfiguredSaysSoAndSendsNobodyBackToGithub() throws Exception {
-    GithubSettings withOauth = GithubFixtures.oauthSettings(github, CLIENT_ID, "client-secret");
-    GithubSettings without =
-        new GithubSettings(
-            withOauth.enabled(),
-            withOauth.webhookSecret(),
-            withOauth.apiUrl(),
-            withOauth.webUrl(),
-            withOauth.app(),
-            Optional.empty(),
-            withOauth.defaultOptions());
+    GithubSettings without = GithubFixtures.settingsWithoutOauth(github);
     GithubAccounts unconfigured =
         new GithubAccounts(
             new LinkedAccounts(db, SecretBox.of(new byte[32]), clock),
