@@ -410,11 +410,9 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
    * such a token stayed in the room for everyone to read.
    */
   private boolean heldASecret(RoomEvent.Message m) {
-    if (isNotice(m) || isEdit(m)) return false;
-    boolean direct = rooms.isDirectChat(m.roomId(), connections.botUserId(), m.sender());
-    return !direct
-        && dispatcher.isCommand(m.body(), false)
-        && dispatcher.holdsSecret(m.body(), false);
+    if (isNotice(m) || isEdit(m) || !dispatcher.isCommand(m.body(), false)) return false;
+    return dispatcher.holdsSecretInRoom(
+        m.body(), rooms.isDirectChat(m.roomId(), connections.botUserId(), m.sender()));
   }
 
   private static boolean isNotice(RoomEvent.Message m) {
