@@ -227,15 +227,7 @@ class GithubAccountsTest {
   @Test
   void aLoginExpiredAfterOauthWasRemovedNamesTheTokenCommand() throws Exception {
     Account linked = accounts.linkCode(ALICE, github.authorizeCode("alice"));
-    GithubSettings without = GithubFixtures.settingsWithoutOauth(github);
-    GithubAccounts unconfigured =
-        new GithubAccounts(
-            store,
-            new PeopleLinks(db, clock),
-            client,
-            without,
-            clock,
-            (user, text) -> told.add(user + ": " + text));
+    GithubAccounts unconfigured = accounts(GithubFixtures.settingsWithoutOauth(github));
     clock.advance(USER_TOKEN_LIFETIME.minusMinutes(1));
 
     assertThat(unconfigured.refresh(linked)).isEmpty();
@@ -353,7 +345,10 @@ class GithubAccountsTest {
   }
 
   private GithubAccounts accounts(String clientId, String clientSecret) {
-    GithubSettings settings = GithubFixtures.oauthSettings(github, clientId, clientSecret);
+    return accounts(GithubFixtures.oauthSettings(github, clientId, clientSecret));
+  }
+
+  private GithubAccounts accounts(GithubSettings settings) {
     return new GithubAccounts(
         store,
         new PeopleLinks(db, clock),

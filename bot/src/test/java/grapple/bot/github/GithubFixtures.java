@@ -21,16 +21,11 @@ final class GithubFixtures {
 
   /** Settings against {@code github} (a fake) with the OAuth app {@code clientId}. */
   static GithubSettings oauthSettings(FakeGithub github, String clientId, String clientSecret) {
-    return new GithubSettings(
-        true,
-        "webhook-secret-0123",
-        HttpUrl.get(github.apiUrl()),
-        HttpUrl.get(github.webUrl()),
-        Optional.empty(),
+    return settings(
+        github,
         Optional.of(
             new GithubSettings.OAuth(
-                clientId, clientSecret, "https://bot.example.org/oauth/github")),
-        Json.object());
+                clientId, clientSecret, "https://bot.example.org/oauth/github")));
   }
 
   /**
@@ -38,13 +33,17 @@ final class GithubFixtures {
    * removed it.
    */
   static GithubSettings settingsWithoutOauth(FakeGithub github) {
+    return settings(github, Optional.empty());
+  }
+
+  private static GithubSettings settings(FakeGithub github, Optional<GithubSettings.OAuth> oauth) {
     return new GithubSettings(
         true,
         "webhook-secret-0123",
         HttpUrl.get(github.apiUrl()),
         HttpUrl.get(github.webUrl()),
         Optional.empty(),
-        Optional.empty(),
+        oauth,
         Json.object());
   }
 
