@@ -1,10 +1,12 @@
 package grapple.bot.http;
 
 import java.nio.ByteBuffer;
+import java.util.Optional;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.util.Callback;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +46,7 @@ final class JsonErrors extends ErrorHandler {
     Exchange failing =
         request.getAttribute(Exchange.FAILING) instanceof Exchange owner ? owner : null;
     String requestId = failing != null ? failing.requestId() : HttpListener.newRequestId();
-    Response answer = style.error(status, sentence(status, message), requestId);
+    Response answer = style.error(status, sentence(status, message, cause), requestId);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, answer.contentType());
     response.getHeaders().put("X-Request-Id", requestId);
     // Whether the request had an Origin is often unknown here (Jetty gave up before or while
@@ -65,9 +67,34 @@ final class JsonErrors extends ErrorHandler {
     observer.served(name, status, 0);
   }
 
-  /** Jetty's reason (e.g. "Request Header Fields Too Large"), or the status's name. */
-  private static String sentence(int status, String reason) {
+  /**
+   * What was wrong, in words: Jetty's reason (e.g. "Request Header Fields Too Large"), or, where
+   * its reason is only the status's name (a request target it could not parse), the rule the target
+   * broke, read from the cause. Jetty's messages name the rule, never the input.
+   */
+  static String sentence(int status, @Nullable String reason, @Nullable Throwable cause) {
     String text = reason == null || reason.isBlank() ? HttpStatus.getMessage(status) : reason;
+    if (text.equals(HttpStatus.getMessage(status))) text = why(cause).orElse(text);
+    if (status == HttpStatus.HTTP_VERSION_NOT_SUPPORTED_505)
+      return "HTTP version not supported (" + text + "); use HTTP/1.1";
     return (status < 500 ? "Bad request: " : "Server error: ") + text;
+  }
+
+  /** The rule a request target broke, from the innermost cause Jetty gave. */
+  private static Optional<String> why(@Nullable Throwable cause) {
+    Throwable root = cause;
+    while (root != null && root.getCause() != null && root.getCause() != root)
+      root = root.getCause();
+    if (root == null || root == cause) return Optional.empty();
+    String message = String.valueOf(root.getMessage());
+    if (root instanceof NumberFormatException || message.startsWith("Bad URI % encoding"))
+      return Optional.of(
+          "the path has a malformed %-escape (% must be followed by two hex digits)");
+    if (message.startsWith("Illegal character in path"))
+      return Optional.of(
+          "the path holds a character a URL may not carry, such as %00 or a control character");
+    if (message.startsWith("Relative path"))
+      return Optional.of("the request target must be a path starting with /");
+    return root.getMessage() == null ? Optional.empty() : Optional.of(root.getMessage());
   }
 }

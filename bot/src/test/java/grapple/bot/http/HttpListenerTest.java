@@ -428,14 +428,42 @@ class HttpListenerTest {
     Socket readLater =
         rawConnection("GET /later?x=95% HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
 
-    for (Socket socket : List.of(inPath, inQuery, readLater)) {
+    Socket cutShort =
+        rawConnection("GET /things/a%2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+
+    // Jetty refuses the path itself, the query is the handler's: either way the answer says why.
+    for (Socket socket : List.of(inPath, inQuery, readLater, cutShort)) {
       String answer = readAll(socket);
       assertThat(answer).startsWith("HTTP/1.1 400");
       assertThat(jsonBody(answer).path("ok").asBoolean(true)).isFalse();
-      // Jetty refuses the path itself; the query is the handler's, and the answer says why.
-      if (socket != inPath)
-        assertThat(jsonBody(answer).path("error").asText()).contains("malformed %-escape");
+      assertThat(jsonBody(answer).path("error").asText()).contains("malformed %-escape");
     }
+  }
+
+  /**
+   * A request target Jetty cannot parse is answered with the rule it broke, not with the status's
+   * name ("Bad request: Bad Request" told a client nothing), and a request in an HTTP version the
+   * listener does not speak is not called a server error.
+   */
+  @Test
+  void aTargetJettyRefusesIsAnsweredWithTheRuleItBroke() throws Exception {
+    start(new Router().add("GET", "/things/{id}", request -> Response.ok(200)), 2);
+
+    assertThat(errorOf("GET /things/a%00 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
+        .startsWith(
+            "Bad request: the path holds a character a URL may not carry, such as %00 or a"
+                + " control character");
+    assertThat(errorOf("GET things HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
+        .startsWith("Bad request: the request target must be a path starting with /");
+    assertThat(errorOf("GET /things/a HTTP/9.9\r\nHost: x\r\nConnection: close\r\n\r\n"))
+        .startsWith("HTTP version not supported")
+        .contains("use HTTP/1.1");
+  }
+
+  private String errorOf(String request) throws Exception {
+    String answer = readAll(rawConnection(request));
+    assertThat(answer).startsWith("HTTP/1.1 ");
+    return jsonBody(answer).path("error").asText();
   }
 
   /**
