@@ -120,6 +120,11 @@ public final class MatrixClient {
     this.maxAnswerBytes = bytes;
   }
 
+  /** The most of an answer read ({@link #MAX_ANSWER_BYTES}, or what a test set). */
+  long answerLimit() {
+    return maxAnswerBytes;
+  }
+
   public void useAccessToken(String token) {
     this.accessToken = token;
   }
@@ -229,6 +234,19 @@ public final class MatrixClient {
    */
   public JsonNode messagesBefore(
       String roomId, String from, String to, ObjectNode filter, int limit) throws IOException {
+    return messagesBefore(roomId, from, to, filter, limit, maxAnswerBytes).answer();
+  }
+
+  /** An answer, and how many bytes of it were read. */
+  record Page(JsonNode answer, long bytes) {}
+
+  /**
+   * As above, reading at most {@code maxBytes} of the answer (else {@link AnswerTooLarge}); says
+   * how many bytes it took.
+   */
+  Page messagesBefore(
+      String roomId, String from, String to, ObjectNode filter, int limit, long maxBytes)
+      throws IOException {
     HttpUrl url =
         segments("rooms", roomId, "messages")
             .newBuilder()
@@ -240,7 +258,9 @@ public final class MatrixClient {
             .build();
     // Limited as a write is: the sync thread waits for the page, and a trickled answer held it
     // (and every room's reading) for as long as the proxy liked.
-    return call(writes, authed(url).get().build());
+    return withRenewal(
+        authed(url).get().build(),
+        r -> readAnswer(writes.newCall(r), Math.min(maxBytes, maxAnswerBytes)));
   }
 
   /** Ends a long poll in progress at once (at shutdown). */
@@ -456,12 +476,12 @@ public final class MatrixClient {
     return withRenewal(request, r -> execute(client.newCall(r)));
   }
 
-  private interface Exchange {
-    JsonNode make(Request request) throws IOException;
+  private interface Exchange<T> {
+    T make(Request request) throws IOException;
   }
 
   /** Makes the exchange; after a 401, once more with a renewed token if one can be had. */
-  private JsonNode withRenewal(Request request, Exchange exchange) throws IOException {
+  private <T> T withRenewal(Request request, Exchange<T> exchange) throws IOException {
     try {
       return exchange.make(request);
     } catch (MatrixException e) {
@@ -529,12 +549,18 @@ public final class MatrixClient {
   }
 
   static JsonNode execute(okhttp3.Call call, long maxBytes) throws IOException {
+    return readAnswer(call, maxBytes).answer();
+  }
+
+  /** The answer to {@code call}, read up to {@code maxBytes}. */
+  private static Page readAnswer(okhttp3.Call call, long maxBytes) throws IOException {
     try (Response response = call.execute()) {
       ResponseBody body = response.body();
       if (!response.isSuccessful()) throw error(response, body == null ? "" : cut(body));
-      if (body == null) return Json.object();
+      if (body == null) return new Page(Json.object(), 0);
       okio.Buffer read = readAtMost(body, maxBytes, call.request());
-      return read.size() == 0 ? Json.object() : READER.readTree(read.inputStream());
+      long bytes = read.size();
+      return new Page(bytes == 0 ? Json.object() : READER.readTree(read.inputStream()), bytes);
     }
   }
 

@@ -35,6 +35,14 @@ final class SyncLoop implements Runnable {
   private static final int MAX_GAP_EVENTS = 1_000;
 
   /**
+   * A room's gap holds at most this share of the most of an answer read ({@link
+   * MatrixClient#MAX_ANSWER_BYTES}): half, 10 MiB with {@code -Xmx160m}. Bound by its event count
+   * alone, one gap of large events (1,000 of up to 64 KiB) took 64 MiB, four to five times that
+   * parsed, beside the batch it came with.
+   */
+  private static final int GAP_SHARE_OF_AN_ANSWER = 2;
+
+  /**
    * The most events of a room's timeline a sync asks for; after an answer too large to read ({@link
    * MatrixClient.AnswerTooLarge}, e.g. after a long outage in busy rooms), a tenth of it, then one.
    */
@@ -476,18 +484,34 @@ final class SyncLoop implements Runnable {
     filter.set("types", timelineTypes());
     List<JsonNode> newestFirst = new ArrayList<>();
     int pageSize = GAP_PAGE;
+    long maxBytes = client.answerLimit() / GAP_SHARE_OF_AN_ANSWER;
+    long held = 0;
     while (newestFirst.size() < MAX_GAP_EVENTS) {
       JsonNode page;
       busyFor(Duration.ZERO);
       try {
-        page = client.messagesBefore(roomId, from, since, filter, pageSize);
+        MatrixClient.Page read =
+            client.messagesBefore(roomId, from, since, filter, pageSize, maxBytes - held);
+        page = read.answer();
+        held += read.bytes();
       } catch (MatrixClient.AnswerTooLarge e) {
         // Left to the sync's own handling, a page too large made the sync ask for fewer events per
         // timeline (which makes no page smaller) and then count as stuck, naming the sync. Asked
-        // again an event at a time; an event alone too large ends this room's gap there.
-        if (pageSize > 1) {
+        // again an event at a time; an event alone too large ends this room's gap there, and so
+        // does a page over what is left of the gap's bytes, as its count bound does.
+        if (pageSize > 1 && held == 0) {
           pageSize = 1;
           continue;
+        }
+        if (held > 0) {
+          log.warn(
+              "sync: room {}: the events a limited timeline left out are over {} bytes; {} of them"
+                  + " fetched ({} bytes), the older ones are skipped",
+              roomId,
+              maxBytes,
+              newestFirst.size(),
+              held);
+          break;
         }
         log.warn(
             "sync: room {}: an event a limited timeline left out is too large to read ({}); {} of"

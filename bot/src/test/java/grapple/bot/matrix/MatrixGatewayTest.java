@@ -1096,6 +1096,57 @@ class MatrixGatewayTest {
             "filter", "sync f1", "sync f1", "messages 100", "messages 1", "messages 1", "sync f1");
   }
 
+  /**
+   * A room's gap was bound by its event count alone: 1,000 events of up to 64 KiB each, held at
+   * once, four to five times that parsed. It now holds at most half of what one answer may be; the
+   * page that would pass that ends the gap there, with a warning naming the room, as the count
+   * bound does, and the sync goes on.
+   */
+  @Test
+  void aGapHoldsAtMostHalfOfWhatOneAnswerMayBeAndSkipsTheRestNamingTheRoom() throws Exception {
+    gateway.answersOfAtMost(4_000);
+    answerSyncs(
+        "{\"next_batch\":\"s1\"}",
+        "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{"
+            + limitedRoom("!a:test", "pa", "$lateA")
+            + "}}}");
+    server.enqueue(json(200, gapPage("$new", 5, "pa", "pa2")));
+    server.enqueue(json(200, gapPage("$old", 15, "pa2", "pa3")));
+    server.enqueue(json(200, "{\"next_batch\":\"s3\"}"));
+    List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    grapple.testing.LogCapture logged = grapple.testing.LogCapture.of(SyncLoop.class);
+
+    try (logged) {
+      gateway.start(
+          (event, initial) -> {
+            if (event instanceof RoomEvent.Message m) seen.add(m.eventId());
+          },
+          () -> {});
+      awaitSince("s3");
+    }
+
+    assertThat(seen).containsExactly("$new4", "$new3", "$new2", "$new1", "$new0", "$lateA");
+    assertThat(logged.messages())
+        .filteredOn(m -> m.contains("left out are over"))
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .startsWith(
+            "sync: room !a:test: the events a limited timeline left out are over 2000 bytes;")
+        .contains("5 of them fetched");
+  }
+
+  /** A page of a gap: {@code count} messages {@code prefix0...}, newest first. */
+  private static String gapPage(String prefix, int count, String start, String end) {
+    List<String> events = new ArrayList<>();
+    for (int i = 0; i < count; i++) events.add(message(prefix + i));
+    return "{\"chunk\":["
+        + String.join(",", events)
+        + "],\"start\":\""
+        + start
+        + "\",\"end\":\""
+        + end
+        + "\"}";
+  }
+
   /** A joined room {@code roomId} whose timeline is limited before {@code prevBatch}. */
   private static String limitedRoom(String roomId, String prevBatch, String eventId) {
     return "\""
