@@ -75,7 +75,16 @@ public final class MatrixClient {
   private volatile long maxAnswerBytes = MAX_ANSWER_BYTES;
 
   private volatile String accessToken;
-  private volatile okhttp3.@Nullable Call currentSync;
+
+  /**
+   * The call each thread has under way, and the threads whose calls end at once ({@link
+   * #cancelCallsOf}), both guarded by {@code underWay}. Only the long poll could be cancelled: a
+   * stop while the sync thread uploaded its filter, fetched a gap's page or joined a room waited
+   * out that call's timeouts (a minute, two), past the stop's wait for the thread.
+   */
+  private final java.util.Map<Thread, okhttp3.Call> underWay = new java.util.HashMap<>();
+
+  private final java.util.Set<Thread> cancelled = new java.util.HashSet<>();
   private volatile @Nullable TokenRenewal renewal;
 
   public MatrixClient(String baseUrl, String accessToken, OkHttpClient http) {
@@ -206,17 +215,7 @@ public final class MatrixClient {
             .readTimeout(timeout.plus(SYNC_GRACE))
             .callTimeout(syncCallLimit(timeout, fullState || since == null))
             .build();
-    return withRenewal(
-        authed(url.build()).get().build(),
-        request -> {
-          okhttp3.Call call = longPoll.newCall(request);
-          currentSync = call;
-          try {
-            return execute(call);
-          } finally {
-            currentSync = null;
-          }
-        });
+    return withRenewal(authed(url.build()).get().build(), r -> execute(longPoll.newCall(r)));
   }
 
   /**
@@ -260,13 +259,19 @@ public final class MatrixClient {
     // (and every room's reading) for as long as the proxy liked.
     return withRenewal(
         authed(url).get().build(),
-        r -> readAnswer(writes.newCall(r), Math.min(maxBytes, maxAnswerBytes)));
+        r -> read(writes.newCall(r), Math.min(maxBytes, maxAnswerBytes)));
   }
 
-  /** Ends a long poll in progress at once (at shutdown). */
-  public void cancelSync() {
-    okhttp3.Call call = currentSync;
-    if (call != null) call.cancel();
+  /**
+   * Ends the call {@code thread} has under way, and every later one of it as it starts (at
+   * shutdown, the sync thread's: its long poll, a filter upload, a gap's page, a join).
+   */
+  void cancelCallsOf(Thread thread) {
+    synchronized (underWay) {
+      cancelled.add(thread);
+      okhttp3.Call call = underWay.get(thread);
+      if (call != null) call.cancel();
+    }
   }
 
   /**
@@ -533,7 +538,26 @@ public final class MatrixClient {
   }
 
   private JsonNode execute(okhttp3.Call call) throws IOException {
-    return execute(call, maxAnswerBytes);
+    return read(call, maxAnswerBytes).answer();
+  }
+
+  /**
+   * Makes {@code call} as one its thread has under way ({@link #cancelCallsOf}): cancelled at once
+   * if that thread's calls are.
+   */
+  private Page read(okhttp3.Call call, long maxBytes) throws IOException {
+    Thread thread = Thread.currentThread();
+    synchronized (underWay) {
+      if (cancelled.contains(thread)) call.cancel();
+      else underWay.put(thread, call);
+    }
+    try {
+      return readAnswer(call, maxBytes);
+    } finally {
+      synchronized (underWay) {
+        underWay.remove(thread, call);
+      }
+    }
   }
 
   /**

@@ -459,6 +459,12 @@ public final class MatrixGateway implements RoomGateway {
     client.limitAnswersTo(bytes);
   }
 
+  /** Whether the sync thread ran and has ended (tests: a stop ends it). */
+  boolean syncEnded() {
+    Thread thread = syncThread;
+    return thread != null && !thread.isAlive();
+  }
+
   /** False once the sync thread has died without being stopped (the watchdog asks). */
   public boolean syncAlive() {
     Thread thread = syncThread;

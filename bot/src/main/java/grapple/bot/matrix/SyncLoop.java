@@ -60,6 +60,9 @@ final class SyncLoop implements Runnable {
   /** Tries since the answers got too large even with one event per room's timeline. */
   private int tooLargeTries;
 
+  /** The thread the loop runs on, once it runs: a stop cancels its calls. */
+  private volatile @Nullable Thread runningOn;
+
   /** What the sync asks for now: {@link #TIMELINE_LIMIT}, or less after an answer too large. */
   private int timelineLimit = TIMELINE_LIMIT;
 
@@ -141,11 +144,13 @@ final class SyncLoop implements Runnable {
 
   void stop() {
     running = false;
-    client.cancelSync();
+    Thread thread = runningOn;
+    if (thread != null) client.cancelCallsOf(thread);
   }
 
   @Override
   public void run() {
+    runningOn = Thread.currentThread();
     String filterId = null;
     String since = store.since().orElse(null);
     boolean loaded = false;

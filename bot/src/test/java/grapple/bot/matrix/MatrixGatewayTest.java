@@ -1147,6 +1147,25 @@ class MatrixGatewayTest {
         + "\"}";
   }
 
+  /**
+   * A stop while the sync thread waited on another call than the long poll (a filter upload here; a
+   * gap's page, a join, a login alike) could not end that call: the thread went on past the stop's
+   * wait for it, until the call's own timeouts, while the database closed under it.
+   */
+  @Test
+  void aStopEndsTheSyncThreadWhateverCallItWaitsOn() throws Exception {
+    server.enqueue(
+        new mockwebserver3.MockResponse.Builder()
+            .onResponseStart(mockwebserver3.SocketEffect.Stall.INSTANCE)
+            .build());
+    startSeeingMessageIds();
+    assertThat(server.takeRequest().getUrl().encodedPath()).endsWith("/filter");
+
+    gateway.stop();
+
+    assertThat(gateway.syncEnded()).isTrue();
+  }
+
   /** A joined room {@code roomId} whose timeline is limited before {@code prevBatch}. */
   private static String limitedRoom(String roomId, String prevBatch, String eventId) {
     return "\""
