@@ -243,9 +243,13 @@ public final class MatrixGateway implements RoomGateway {
     pause.sleep(wait);
   }
 
+  /** What the start waits for, or why the sync reads no room: the homeserver refuses it. */
   @Override
   public Optional<String> waitingFor() {
-    return Optional.ofNullable(waitingFor);
+    String starting = waitingFor;
+    if (starting != null) return Optional.of(starting);
+    SyncLoop loop = syncLoop;
+    return loop == null || stopped ? Optional.empty() : loop.refused();
   }
 
   /**

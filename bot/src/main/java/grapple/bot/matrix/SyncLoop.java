@@ -60,6 +60,15 @@ final class SyncLoop implements Runnable {
   /** Tries since the answers got too large even with one event per room's timeline. */
   private int tooLargeTries;
 
+  /**
+   * Why the sync reads no room although it runs: the homeserver refuses it for good ({@link
+   * #waitWhileRefused}). Null once a sync works.
+   */
+  private volatile @Nullable String refused;
+
+  /** Tries since the homeserver refused the sync for good. */
+  private int refusedTries;
+
   /** The thread the loop runs on, once it runs: a stop cancels its calls. */
   private volatile @Nullable Thread runningOn;
 
@@ -182,6 +191,8 @@ final class SyncLoop implements Runnable {
               failedSyncs == 1 ? "" : "s");
         failedSyncs = 0;
         backoff.reset();
+        refused = null;
+        refusedTries = 0;
         if (answerFitsAgain()) filterId = null;
         if (!loaded) {
           loaded = true;
@@ -199,7 +210,8 @@ final class SyncLoop implements Runnable {
         // A filter the homeserver no longer knows (its database restored or moved: Synapse answers
         // 400 M_INVALID_PARAM "No such filter") would fail every sync until a restart: made again.
         if (filterId != null && forgotFilter(e)) filterId = null;
-        pause(e);
+        if (e instanceof MatrixException m && refusedForGood(m)) waitWhileRefused(m);
+        else pause(e);
       } catch (RuntimeException e) {
         log.error("sync: a batch failed; it will be fetched again", e);
         pause(e);
@@ -253,8 +265,7 @@ final class SyncLoop implements Runnable {
    * it lasts, and a log line per try said nothing new.
    */
   private void waitWhileTooLarge(MatrixClient.AnswerTooLarge e) {
-    Duration wait = TOO_LARGE_FIRST_WAIT.multipliedBy(1L << Math.min(tooLargeTries, 4));
-    if (wait.compareTo(TOO_LARGE_MAX_WAIT) > 0) wait = TOO_LARGE_MAX_WAIT;
+    Duration wait = slowWait(tooLargeTries);
     if (tooLargeTries++ == 0)
       log.error(
           "sync: the homeserver's answers are too large to read even with one event per room's"
@@ -267,6 +278,62 @@ final class SyncLoop implements Runnable {
     else log.debug("sync: {}; asking again in {} s", e.getMessage(), wait.toSeconds());
     failedSyncs++;
     sleep(wait);
+  }
+
+  /**
+   * The wait before asking again at the {@code tries}-th try (from 0) of a sync that reads no room
+   * until something changes: {@link #TOO_LARGE_FIRST_WAIT}, then twice as long each time, up to
+   * {@link #TOO_LARGE_MAX_WAIT}.
+   */
+  private static Duration slowWait(int tries) {
+    Duration wait = TOO_LARGE_FIRST_WAIT.multipliedBy(1L << Math.min(tries, 4));
+    return wait.compareTo(TOO_LARGE_MAX_WAIT) > 0 ? TOO_LARGE_MAX_WAIT : wait;
+  }
+
+  /**
+   * Whether the homeserver itself refused the sync in a way no retry mends alone: a 401 (the bot's
+   * access token logged out, revoked or expired, and no password to log in again with, or that
+   * login refused too) or a 403 (the account locked, or blocked until it agrees to the server's
+   * terms). A proxy's 401 or 403 page passes like any outage.
+   */
+  private static boolean refusedForGood(MatrixException e) {
+    return e.fromHomeserver() && (e.status() == 401 || e.status() == 403);
+  }
+
+  /**
+   * Waits after the homeserver refused the sync for good ({@link #refusedForGood}): retried every
+   * 30 s at most with one warning, the bot read no room while /ready said 200. Now /ready answers
+   * 503 saying why ({@link #refused}, the status and errcode only), the log says it once at ERROR,
+   * and the sync asks again after 30 s, then twice as long each time, up to every 5 minutes: an
+   * account unlocked or a homeserver put right is taken up without a restart.
+   */
+  private void waitWhileRefused(MatrixException e) {
+    Duration wait = slowWait(refusedTries);
+    refused =
+        "the homeserver refuses the bot's sync (HTTP "
+            + e.status()
+            + " "
+            + e.errcode()
+            + "), so no room is read; see the log";
+    if (refusedTries++ == 0)
+      log.error(
+          "sync: the homeserver refuses the bot ({}), so no room is read; {}; asking again in {} s,"
+              + " then less and less often, up to every {} min",
+          e.getMessage(),
+          e.status() == 401
+              ? "its access token is not valid any more: set a new bot.accessToken (or"
+                  + " GRAPPLE_ACCESS_TOKEN) or bot.password and restart Grapple"
+              : "the bot's account may be locked or blocked: ask the homeserver's admin",
+          wait.toSeconds(),
+          TOO_LARGE_MAX_WAIT.toMinutes());
+    else log.debug("sync: refused ({}); asking again in {} s", e.getMessage(), wait.toSeconds());
+    failedSyncs++;
+    sleep(wait);
+  }
+
+  /** Why the sync reads no room because the homeserver refuses it, while it does. */
+  java.util.Optional<String> refused() {
+    return running ? java.util.Optional.ofNullable(refused) : java.util.Optional.empty();
   }
 
   /**

@@ -1166,6 +1166,61 @@ class MatrixGatewayTest {
     assertThat(gateway.syncEnded()).isTrue();
   }
 
+  /**
+   * A sync the homeserver refused for good (the bot's token revoked) was asked again every 30 s at
+   * most with one warning, while /ready said 200 and no room was read. /ready is now told why
+   * (status and errcode, no token), the log says it once at ERROR with what to do, the waits grow
+   * to 5 minutes, and a sync that works again ends it.
+   */
+  @Test
+  void aSyncRefusedForGoodTellsReadyWhyLogsItOnceAndAsksLessAndLessOften() throws Exception {
+    grapple.testing.FakeClock clock =
+        new grapple.testing.FakeClock(java.time.Instant.parse("2026-01-01T00:00:00Z"));
+    gateway.timedBy(clock);
+    List<Duration> waits = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<String> saidWhileWaiting = new java.util.concurrent.CopyOnWriteArrayList<>();
+    gateway.pauseWith(
+        wait -> {
+          waits.add(wait);
+          saidWhileWaiting.add(gateway.waitingFor().orElse("nothing"));
+          clock.advance(wait);
+        });
+    answerSyncs("{\"next_batch\":\"s1\"}");
+    for (int i = 0; i < 6; i++)
+      server.enqueue(
+          json(
+              401, "{\"errcode\":\"M_UNKNOWN_TOKEN\",\"error\":\"Invalid access token passed.\"}"));
+    server.enqueue(json(200, "{\"next_batch\":\"s2\"}"));
+    grapple.testing.LogCapture logged = grapple.testing.LogCapture.of(SyncLoop.class);
+
+    try (logged) {
+      gateway.start((event, initial) -> {}, () -> {});
+      awaitSince("s2");
+    }
+
+    assertThat(waits)
+        .containsExactly(
+            Duration.ofSeconds(30),
+            Duration.ofMinutes(1),
+            Duration.ofMinutes(2),
+            Duration.ofMinutes(4),
+            Duration.ofMinutes(5),
+            Duration.ofMinutes(5));
+    assertThat(saidWhileWaiting)
+        .hasSize(6)
+        .containsOnly(
+            "the homeserver refuses the bot's sync (HTTP 401 M_UNKNOWN_TOKEN), so no room is read;"
+                + " see the log");
+    assertThat(gateway.waitingFor()).isEmpty();
+    assertThat(gateway.stuck()).isEmpty();
+    assertThat(logged.events())
+        .filteredOn(e -> e.getLevel() == ch.qos.logback.classic.Level.ERROR)
+        .extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .contains("M_UNKNOWN_TOKEN")
+        .contains("bot.accessToken");
+  }
+
   /** A joined room {@code roomId} whose timeline is limited before {@code prevBatch}. */
   private static String limitedRoom(String roomId, String prevBatch, String eventId) {
     return "\""
