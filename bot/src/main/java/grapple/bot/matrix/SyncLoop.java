@@ -69,6 +69,13 @@ final class SyncLoop implements Runnable {
   /** Tries since the homeserver refused the sync for good. */
   private int refusedTries;
 
+  /**
+   * How long before the run's first batch was answered its first try was made (clock millis): a
+   * message of that batch the homeserver had for less long was sent after the start ({@link
+   * #sentBeforeStart}).
+   */
+  private long firstTryAgoMillis;
+
   /** The thread the loop runs on, once it runs: a stop cancels its calls. */
   private volatile @Nullable Thread runningOn;
 
@@ -160,6 +167,7 @@ final class SyncLoop implements Runnable {
   @Override
   public void run() {
     runningOn = Thread.currentThread();
+    long firstTryAtMillis = clock.millis();
     String filterId = null;
     String since = store.since().orElse(null);
     boolean loaded = false;
@@ -172,6 +180,7 @@ final class SyncLoop implements Runnable {
         busyFor(client.syncCallLimit(poll, !loaded || since == null));
         JsonNode batch = client.sync(since, filterId, poll, !loaded);
         busyFor(Duration.ZERO);
+        if (!loaded) firstTryAgoMillis = clock.millis() - firstTryAtMillis;
         String next = nextBatch(batch);
         // Work left by a batch that failed before its commit: that batch comes again, and makes it
         // again.
@@ -653,8 +662,21 @@ final class SyncLoop implements Runnable {
     } else if (e.path("type").asText().equals("m.room.message")) {
       events.onEvent(
           new RoomEvent.Message(roomId, eventId, e.path("sender").asText(), content(e)),
-          initial || firstOfRun);
+          initial || (firstOfRun && sentBeforeStart(e)));
     }
+  }
+
+  /**
+   * Whether a message of the run's first batch was on the homeserver before that batch's first try:
+   * its {@code unsigned.age} (how long the homeserver has had it, by its own clock) is at least the
+   * time from that try to the answer (by this machine's). Two durations, not two clocks. When the
+   * first try failed and was retried (the homeserver down a while, a refusal, a commit that
+   * failed), every message sent meanwhile, after the start, came in that batch and went unanswered
+   * as sent before it. Without an age, a message counts as sent before.
+   */
+  private boolean sentBeforeStart(JsonNode e) {
+    JsonNode age = e.path("unsigned").path("age");
+    return !age.isIntegralNumber() || !age.canConvertToLong() || age.asLong() >= firstTryAgoMillis;
   }
 
   /**

@@ -1264,6 +1264,56 @@ class MatrixGatewayTest {
   }
 
   /**
+   * The run's first sync failing a while (the homeserver down), the messages sent while it was
+   * retried came in the first batch that worked and were taken for messages sent before the start:
+   * commands sent to the running bot went unanswered. A message the homeserver has had for less
+   * long ({@code unsigned.age}) than the time since that sync's first try is now answered; one
+   * older, or without an age, still counts as sent before the start.
+   */
+  @Test
+  void aMessageSentWhileTheRunsFirstSyncWasRetriedIsNotTakenForOneBeforeTheStart()
+      throws Exception {
+    syncStore.commit("s1", List.of());
+    grapple.testing.FakeClock clock =
+        new grapple.testing.FakeClock(java.time.Instant.parse("2026-01-01T00:00:00Z"));
+    gateway.timedBy(clock);
+    gateway.pauseWith(clock::advance);
+    server.enqueue(json(200, "{\"filter_id\":\"f1\"}"));
+    server.enqueue(json(502, "<html>Bad Gateway</html>"));
+    server.enqueue(
+        json(
+            200,
+            "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!r:test\":{\"timeline\":{\"events\":["
+                + messageAged("$whileDown", Duration.ofHours(1))
+                + ","
+                + messageAged("$whileRetried", Duration.ZERO)
+                + ","
+                + message("$noAge")
+                + "]}}}}}"));
+    BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+
+    gateway.start(
+        (event, initial) -> {
+          if (event instanceof RoomEvent.Message m)
+            seen.add(m.eventId() + (initial ? " (before the start)" : ""));
+        },
+        () -> {});
+
+    assertThat(List.of(poll(seen), poll(seen), poll(seen)))
+        .containsExactly(
+            "$whileDown (before the start)", "$whileRetried", "$noAge (before the start)");
+  }
+
+  /** A message {@code eventId} the homeserver says it has had for {@code age}. */
+  private static String messageAged(String eventId, Duration age) {
+    return "{\"type\":\"m.room.message\",\"sender\":\"@a:test\",\"event_id\":\""
+        + eventId
+        + "\",\"origin_server_ts\":1,\"unsigned\":{\"age\":"
+        + age.toMillis()
+        + "},\"content\":{\"body\":\"x\"}}";
+  }
+
+  /**
    * After downtime, the run's first sync carries every room's whole state, the bot's own join among
    * it: taken for a join in this batch, it made every limited timeline's gap skipped, and what came
    * while the bot was down beyond the last 100 events was never handed on.
