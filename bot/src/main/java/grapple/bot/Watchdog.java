@@ -119,7 +119,10 @@ final class Watchdog implements Health, AutoCloseable {
     ready.set(true);
   }
 
-  /** Where /ready learns what start-up waits for (the homeserver), while it waits. */
+  /**
+   * Where /ready learns what start-up waits for (the homeserver), or what the bot waits for once
+   * started (the homeserver to accept its sync again): not ready meanwhile.
+   */
   void waitingFor(Supplier<Optional<String>> waitingFor) {
     this.waitingFor = waitingFor;
   }
@@ -139,9 +142,13 @@ final class Watchdog implements Health, AutoCloseable {
     return leading.getAsBoolean();
   }
 
+  /**
+   * Loaded, and not waiting for the homeserver (which refuses the bot's sync, say): the rooms can
+   * be read.
+   */
   @Override
   public boolean ready() {
-    return ready.get();
+    return ready.get() && waitingFor.get().isEmpty();
   }
 
   @Override

@@ -68,6 +68,28 @@ class WatchdogTest {
                 "watchdog: the feed scheduler thread has died; see the log and restart Grapple"));
   }
 
+  /**
+   * The homeserver refusing the bot once it runs (its token revoked) left /ready at 200. The bot is
+   * now not ready while the gateway waits for the homeserver, saying why; /live stays 200, since a
+   * restart mends nothing.
+   */
+  @Test
+  void aLoadedBotIsNotReadyWhileItWaitsForTheHomeserverButStaysLive() {
+    java.util.concurrent.atomic.AtomicReference<java.util.Optional<String>> waiting =
+        new java.util.concurrent.atomic.AtomicReference<>(java.util.Optional.empty());
+    watchdog.waitingFor(waiting::get);
+    watchdog.markReady();
+    assertThat(watchdog.ready()).isTrue();
+
+    waiting.set(java.util.Optional.of("the homeserver refuses the bot's sync"));
+
+    assertThat(watchdog.ready()).isFalse();
+    assertThat(watchdog.notReadyBecause()).isEqualTo("the homeserver refuses the bot's sync");
+    assertThat(watchdog.failure()).isEmpty();
+    waiting.set(java.util.Optional.empty());
+    assertThat(watchdog.ready()).isTrue();
+  }
+
   @Test
   void liveTurnsBackOnceEveryWatchedThreadRunsAgain() {
     sync.set(false);

@@ -6,10 +6,10 @@ import java.util.Optional;
  * What {@code /live} and {@code /ready} report: loaded yet, and whether a needed thread has died.
  */
 public interface Health {
-  /** True once the bot has loaded its rooms. */
+  /** True once the bot has loaded its rooms, while it can read them. */
   boolean ready();
 
-  /** Before {@link #ready}: what start-up waits for, as {@code /ready} says it. */
+  /** While not {@link #ready}: what it waits for, as {@code /ready} says it. */
   default String notReadyBecause() {
     return "still loading rooms";
   }

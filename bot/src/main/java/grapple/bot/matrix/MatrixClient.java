@@ -75,7 +75,16 @@ public final class MatrixClient {
   private volatile long maxAnswerBytes = MAX_ANSWER_BYTES;
 
   private volatile String accessToken;
-  private volatile okhttp3.@Nullable Call currentSync;
+
+  /**
+   * The call each thread has under way, and the threads whose calls end at once ({@link
+   * #cancelCallsOf}), both guarded by {@code underWay}. Only the long poll could be cancelled: a
+   * stop while the sync thread uploaded its filter, fetched a gap's page or joined a room waited
+   * out that call's timeouts (a minute, two), past the stop's wait for the thread.
+   */
+  private final java.util.Map<Thread, okhttp3.Call> underWay = new java.util.HashMap<>();
+
+  private final java.util.Set<Thread> cancelled = new java.util.HashSet<>();
   private volatile @Nullable TokenRenewal renewal;
 
   public MatrixClient(String baseUrl, String accessToken, OkHttpClient http) {
@@ -118,6 +127,11 @@ public final class MatrixClient {
   /** Reads at most {@code bytes} of any answer from now on (tests; {@link #MAX_ANSWER_BYTES}). */
   void limitAnswersTo(long bytes) {
     this.maxAnswerBytes = bytes;
+  }
+
+  /** The most of an answer read ({@link #MAX_ANSWER_BYTES}, or what a test set). */
+  long answerLimit() {
+    return maxAnswerBytes;
   }
 
   public void useAccessToken(String token) {
@@ -201,17 +215,7 @@ public final class MatrixClient {
             .readTimeout(timeout.plus(SYNC_GRACE))
             .callTimeout(syncCallLimit(timeout, fullState || since == null))
             .build();
-    return withRenewal(
-        authed(url.build()).get().build(),
-        request -> {
-          okhttp3.Call call = longPoll.newCall(request);
-          currentSync = call;
-          try {
-            return execute(call);
-          } finally {
-            currentSync = null;
-          }
-        });
+    return withRenewal(authed(url.build()).get().build(), r -> execute(longPoll.newCall(r)));
   }
 
   /**
@@ -229,6 +233,19 @@ public final class MatrixClient {
    */
   public JsonNode messagesBefore(
       String roomId, String from, String to, ObjectNode filter, int limit) throws IOException {
+    return messagesBefore(roomId, from, to, filter, limit, maxAnswerBytes).answer();
+  }
+
+  /** An answer, and how many bytes of it were read. */
+  record Page(JsonNode answer, long bytes) {}
+
+  /**
+   * As above, reading at most {@code maxBytes} of the answer (else {@link AnswerTooLarge}); says
+   * how many bytes it took.
+   */
+  Page messagesBefore(
+      String roomId, String from, String to, ObjectNode filter, int limit, long maxBytes)
+      throws IOException {
     HttpUrl url =
         segments("rooms", roomId, "messages")
             .newBuilder()
@@ -240,13 +257,21 @@ public final class MatrixClient {
             .build();
     // Limited as a write is: the sync thread waits for the page, and a trickled answer held it
     // (and every room's reading) for as long as the proxy liked.
-    return call(writes, authed(url).get().build());
+    return withRenewal(
+        authed(url).get().build(),
+        r -> read(writes.newCall(r), Math.min(maxBytes, maxAnswerBytes)));
   }
 
-  /** Ends a long poll in progress at once (at shutdown). */
-  public void cancelSync() {
-    okhttp3.Call call = currentSync;
-    if (call != null) call.cancel();
+  /**
+   * Ends the call {@code thread} has under way, and every later one of it as it starts (at
+   * shutdown, the sync thread's: its long poll, a filter upload, a gap's page, a join).
+   */
+  void cancelCallsOf(Thread thread) {
+    synchronized (underWay) {
+      cancelled.add(thread);
+      okhttp3.Call call = underWay.get(thread);
+      if (call != null) call.cancel();
+    }
   }
 
   /**
@@ -456,12 +481,12 @@ public final class MatrixClient {
     return withRenewal(request, r -> execute(client.newCall(r)));
   }
 
-  private interface Exchange {
-    JsonNode make(Request request) throws IOException;
+  private interface Exchange<T> {
+    T make(Request request) throws IOException;
   }
 
   /** Makes the exchange; after a 401, once more with a renewed token if one can be had. */
-  private JsonNode withRenewal(Request request, Exchange exchange) throws IOException {
+  private <T> T withRenewal(Request request, Exchange<T> exchange) throws IOException {
     try {
       return exchange.make(request);
     } catch (MatrixException e) {
@@ -513,7 +538,26 @@ public final class MatrixClient {
   }
 
   private JsonNode execute(okhttp3.Call call) throws IOException {
-    return execute(call, maxAnswerBytes);
+    return read(call, maxAnswerBytes).answer();
+  }
+
+  /**
+   * Makes {@code call} as one its thread has under way ({@link #cancelCallsOf}): cancelled at once
+   * if that thread's calls are.
+   */
+  private Page read(okhttp3.Call call, long maxBytes) throws IOException {
+    Thread thread = Thread.currentThread();
+    synchronized (underWay) {
+      if (cancelled.contains(thread)) call.cancel();
+      else underWay.put(thread, call);
+    }
+    try {
+      return readAnswer(call, maxBytes);
+    } finally {
+      synchronized (underWay) {
+        underWay.remove(thread, call);
+      }
+    }
   }
 
   /**
@@ -529,12 +573,18 @@ public final class MatrixClient {
   }
 
   static JsonNode execute(okhttp3.Call call, long maxBytes) throws IOException {
+    return readAnswer(call, maxBytes).answer();
+  }
+
+  /** The answer to {@code call}, read up to {@code maxBytes}. */
+  private static Page readAnswer(okhttp3.Call call, long maxBytes) throws IOException {
     try (Response response = call.execute()) {
       ResponseBody body = response.body();
       if (!response.isSuccessful()) throw error(response, body == null ? "" : cut(body));
-      if (body == null) return Json.object();
+      if (body == null) return new Page(Json.object(), 0);
       okio.Buffer read = readAtMost(body, maxBytes, call.request());
-      return read.size() == 0 ? Json.object() : READER.readTree(read.inputStream());
+      long bytes = read.size();
+      return new Page(bytes == 0 ? Json.object() : READER.readTree(read.inputStream()), bytes);
     }
   }
 

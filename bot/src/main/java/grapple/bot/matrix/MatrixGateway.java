@@ -243,9 +243,13 @@ public final class MatrixGateway implements RoomGateway {
     pause.sleep(wait);
   }
 
+  /** What the start waits for, or why the sync reads no room: the homeserver refuses it. */
   @Override
   public Optional<String> waitingFor() {
-    return Optional.ofNullable(waitingFor);
+    String starting = waitingFor;
+    if (starting != null) return Optional.of(starting);
+    SyncLoop loop = syncLoop;
+    return loop == null || stopped ? Optional.empty() : loop.refused();
   }
 
   /**
@@ -457,6 +461,12 @@ public final class MatrixGateway implements RoomGateway {
   /** Reads at most {@code bytes} of the homeserver's answers (tests: an answer too large). */
   void answersOfAtMost(long bytes) {
     client.limitAnswersTo(bytes);
+  }
+
+  /** Whether the sync thread ran and has ended (tests: a stop ends it). */
+  boolean syncEnded() {
+    Thread thread = syncThread;
+    return thread != null && !thread.isAlive();
   }
 
   /** False once the sync thread has died without being stopped (the watchdog asks). */

@@ -35,6 +35,14 @@ final class SyncLoop implements Runnable {
   private static final int MAX_GAP_EVENTS = 1_000;
 
   /**
+   * A room's gap holds at most this share of the most of an answer read ({@link
+   * MatrixClient#MAX_ANSWER_BYTES}): half, 10 MiB with {@code -Xmx160m}. Bound by its event count
+   * alone, one gap of large events (1,000 of up to 64 KiB) took 64 MiB, four to five times that
+   * parsed, beside the batch it came with.
+   */
+  private static final int GAP_SHARE_OF_AN_ANSWER = 2;
+
+  /**
    * The most events of a room's timeline a sync asks for; after an answer too large to read ({@link
    * MatrixClient.AnswerTooLarge}, e.g. after a long outage in busy rooms), a tenth of it, then one.
    */
@@ -51,6 +59,25 @@ final class SyncLoop implements Runnable {
 
   /** Tries since the answers got too large even with one event per room's timeline. */
   private int tooLargeTries;
+
+  /**
+   * Why the sync reads no room although it runs: the homeserver refuses it for good ({@link
+   * #waitWhileRefused}). Null once a sync works.
+   */
+  private volatile @Nullable String refused;
+
+  /** Tries since the homeserver refused the sync for good. */
+  private int refusedTries;
+
+  /**
+   * How long before the run's first batch was answered its first try was made (clock millis): a
+   * message of that batch the homeserver had for less long was sent after the start ({@link
+   * #sentBeforeStart}).
+   */
+  private long firstTryAgoMillis;
+
+  /** The thread the loop runs on, once it runs: a stop cancels its calls. */
+  private volatile @Nullable Thread runningOn;
 
   /** What the sync asks for now: {@link #TIMELINE_LIMIT}, or less after an answer too large. */
   private int timelineLimit = TIMELINE_LIMIT;
@@ -133,11 +160,14 @@ final class SyncLoop implements Runnable {
 
   void stop() {
     running = false;
-    client.cancelSync();
+    Thread thread = runningOn;
+    if (thread != null) client.cancelCallsOf(thread);
   }
 
   @Override
   public void run() {
+    runningOn = Thread.currentThread();
+    long firstTryAtMillis = clock.millis();
     String filterId = null;
     String since = store.since().orElse(null);
     boolean loaded = false;
@@ -150,6 +180,7 @@ final class SyncLoop implements Runnable {
         busyFor(client.syncCallLimit(poll, !loaded || since == null));
         JsonNode batch = client.sync(since, filterId, poll, !loaded);
         busyFor(Duration.ZERO);
+        if (!loaded) firstTryAgoMillis = clock.millis() - firstTryAtMillis;
         String next = nextBatch(batch);
         // Work left by a batch that failed before its commit: that batch comes again, and makes it
         // again.
@@ -169,6 +200,8 @@ final class SyncLoop implements Runnable {
               failedSyncs == 1 ? "" : "s");
         failedSyncs = 0;
         backoff.reset();
+        refused = null;
+        refusedTries = 0;
         if (answerFitsAgain()) filterId = null;
         if (!loaded) {
           loaded = true;
@@ -186,7 +219,8 @@ final class SyncLoop implements Runnable {
         // A filter the homeserver no longer knows (its database restored or moved: Synapse answers
         // 400 M_INVALID_PARAM "No such filter") would fail every sync until a restart: made again.
         if (filterId != null && forgotFilter(e)) filterId = null;
-        pause(e);
+        if (e instanceof MatrixException m && refusedForGood(m)) waitWhileRefused(m);
+        else pause(e);
       } catch (RuntimeException e) {
         log.error("sync: a batch failed; it will be fetched again", e);
         pause(e);
@@ -240,8 +274,7 @@ final class SyncLoop implements Runnable {
    * it lasts, and a log line per try said nothing new.
    */
   private void waitWhileTooLarge(MatrixClient.AnswerTooLarge e) {
-    Duration wait = TOO_LARGE_FIRST_WAIT.multipliedBy(1L << Math.min(tooLargeTries, 4));
-    if (wait.compareTo(TOO_LARGE_MAX_WAIT) > 0) wait = TOO_LARGE_MAX_WAIT;
+    Duration wait = slowWait(tooLargeTries);
     if (tooLargeTries++ == 0)
       log.error(
           "sync: the homeserver's answers are too large to read even with one event per room's"
@@ -254,6 +287,62 @@ final class SyncLoop implements Runnable {
     else log.debug("sync: {}; asking again in {} s", e.getMessage(), wait.toSeconds());
     failedSyncs++;
     sleep(wait);
+  }
+
+  /**
+   * The wait before asking again at the {@code tries}-th try (from 0) of a sync that reads no room
+   * until something changes: {@link #TOO_LARGE_FIRST_WAIT}, then twice as long each time, up to
+   * {@link #TOO_LARGE_MAX_WAIT}.
+   */
+  private static Duration slowWait(int tries) {
+    Duration wait = TOO_LARGE_FIRST_WAIT.multipliedBy(1L << Math.min(tries, 4));
+    return wait.compareTo(TOO_LARGE_MAX_WAIT) > 0 ? TOO_LARGE_MAX_WAIT : wait;
+  }
+
+  /**
+   * Whether the homeserver itself refused the sync in a way no retry mends alone: a 401 (the bot's
+   * access token logged out, revoked or expired, and no password to log in again with, or that
+   * login refused too) or a 403 (the account locked, or blocked until it agrees to the server's
+   * terms). A proxy's 401 or 403 page passes like any outage.
+   */
+  private static boolean refusedForGood(MatrixException e) {
+    return e.fromHomeserver() && (e.status() == 401 || e.status() == 403);
+  }
+
+  /**
+   * Waits after the homeserver refused the sync for good ({@link #refusedForGood}): retried every
+   * 30 s at most with one warning, the bot read no room while /ready said 200. Now /ready answers
+   * 503 saying why ({@link #refused}, the status and errcode only), the log says it once at ERROR,
+   * and the sync asks again after 30 s, then twice as long each time, up to every 5 minutes: an
+   * account unlocked or a homeserver put right is taken up without a restart.
+   */
+  private void waitWhileRefused(MatrixException e) {
+    Duration wait = slowWait(refusedTries);
+    refused =
+        "the homeserver refuses the bot's sync (HTTP "
+            + e.status()
+            + " "
+            + e.errcode()
+            + "), so no room is read; see the log";
+    if (refusedTries++ == 0)
+      log.error(
+          "sync: the homeserver refuses the bot ({}), so no room is read; {}; asking again in {} s,"
+              + " then less and less often, up to every {} min",
+          e.getMessage(),
+          e.status() == 401
+              ? "its access token is not valid any more: set a new bot.accessToken (or"
+                  + " GRAPPLE_ACCESS_TOKEN) or bot.password and restart Grapple"
+              : "the bot's account may be locked or blocked: ask the homeserver's admin",
+          wait.toSeconds(),
+          TOO_LARGE_MAX_WAIT.toMinutes());
+    else log.debug("sync: refused ({}); asking again in {} s", e.getMessage(), wait.toSeconds());
+    failedSyncs++;
+    sleep(wait);
+  }
+
+  /** Why the sync reads no room because the homeserver refuses it, while it does. */
+  java.util.Optional<String> refused() {
+    return running ? java.util.Optional.ofNullable(refused) : java.util.Optional.empty();
   }
 
   /**
@@ -476,18 +565,34 @@ final class SyncLoop implements Runnable {
     filter.set("types", timelineTypes());
     List<JsonNode> newestFirst = new ArrayList<>();
     int pageSize = GAP_PAGE;
+    long maxBytes = client.answerLimit() / GAP_SHARE_OF_AN_ANSWER;
+    long held = 0;
     while (newestFirst.size() < MAX_GAP_EVENTS) {
       JsonNode page;
       busyFor(Duration.ZERO);
       try {
-        page = client.messagesBefore(roomId, from, since, filter, pageSize);
+        MatrixClient.Page read =
+            client.messagesBefore(roomId, from, since, filter, pageSize, maxBytes - held);
+        page = read.answer();
+        held += read.bytes();
       } catch (MatrixClient.AnswerTooLarge e) {
         // Left to the sync's own handling, a page too large made the sync ask for fewer events per
         // timeline (which makes no page smaller) and then count as stuck, naming the sync. Asked
-        // again an event at a time; an event alone too large ends this room's gap there.
-        if (pageSize > 1) {
+        // again an event at a time; an event alone too large ends this room's gap there, and so
+        // does a page over what is left of the gap's bytes, as its count bound does.
+        if (pageSize > 1 && held == 0) {
           pageSize = 1;
           continue;
+        }
+        if (held > 0) {
+          log.warn(
+              "sync: room {}: the events a limited timeline left out are over {} bytes; {} of them"
+                  + " fetched ({} bytes), the older ones are skipped",
+              roomId,
+              maxBytes,
+              newestFirst.size(),
+              held);
+          break;
         }
         log.warn(
             "sync: room {}: an event a limited timeline left out is too large to read ({}); {} of"
@@ -557,8 +662,21 @@ final class SyncLoop implements Runnable {
     } else if (e.path("type").asText().equals("m.room.message")) {
       events.onEvent(
           new RoomEvent.Message(roomId, eventId, e.path("sender").asText(), content(e)),
-          initial || firstOfRun);
+          initial || (firstOfRun && sentBeforeStart(e)));
     }
+  }
+
+  /**
+   * Whether a message of the run's first batch was on the homeserver before that batch's first try:
+   * its {@code unsigned.age} (how long the homeserver has had it, by its own clock) is at least the
+   * time from that try to the answer (by this machine's). Two durations, not two clocks. When the
+   * first try failed and was retried (the homeserver down a while, a refusal, a commit that
+   * failed), every message sent meanwhile, after the start, came in that batch and went unanswered
+   * as sent before it. Without an age, a message counts as sent before.
+   */
+  private boolean sentBeforeStart(JsonNode e) {
+    JsonNode age = e.path("unsigned").path("age");
+    return !age.isIntegralNumber() || !age.canConvertToLong() || age.asLong() >= firstTryAgoMillis;
   }
 
   /**

@@ -100,8 +100,9 @@ public interface RoomGateway {
   default void connect() throws LoginFailed, InterruptedException {}
 
   /**
-   * While {@link #connect} waits (the homeserver unreachable, a login retried): what it waits for,
-   * for {@code /ready}; empty otherwise. Names no secret.
+   * While {@link #connect} waits (the homeserver unreachable, a login retried), or while the
+   * homeserver refuses the bot once started (its token revoked): what it waits for, for {@code
+   * /ready}, which answers 503 meanwhile; empty otherwise. Names no secret.
    */
   default java.util.Optional<String> waitingFor() {
     return java.util.Optional.empty();

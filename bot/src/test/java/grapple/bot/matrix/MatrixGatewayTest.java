@@ -1096,6 +1096,131 @@ class MatrixGatewayTest {
             "filter", "sync f1", "sync f1", "messages 100", "messages 1", "messages 1", "sync f1");
   }
 
+  /**
+   * A room's gap was bound by its event count alone: 1,000 events of up to 64 KiB each, held at
+   * once, four to five times that parsed. It now holds at most half of what one answer may be; the
+   * page that would pass that ends the gap there, with a warning naming the room, as the count
+   * bound does, and the sync goes on.
+   */
+  @Test
+  void aGapHoldsAtMostHalfOfWhatOneAnswerMayBeAndSkipsTheRestNamingTheRoom() throws Exception {
+    gateway.answersOfAtMost(4_000);
+    answerSyncs(
+        "{\"next_batch\":\"s1\"}",
+        "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{"
+            + limitedRoom("!a:test", "pa", "$lateA")
+            + "}}}");
+    server.enqueue(json(200, gapPage("$new", 5, "pa", "pa2")));
+    server.enqueue(json(200, gapPage("$old", 15, "pa2", "pa3")));
+    server.enqueue(json(200, "{\"next_batch\":\"s3\"}"));
+    List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    grapple.testing.LogCapture logged = grapple.testing.LogCapture.of(SyncLoop.class);
+
+    try (logged) {
+      gateway.start(
+          (event, initial) -> {
+            if (event instanceof RoomEvent.Message m) seen.add(m.eventId());
+          },
+          () -> {});
+      awaitSince("s3");
+    }
+
+    assertThat(seen).containsExactly("$new4", "$new3", "$new2", "$new1", "$new0", "$lateA");
+    assertThat(logged.messages())
+        .filteredOn(m -> m.contains("left out are over"))
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .startsWith(
+            "sync: room !a:test: the events a limited timeline left out are over 2000 bytes;")
+        .contains("5 of them fetched");
+  }
+
+  /** A page of a gap: {@code count} messages {@code prefix0...}, newest first. */
+  private static String gapPage(String prefix, int count, String start, String end) {
+    List<String> events = new ArrayList<>();
+    for (int i = 0; i < count; i++) events.add(message(prefix + i));
+    return "{\"chunk\":["
+        + String.join(",", events)
+        + "],\"start\":\""
+        + start
+        + "\",\"end\":\""
+        + end
+        + "\"}";
+  }
+
+  /**
+   * A stop while the sync thread waited on another call than the long poll (a filter upload here; a
+   * gap's page, a join, a login alike) could not end that call: the thread went on past the stop's
+   * wait for it, until the call's own timeouts, while the database closed under it.
+   */
+  @Test
+  void aStopEndsTheSyncThreadWhateverCallItWaitsOn() throws Exception {
+    server.enqueue(
+        new mockwebserver3.MockResponse.Builder()
+            .onResponseStart(mockwebserver3.SocketEffect.Stall.INSTANCE)
+            .build());
+    startSeeingMessageIds();
+    assertThat(server.takeRequest().getUrl().encodedPath()).endsWith("/filter");
+
+    gateway.stop();
+
+    assertThat(gateway.syncEnded()).isTrue();
+  }
+
+  /**
+   * A sync the homeserver refused for good (the bot's token revoked) was asked again every 30 s at
+   * most with one warning, while /ready said 200 and no room was read. /ready is now told why
+   * (status and errcode, no token), the log says it once at ERROR with what to do, the waits grow
+   * to 5 minutes, and a sync that works again ends it.
+   */
+  @Test
+  void aSyncRefusedForGoodTellsReadyWhyLogsItOnceAndAsksLessAndLessOften() throws Exception {
+    grapple.testing.FakeClock clock =
+        new grapple.testing.FakeClock(java.time.Instant.parse("2026-01-01T00:00:00Z"));
+    gateway.timedBy(clock);
+    List<Duration> waits = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<String> saidWhileWaiting = new java.util.concurrent.CopyOnWriteArrayList<>();
+    gateway.pauseWith(
+        wait -> {
+          waits.add(wait);
+          saidWhileWaiting.add(gateway.waitingFor().orElse("nothing"));
+          clock.advance(wait);
+        });
+    answerSyncs("{\"next_batch\":\"s1\"}");
+    for (int i = 0; i < 6; i++)
+      server.enqueue(
+          json(
+              401, "{\"errcode\":\"M_UNKNOWN_TOKEN\",\"error\":\"Invalid access token passed.\"}"));
+    server.enqueue(json(200, "{\"next_batch\":\"s2\"}"));
+    grapple.testing.LogCapture logged = grapple.testing.LogCapture.of(SyncLoop.class);
+
+    try (logged) {
+      gateway.start((event, initial) -> {}, () -> {});
+      awaitSince("s2");
+    }
+
+    assertThat(waits)
+        .containsExactly(
+            Duration.ofSeconds(30),
+            Duration.ofMinutes(1),
+            Duration.ofMinutes(2),
+            Duration.ofMinutes(4),
+            Duration.ofMinutes(5),
+            Duration.ofMinutes(5));
+    assertThat(saidWhileWaiting)
+        .hasSize(6)
+        .containsOnly(
+            "the homeserver refuses the bot's sync (HTTP 401 M_UNKNOWN_TOKEN), so no room is read;"
+                + " see the log");
+    assertThat(gateway.waitingFor()).isEmpty();
+    assertThat(gateway.stuck()).isEmpty();
+    assertThat(logged.events())
+        .filteredOn(e -> e.getLevel() == ch.qos.logback.classic.Level.ERROR)
+        .extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .contains("M_UNKNOWN_TOKEN")
+        .contains("bot.accessToken");
+  }
+
   /** A joined room {@code roomId} whose timeline is limited before {@code prevBatch}. */
   private static String limitedRoom(String roomId, String prevBatch, String eventId) {
     return "\""
@@ -1136,6 +1261,56 @@ class MatrixGatewayTest {
 
     assertThat(List.of(poll(seen), poll(seen)))
         .containsExactly("$whileDown (before the start)", "$afterStart");
+  }
+
+  /**
+   * The run's first sync failing a while (the homeserver down), the messages sent while it was
+   * retried came in the first batch that worked and were taken for messages sent before the start:
+   * commands sent to the running bot went unanswered. A message the homeserver has had for less
+   * long ({@code unsigned.age}) than the time since that sync's first try is now answered; one
+   * older, or without an age, still counts as sent before the start.
+   */
+  @Test
+  void aMessageSentWhileTheRunsFirstSyncWasRetriedIsNotTakenForOneBeforeTheStart()
+      throws Exception {
+    syncStore.commit("s1", List.of());
+    grapple.testing.FakeClock clock =
+        new grapple.testing.FakeClock(java.time.Instant.parse("2026-01-01T00:00:00Z"));
+    gateway.timedBy(clock);
+    gateway.pauseWith(clock::advance);
+    server.enqueue(json(200, "{\"filter_id\":\"f1\"}"));
+    server.enqueue(json(502, "<html>Bad Gateway</html>"));
+    server.enqueue(
+        json(
+            200,
+            "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!r:test\":{\"timeline\":{\"events\":["
+                + messageAged("$whileDown", Duration.ofHours(1))
+                + ","
+                + messageAged("$whileRetried", Duration.ZERO)
+                + ","
+                + message("$noAge")
+                + "]}}}}}"));
+    BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+
+    gateway.start(
+        (event, initial) -> {
+          if (event instanceof RoomEvent.Message m)
+            seen.add(m.eventId() + (initial ? " (before the start)" : ""));
+        },
+        () -> {});
+
+    assertThat(List.of(poll(seen), poll(seen), poll(seen)))
+        .containsExactly(
+            "$whileDown (before the start)", "$whileRetried", "$noAge (before the start)");
+  }
+
+  /** A message {@code eventId} the homeserver says it has had for {@code age}. */
+  private static String messageAged(String eventId, Duration age) {
+    return "{\"type\":\"m.room.message\",\"sender\":\"@a:test\",\"event_id\":\""
+        + eventId
+        + "\",\"origin_server_ts\":1,\"unsigned\":{\"age\":"
+        + age.toMillis()
+        + "},\"content\":{\"body\":\"x\"}}";
   }
 
   /**
