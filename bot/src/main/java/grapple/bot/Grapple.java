@@ -785,11 +785,12 @@ public final class Grapple implements AutoCloseable {
     watchdog.close();
     running.forEach(r -> r.running().stopping());
     serving.all().forEach(HttpListener::close);
+    // No more input: nothing read from the rooms is handed to a service that is closing.
+    gateway.stop();
     // Before the services close: a command being answered still has what it uses (a feed's
     // client, a forge's), so it is not answered with a failure the stop caused.
     commands.close();
     running.forEach(r -> r.running().close());
-    gateway.stop();
     outbox.close();
     leading.cluster().close();
     leading.leadership().close();
