@@ -98,11 +98,6 @@ public final class MatrixGateway implements RoomGateway {
     return passwordLogin();
   }
 
-  /**
-   * Checks that the URL leads to a homeserver, then the token with {@code /whoami} (logging in with
-   * the password first if needed), waiting with backoff while the homeserver is unreachable; a URL
-   * that is not a homeserver's, a refused token or a wrong user is fatal.
-   */
   @Override
   public Media download(String mxcUri, long maxBytes, Duration timeout) throws IOException {
     return client.download(mxcUri, maxBytes, timeout);
@@ -124,6 +119,11 @@ public final class MatrixGateway implements RoomGateway {
     return true;
   }
 
+  /**
+   * Checks that the URL leads to a homeserver, then the token with {@code /whoami} (logging in with
+   * the password first if needed), waiting with backoff while the homeserver is unreachable; a URL
+   * that is not a homeserver's, a refused token or a wrong user is fatal.
+   */
   @Override
   public void connect() throws LoginFailed, InterruptedException {
     log.info("connecting to the homeserver at {}", homeserverUrl);
@@ -505,5 +505,6 @@ public final class MatrixGateway implements RoomGateway {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    if (thread.isAlive()) log.warn("the sync thread did not stop within 5 s; stopping without it");
   }
 }
