@@ -57,7 +57,7 @@ public final class GithubService extends AbstractService<GithubSettings> {
   @Override
   protected Running run(GithubSettings github, ServiceContext context) {
     ForgeRunning.Base base = ForgeRunning.Base.of(NAME, context);
-    GithubClient client = new GithubClient(github.apiUrl(), github.webUrl());
+    GithubClient client = new GithubClient(github.apiUrl(), github.webUrl(), context.clock());
     Optional<AppTokens> app =
         github.app().map(a -> new AppTokens(a, client, context.clock(), context.database()));
     GithubParts parts =

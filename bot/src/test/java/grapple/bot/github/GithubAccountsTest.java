@@ -53,7 +53,7 @@ class GithubAccountsTest {
     github.user("bob");
     db = Database.open(dir.resolve("grapple.db"));
     store = new LinkedAccounts(db, SecretBox.of(new byte[32]), clock);
-    client = new GithubClient(HttpUrl.get(github.apiUrl()), HttpUrl.get(github.webUrl()));
+    client = new GithubClient(HttpUrl.get(github.apiUrl()), HttpUrl.get(github.webUrl()), clock);
     accounts = accounts(CLIENT_ID, CLIENT_SECRET);
   }
 

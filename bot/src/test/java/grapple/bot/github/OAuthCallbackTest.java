@@ -61,7 +61,7 @@ class OAuthCallbackTest {
     outbox = new Outbox(new OutboxStore(db), gateway, 2, Duration.ofMillis(100));
     outbox.start(db);
     GithubSettings settings = GithubFixtures.oauthSettings(github, CLIENT_ID, "client-secret");
-    GithubClient client = new GithubClient(settings.apiUrl(), settings.webUrl());
+    GithubClient client = new GithubClient(settings.apiUrl(), settings.webUrl(), clock);
     accounts =
         new GithubAccounts(
             new LinkedAccounts(db, SecretBox.of(new byte[32]), clock),
@@ -163,7 +163,7 @@ class OAuthCallbackTest {
         new GithubAccounts(
             new LinkedAccounts(db, SecretBox.of(new byte[32]), clock),
             new PeopleLinks(db, clock),
-            new GithubClient(without.apiUrl(), without.webUrl()),
+            new GithubClient(without.apiUrl(), without.webUrl(), clock),
             without,
             clock,
             (user, text) -> {});
