@@ -212,8 +212,14 @@ final class GithubAccounts implements Mentions {
     return Optional.of(fresh);
   }
 
+  /**
+   * Whether the link changed since {@code read} was read: renewed (by another refresh), or linked
+   * again, a personal token too (which has no refresh token: refreshing the OAuth link read before
+   * put the OAuth token back over it, or unlinked it when GitHub refused the old refresh token).
+   */
   private static boolean renewedSince(Account read, Account stored) {
-    return stored.refreshToken() != null && !stored.refreshToken().equals(read.refreshToken());
+    return !stored.token().equals(read.token())
+        || !java.util.Objects.equals(stored.refreshToken(), read.refreshToken());
   }
 
   /** Leader's chore: refreshes every token that expires soon. */

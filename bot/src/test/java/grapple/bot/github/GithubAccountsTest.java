@@ -375,6 +375,28 @@ class GithubAccountsTest {
         .hasValueSatisfying(a -> assertThat(a.token()).isEqualTo(first.get().token()));
   }
 
+  /**
+   * A refresh of the OAuth link read before its user linked a personal token instead (the leader's
+   * chore, or a command, meanwhile) keeps the token: it put the renewed OAuth token back over it,
+   * or (GitHub refusing the old refresh token) unlinked it and told the user their login expired.
+   */
+  @Test
+  void aRefreshOfTheLinkReadBeforeARelinkByTokenKeepsTheToken() throws Exception {
+    github.user("alice").token("ghp_alice_0123456789");
+    accounts.linkCode(ALICE, github.authorizeCode("alice"));
+    clock.advance(USER_TOKEN_LIFETIME.minusMinutes(10));
+    Account readBefore = accounts.account(ALICE).orElseThrow();
+    accounts.linkToken(ALICE, "ghp_alice_0123456789");
+
+    Optional<Account> refreshed = accounts.refresh(readBefore);
+
+    assertThat(refreshed)
+        .hasValueSatisfying(a -> assertThat(a.token()).isEqualTo("ghp_alice_0123456789"));
+    assertThat(accounts.token(ALICE)).hasValue("ghp_alice_0123456789");
+    assertThat(accounts.linkedBy(ALICE)).hasValue(LinkMethods.Method.TOKEN);
+    assertThat(told).isEmpty();
+  }
+
   private GithubAccounts accounts(String clientId, String clientSecret) {
     return accounts(GithubFixtures.oauthSettings(github, clientId, clientSecret));
   }
