@@ -300,6 +300,27 @@ class GithubRepoCommandsTest {
   }
 
   /**
+   * With {@code github.oauth} set up, one who linked a personal token that GitHub no longer accepts
+   * (expired, revoked) is told to link a new token: they were sent to {@code github login} first.
+   */
+  @Test
+  void aTokenUserGithubNoLongerAcceptsIsToldToLinkANewTokenEvenWithOauth() throws Exception {
+    follow(
+        ", oauth: {clientId: 'Iv1.grapple', clientSecret: 'client-secret-0123',"
+            + " redirectUri: 'https://bot.example.org/oauth/github'}");
+    github.expire(TOKEN);
+
+    String answer = reply(ALICE, "!gh create \"Title\"");
+
+    assertThat(answer)
+        .isEqualTo(
+            "GitHub no longer accepts your token. Link your account again: in a DM with me,"
+                + " `github setpersonaltoken <token>` (with a new personal access token made on"
+                + " GitHub).");
+    assertThat(github.issues("o/r")).isEmpty();
+  }
+
+  /**
    * Without {@code github.oauth}, {@code github login} can only say it is not set up: a sender with
    * no account is told the command that links one here.
    */

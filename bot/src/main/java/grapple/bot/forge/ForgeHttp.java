@@ -51,22 +51,19 @@ public final class ForgeHttp {
   private final Duration callTimeout;
   private final Clock clock;
 
-  /** {@code forge}: its name in error messages ({@code "GitHub"}, {@code "JIRA"}). */
-  public ForgeHttp(String forge) {
-    this(forge, CALL_TIMEOUT);
-  }
-
   /**
-   * A client whose every call, reading the answer included, gives up after {@code callTimeout}: its
-   * redirects too, which share that time with the first request.
+   * {@code forge}: its name in error messages ({@code "GitHub"}, {@code "JIRA"}); {@code clock}:
+   * the bot's, on which the time a rate limit ends at ({@code x-ratelimit-reset}, an HTTP date) is
+   * turned into a wait.
    */
-  public ForgeHttp(String forge, Duration callTimeout) {
-    this(forge, callTimeout, Clock.systemUTC());
+  public ForgeHttp(String forge, Clock clock) {
+    this(forge, CALL_TIMEOUT, clock);
   }
 
   /**
-   * As {@link #ForgeHttp(String, Duration)}, turning the time a rate limit ends at ({@code
-   * x-ratelimit-reset}, an HTTP date) into a wait on {@code clock}.
+   * As {@link #ForgeHttp(String, Clock)}, a client whose every call, reading the answer included,
+   * gives up after {@code callTimeout}: its redirects too, which share that time with the first
+   * request.
    */
   public ForgeHttp(String forge, Duration callTimeout, Clock clock) {
     this.forge = forge;

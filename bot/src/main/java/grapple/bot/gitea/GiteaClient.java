@@ -24,7 +24,12 @@ final class GiteaClient {
   /** How many pages of a list {@link #everyPage} reads at most: 1000 items at 50 a page. */
   private static final int MAX_PAGES = 20;
 
-  private final ForgeHttp http = new ForgeHttp("Gitea");
+  private final ForgeHttp http;
+
+  /** {@code clock}: the bot's, on which a rate limit's end becomes a wait. */
+  GiteaClient(java.time.Clock clock) {
+    this.http = new ForgeHttp("Gitea", clock);
+  }
 
   /** {@code GET /api/v1/user}: the token's own account. */
   JsonNode user(HttpUrl instance, String token) throws ForgeException {

@@ -38,7 +38,7 @@ public final class GiteaService extends AbstractService<GiteaSettings> {
   @Override
   protected Running run(GiteaSettings gitea, ServiceContext context) {
     ForgeRunning.Base base = ForgeRunning.Base.of(NAME, context);
-    GiteaClient client = new GiteaClient();
+    GiteaClient client = new GiteaClient(context.clock());
     GiteaParts parts =
         new GiteaParts(
             gitea,

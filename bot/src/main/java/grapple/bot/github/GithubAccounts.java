@@ -39,6 +39,7 @@ final class GithubAccounts implements Mentions {
   static final Duration REFRESH_AHEAD = Duration.ofMinutes(30);
 
   private final LinkedAccounts store;
+  private final LinkMethods methods;
   private final PeopleLinks people;
   private final GithubClient client;
   private final GithubSettings settings;
@@ -61,15 +62,20 @@ final class GithubAccounts implements Mentions {
   /** Whom a login mentions, and until when that answer holds. */
   private record Mention(Optional<String> matrixUser, Instant until) {}
 
-  /** {@code tell}: sends a user a direct message (Markdown), e.g. that their login expired. */
+  /**
+   * {@code methods}: how each account in {@code store} was linked; {@code tell}: sends a user a
+   * direct message (Markdown), e.g. that their login expired.
+   */
   GithubAccounts(
       LinkedAccounts store,
+      LinkMethods methods,
       PeopleLinks people,
       GithubClient client,
       GithubSettings settings,
       Clock clock,
       BiConsumer<String, String> tell) {
     this.store = store;
+    this.methods = methods;
     this.people = people;
     this.client = client;
     this.settings = settings;
@@ -82,6 +88,7 @@ final class GithubAccounts implements Mentions {
     JsonNode user = client.user(token);
     Account account = account(matrixUser, user, token);
     store.link(account, profile(user, token));
+    methods.record(matrixUser, LinkMethods.Method.TOKEN);
     mentions.clear();
     log.info(
         "github: {} linked the GitHub account {} with a personal token",
@@ -123,6 +130,7 @@ final class GithubAccounts implements Mentions {
     JsonNode user = client.user(token);
     Account account = withTokens(account(matrixUser, user, token), tokens);
     store.link(account, profile(user, account.token()));
+    methods.record(matrixUser, LinkMethods.Method.OAUTH);
     mentions.clear();
     log.info("github: {} linked the GitHub account {} by OAuth", matrixUser, account.login());
     return account;
@@ -204,8 +212,14 @@ final class GithubAccounts implements Mentions {
     return Optional.of(fresh);
   }
 
+  /**
+   * Whether the link changed since {@code read} was read: renewed (by another refresh), or linked
+   * again, a personal token too (which has no refresh token: refreshing the OAuth link read before
+   * put the OAuth token back over it, or unlinked it when GitHub refused the old refresh token).
+   */
   private static boolean renewedSince(Account read, Account stored) {
-    return stored.refreshToken() != null && !stored.refreshToken().equals(read.refreshToken());
+    return !stored.token().equals(read.token())
+        || !java.util.Objects.equals(stored.refreshToken(), read.refreshToken());
   }
 
   /** Leader's chore: refreshes every token that expires soon. */
@@ -224,12 +238,20 @@ final class GithubAccounts implements Mentions {
     if (!unlinked) return;
     log.info("github: unlinked {} ({}): {}", account.matrixUser(), account.login(), why);
     // Without github.oauth (removed since the login), `github login` only says it is not set up.
+    // Only an OAuth link expires: a personal token's has no expiry and no refresh token.
     tell.accept(
         account.matrixUser(),
         "Your GitHub login has expired and could not be renewed. "
             + (settings.oauth().isPresent()
                 ? "Log in again with `github login` here."
                 : "Link a personal access token with `github setpersonaltoken <token>` here."));
+  }
+
+  /**
+   * How {@code matrixUser}'s account was linked; empty when unknown (see {@link LinkMethods#of}).
+   */
+  Optional<LinkMethods.Method> linkedBy(String matrixUser) {
+    return methods.of(matrixUser);
   }
 
   boolean logout(String matrixUser) {

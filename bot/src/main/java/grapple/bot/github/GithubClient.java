@@ -6,6 +6,7 @@ import grapple.bot.forge.ForgeException;
 import grapple.bot.forge.ForgeHttp;
 import grapple.state.Json;
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -39,14 +40,17 @@ final class GithubClient {
   private final ForgeHttp http;
   private final HttpUrl apiUrl;
   private final HttpUrl webUrl;
+  private final Clock clock;
 
-  GithubClient(HttpUrl apiUrl, HttpUrl webUrl) {
-    this(apiUrl, webUrl, new ForgeHttp("GitHub"));
+  /** {@code clock}: the bot's, on which a rate limit's end becomes a wait. */
+  GithubClient(HttpUrl apiUrl, HttpUrl webUrl, Clock clock) {
+    this(apiUrl, webUrl, clock, new ForgeHttp("GitHub", clock));
   }
 
-  private GithubClient(HttpUrl apiUrl, HttpUrl webUrl, ForgeHttp http) {
+  private GithubClient(HttpUrl apiUrl, HttpUrl webUrl, Clock clock, ForgeHttp http) {
     this.apiUrl = apiUrl;
     this.webUrl = webUrl;
+    this.clock = clock;
     this.http = http;
   }
 
@@ -55,7 +59,8 @@ final class GithubClient {
    * receiver fetches while the delivery waits (a diff, a closing comment, their token).
    */
   GithubClient quick() {
-    return new GithubClient(apiUrl, webUrl, new ForgeHttp("GitHub", QUICK_CALL_TIMEOUT));
+    return new GithubClient(
+        apiUrl, webUrl, clock, new ForgeHttp("GitHub", QUICK_CALL_TIMEOUT, clock));
   }
 
   HttpUrl webUrl() {

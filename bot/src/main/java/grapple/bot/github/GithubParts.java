@@ -58,15 +58,22 @@ record GithubParts(
   }
 
   /**
-   * What to tell a user GitHub refused: what to do about it, in one sentence. GitHub's words are
-   * shown as {@link ForgeException#said} shows them (literal, cut), a rate limit's too, with the
-   * wait GitHub named.
+   * What to tell {@code userId}, whom GitHub refused: what to do about it, in one sentence.
+   * GitHub's words are shown as {@link ForgeException#said} shows them (literal, cut), a rate
+   * limit's too, with the wait GitHub named. One who linked a personal token is told to link a new
+   * one, not to log in.
    */
-  String explain(ForgeException e, String repo) {
-    return explain(e, repo, linkCommands());
+  String explainTo(String userId, ForgeException e, String repo) {
+    if (!e.badCredentials()) return explain(e, repo, linkCommands());
+    boolean byToken = accounts.linkedBy(userId).equals(Optional.of(LinkMethods.Method.TOKEN));
+    return explain(e, repo, byToken ? NEW_TOKEN : linkCommands());
   }
 
-  /** As {@link #explain(ForgeException, String)}, naming {@code linkCommands} to link again. */
+  /** How one who linked a personal access token links again. */
+  private static final String NEW_TOKEN =
+      "`github setpersonaltoken <token>` (with a new personal access token made on GitHub)";
+
+  /** As {@link #explainTo}, naming {@code linkCommands} to link again. */
   static String explain(ForgeException e, String repo, String linkCommands) {
     if (e.rateLimited())
       return "GitHub is rate limiting requests ("

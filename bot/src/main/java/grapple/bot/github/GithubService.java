@@ -11,6 +11,7 @@ import grapple.bot.forge.Intake;
 import grapple.bot.forge.OAuthCallback;
 import grapple.bot.room.Messages;
 import grapple.state.BadInput;
+import grapple.state.Migration;
 import grapple.state.OAuthStates;
 import grapple.state.OutboxStore;
 import java.time.Duration;
@@ -55,9 +56,14 @@ public final class GithubService extends AbstractService<GithubSettings> {
   }
 
   @Override
+  public List<Migration> migrations() {
+    return List.of(LinkMethods.STEP);
+  }
+
+  @Override
   protected Running run(GithubSettings github, ServiceContext context) {
     ForgeRunning.Base base = ForgeRunning.Base.of(NAME, context);
-    GithubClient client = new GithubClient(github.apiUrl(), github.webUrl());
+    GithubClient client = new GithubClient(github.apiUrl(), github.webUrl(), context.clock());
     Optional<AppTokens> app =
         github.app().map(a -> new AppTokens(a, client, context.clock(), context.database()));
     GithubParts parts =
@@ -66,6 +72,7 @@ public final class GithubService extends AbstractService<GithubSettings> {
             client,
             new GithubAccounts(
                 base.linked(),
+                new LinkMethods(context.database()),
                 base.people(),
                 client,
                 github,

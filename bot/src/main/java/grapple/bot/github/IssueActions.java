@@ -40,7 +40,7 @@ final class IssueActions {
                 prefix, verb, "repository", List.of("create", "assign", "close", "workflow"));
       };
     } catch (ForgeException e) {
-      return parts.explain(e, config.org() + "/" + config.repo());
+      return parts.explainTo(sender, e, config.org() + "/" + config.repo());
     }
   }
 

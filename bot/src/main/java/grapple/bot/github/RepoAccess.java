@@ -43,7 +43,7 @@ final class RepoAccess {
                     .orElse("Ask the bot's operator to install it."));
       }
     } catch (ForgeException e) {
-      throw new BadInput("github", parts.explain(e, name));
+      throw new BadInput("github", parts.explainTo(userId, e, name));
     }
   }
 

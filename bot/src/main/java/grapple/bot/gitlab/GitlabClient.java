@@ -26,7 +26,12 @@ final class GitlabClient {
 
   static final int MAINTAINER = 40;
 
-  private final ForgeHttp http = new ForgeHttp("GitLab");
+  private final ForgeHttp http;
+
+  /** {@code clock}: the bot's, on which a rate limit's end becomes a wait. */
+  GitlabClient(java.time.Clock clock) {
+    this.http = new ForgeHttp("GitLab", clock);
+  }
 
   /** {@code GET /user}: the token's own account. */
   JsonNode user(HttpUrl instance, String token) throws ForgeException {

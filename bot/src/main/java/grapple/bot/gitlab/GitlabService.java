@@ -62,7 +62,7 @@ public final class GitlabService extends AbstractService<GitlabSettings> {
   @Override
   protected Running run(GitlabSettings gitlab, ServiceContext context) {
     ForgeRunning.Base base = ForgeRunning.Base.of(NAME, context);
-    GitlabClient client = new GitlabClient();
+    GitlabClient client = new GitlabClient(context.clock());
     GitlabParts parts =
         new GitlabParts(
             gitlab,

@@ -23,7 +23,12 @@ final class JiraClient {
   private static final int PAGE_SIZE = 50;
   private static final int MAX_PAGES = 200;
 
-  private final ForgeHttp http = new ForgeHttp("JIRA");
+  private final ForgeHttp http;
+
+  /** {@code clock}: the bot's, on which a rate limit's end becomes a wait. */
+  JiraClient(java.time.Clock clock) {
+    this.http = new ForgeHttp("JIRA", clock);
+  }
 
   /** {@code POST <authUrl>/oauth/token}: a code or a refresh token for new tokens. */
   JsonNode token(JiraSettings.OAuth oauth, ObjectNode grant) throws ForgeException {

@@ -35,7 +35,7 @@ public final class JiraService extends AbstractService<JiraSettings> {
   @Override
   protected Running run(JiraSettings settings, ServiceContext context) {
     ForgeRunning.Base base = ForgeRunning.Base.of(NAME, context);
-    JiraClient client = new JiraClient();
+    JiraClient client = new JiraClient(context.clock());
     JiraAccounts accounts =
         new JiraAccounts(
             base.linked(),

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import grapple.testing.FakeClock;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -38,7 +39,7 @@ class ForgeHttpTest {
     for (int i = 0; i < ForgeHttp.MAX_REDIRECTS; i++)
       forge.enqueue(slow(new MockResponse.Builder().code(301).addHeader("Location", "/" + i)));
     forge.enqueue(slow(new MockResponse.Builder().code(200).body("{}")));
-    ForgeHttp http = new ForgeHttp("Gitea", Duration.ofSeconds(1));
+    ForgeHttp http = new ForgeHttp("Gitea", Duration.ofSeconds(1), Clock.systemUTC());
 
     assertThatThrownBy(
             () ->
@@ -80,7 +81,7 @@ class ForgeHttpTest {
             .body("{\"message\":\"Forbidden\"}")
             .build());
 
-    ForgeException e = refusal(new ForgeHttp("GitHub"));
+    ForgeException e = refusal(new ForgeHttp("GitHub", Clock.systemUTC()));
 
     assertThat(e.rateLimited()).isTrue();
     assertThat(e.retryAfter())
@@ -118,7 +119,7 @@ class ForgeHttpTest {
             Instant.now().plusSeconds(7200).atOffset(ZoneOffset.UTC));
     forge.enqueue(new MockResponse.Builder().code(429).addHeader("Retry-After", at).build());
 
-    ForgeException e = refusal(new ForgeHttp("Gitea"));
+    ForgeException e = refusal(new ForgeHttp("Gitea", Clock.systemUTC()));
 
     assertThat(e.rateLimited()).isTrue();
     assertThat(e.retryAfter())
@@ -134,7 +135,7 @@ class ForgeHttpTest {
     forge.enqueue(
         new MockResponse.Builder().code(403).addHeader("x-ratelimit-remaining", "4999").build());
 
-    ForgeException e = refusal(new ForgeHttp("GitHub"));
+    ForgeException e = refusal(new ForgeHttp("GitHub", Clock.systemUTC()));
 
     assertThat(e.rateLimited()).isFalse();
     assertThat(e.retryAfter()).isEmpty();
@@ -153,7 +154,7 @@ class ForgeHttpTest {
             .addHeader("Location", "https://gitea.example:8443/login?redirect_to=%2F&token=s3cret")
             .body("<a href=\"https://gitea.example:8443/login\">Moved Permanently</a>.")
             .build());
-    ForgeHttp http = new ForgeHttp("Gitea");
+    ForgeHttp http = new ForgeHttp("Gitea", Clock.systemUTC());
 
     assertThatThrownBy(
             () ->

@@ -7,6 +7,7 @@ import grapple.bot.forge.ForgeException;
 import grapple.bot.forge.ForgeHttp;
 import grapple.bot.forge.ForgeUrls;
 import grapple.state.Json;
+import java.time.Clock;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class GiteaClientRedirectTest {
   @AutoClose private final MockWebServer gitea = new MockWebServer();
   @AutoClose private final MockWebServer elsewhere = new MockWebServer();
-  private final GiteaClient client = new GiteaClient();
+  private final GiteaClient client = new GiteaClient(Clock.systemUTC());
 
   @BeforeEach
   void start() throws Exception {

@@ -138,7 +138,7 @@ class GiteaWiringTest {
           new GiteaAccounts(
               new LinkedAccounts(db, SecretBox.of(new byte[32]), Clock.systemUTC()),
               people,
-              new GiteaClient(),
+              new GiteaClient(Clock.systemUTC()),
               new GiteaSettings(
                   true,
                   "s",

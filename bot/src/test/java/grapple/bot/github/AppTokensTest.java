@@ -41,7 +41,7 @@ class AppTokensTest {
     github.repo("o/r");
     github.repo("o/elsewhere");
     github.installation(7, "o").repos("o/r");
-    client = new GithubClient(HttpUrl.get(github.apiUrl()), HttpUrl.get(github.webUrl()));
+    client = new GithubClient(HttpUrl.get(github.apiUrl()), HttpUrl.get(github.webUrl()), clock);
     app = newInstance();
   }
 
@@ -298,7 +298,7 @@ class AppTokensTest {
       AppTokens skewed =
           new AppTokens(
               new GithubSettings.App(APP_ID, "grapple-test", KEY.privateKey()),
-              new GithubClient(HttpUrl.get(ahead.apiUrl()), HttpUrl.get(ahead.webUrl())),
+              new GithubClient(HttpUrl.get(ahead.apiUrl()), HttpUrl.get(ahead.webUrl()), clock),
               clock,
               database.db());
 

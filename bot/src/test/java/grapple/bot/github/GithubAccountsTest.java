@@ -3,6 +3,7 @@ package grapple.bot.github;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import grapple.bot.Grapple;
 import grapple.bot.forge.ForgeException;
 import grapple.state.Database;
 import grapple.state.LinkedAccounts;
@@ -51,9 +52,9 @@ class GithubAccountsTest {
     github.app(1, KEY).oauth(CLIENT_ID, CLIENT_SECRET);
     github.user("alice");
     github.user("bob");
-    db = Database.open(dir.resolve("grapple.db"));
+    db = Database.open(dir.resolve("grapple.db"), Grapple.migrations(List.of(new GithubService())));
     store = new LinkedAccounts(db, SecretBox.of(new byte[32]), clock);
-    client = new GithubClient(HttpUrl.get(github.apiUrl()), HttpUrl.get(github.webUrl()));
+    client = new GithubClient(HttpUrl.get(github.apiUrl()), HttpUrl.get(github.webUrl()), clock);
     accounts = accounts(CLIENT_ID, CLIENT_SECRET);
   }
 
@@ -128,6 +129,29 @@ class GithubAccountsTest {
     assertThat(accounts.matrixUserFor("ALICE")).hasValue(ALICE);
   }
 
+  /**
+   * How each account was linked is kept with it, a relink's way replacing the earlier one, so that
+   * one whose token GitHub stops taking is told to link the way they did; a link made before it was
+   * kept is unknown.
+   */
+  @Test
+  void howEachAccountWasLinkedIsKeptAndARelinkReplacesIt() throws Exception {
+    github.user("dave").token("ghp_dave_0123456789");
+    github.user("alice").token("ghp_alice_0123456789");
+    store.link(new Account("github", "", BOB, "bob", "2", "ghp_bob_old", null, null, null));
+
+    accounts.linkToken("@dave:test", "ghp_dave_0123456789");
+    accounts.linkCode(ALICE, github.authorizeCode("alice"));
+
+    assertThat(accounts.linkedBy("@dave:test")).hasValue(LinkMethods.Method.TOKEN);
+    assertThat(accounts.linkedBy(ALICE)).hasValue(LinkMethods.Method.OAUTH);
+    assertThat(accounts.linkedBy(BOB)).as("linked before it was kept").isEmpty();
+    accounts.linkToken(ALICE, "ghp_alice_0123456789");
+    assertThat(accounts.linkedBy(ALICE)).hasValue(LinkMethods.Method.TOKEN);
+    accounts.logout(ALICE);
+    assertThat(accounts.linkedBy(ALICE)).as("unlinked").isEmpty();
+  }
+
   @Test
   void aClassicOauthAppsTokenDoesNotExpire() throws Exception {
     github.oauthApp("classic", "classic-secret");
@@ -149,7 +173,14 @@ class GithubAccountsTest {
   void aCodeWithoutOauthConfiguredNamesTheConfigKey() {
     GithubSettings without = GithubFixtures.settingsWithoutOauth(github);
     GithubAccounts unconfigured =
-        new GithubAccounts(store, new PeopleLinks(db, clock), client, without, clock, (u, t) -> {});
+        new GithubAccounts(
+            store,
+            new LinkMethods(db),
+            new PeopleLinks(db, clock),
+            client,
+            without,
+            clock,
+            (u, t) -> {});
 
     assertThatThrownBy(() -> unconfigured.linkCode(ALICE, github.authorizeCode("alice")))
         .isInstanceOfSatisfying(
@@ -344,6 +375,28 @@ class GithubAccountsTest {
         .hasValueSatisfying(a -> assertThat(a.token()).isEqualTo(first.get().token()));
   }
 
+  /**
+   * A refresh of the OAuth link read before its user linked a personal token instead (the leader's
+   * chore, or a command, meanwhile) keeps the token: it put the renewed OAuth token back over it,
+   * or (GitHub refusing the old refresh token) unlinked it and told the user their login expired.
+   */
+  @Test
+  void aRefreshOfTheLinkReadBeforeARelinkByTokenKeepsTheToken() throws Exception {
+    github.user("alice").token("ghp_alice_0123456789");
+    accounts.linkCode(ALICE, github.authorizeCode("alice"));
+    clock.advance(USER_TOKEN_LIFETIME.minusMinutes(10));
+    Account readBefore = accounts.account(ALICE).orElseThrow();
+    accounts.linkToken(ALICE, "ghp_alice_0123456789");
+
+    Optional<Account> refreshed = accounts.refresh(readBefore);
+
+    assertThat(refreshed)
+        .hasValueSatisfying(a -> assertThat(a.token()).isEqualTo("ghp_alice_0123456789"));
+    assertThat(accounts.token(ALICE)).hasValue("ghp_alice_0123456789");
+    assertThat(accounts.linkedBy(ALICE)).hasValue(LinkMethods.Method.TOKEN);
+    assertThat(told).isEmpty();
+  }
+
   private GithubAccounts accounts(String clientId, String clientSecret) {
     return accounts(GithubFixtures.oauthSettings(github, clientId, clientSecret));
   }
@@ -351,6 +404,7 @@ class GithubAccountsTest {
   private GithubAccounts accounts(GithubSettings settings) {
     return new GithubAccounts(
         store,
+        new LinkMethods(db),
         new PeopleLinks(db, clock),
         client,
         settings,

@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import grapple.bot.forge.ForgeException;
 import grapple.bot.forge.ForgeHttp;
 import grapple.state.Json;
+import grapple.testing.FakeClock;
+import java.time.Clock;
+import java.time.Instant;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
@@ -26,7 +29,7 @@ class GithubClientRedirectTest {
   void start() throws Exception {
     github.start();
     elsewhere.start();
-    client = new GithubClient(github.url("/api/v3/"), github.url("/"));
+    client = new GithubClient(github.url("/api/v3/"), github.url("/"), Clock.systemUTC());
   }
 
   @AfterEach
@@ -116,5 +119,33 @@ class GithubClientRedirectTest {
                 + " repository or project may have moved again, or the bot's GitHub URL may be wrong")
         .satisfies(e -> assertThat(((ForgeException) e).status()).isEqualTo(301));
     assertThat(github.getRequestCount()).isEqualTo(ForgeHttp.MAX_REDIRECTS + 1);
+  }
+
+  /**
+   * The end of GitHub's primary rate limit ({@code x-ratelimit-reset}) becomes a wait on the bot's
+   * clock, the quick client's too: the client read the system's, so on a fake clock months behind
+   * it the reply said "Try again in a moment".
+   */
+  @Test
+  void aRateLimitsResetIsAWaitOnTheBotsClock() {
+    FakeClock clock = new FakeClock(Instant.parse("2020-03-01T10:00:00Z"));
+    GithubClient onClock = new GithubClient(github.url("/api/v3/"), github.url("/"), clock);
+    for (int i = 0; i < 2; i++) {
+      github.enqueue(
+          new MockResponse.Builder()
+              .code(403)
+              .addHeader("x-ratelimit-remaining", "0")
+              .addHeader("x-ratelimit-reset", Long.toString(clock.instant().getEpochSecond() + 600))
+              .addHeader("Content-Type", "application/json")
+              .body("{\"message\":\"API rate limit exceeded\"}")
+              .build());
+    }
+
+    for (GithubClient client : java.util.List.of(onClock, onClock.quick())) {
+      assertThatThrownBy(() -> client.user("ghp_token"))
+          .isInstanceOfSatisfying(
+              ForgeException.class,
+              e -> assertThat(e.retryAfter()).hasValue(java.time.Duration.ofMinutes(10)));
+    }
   }
 }

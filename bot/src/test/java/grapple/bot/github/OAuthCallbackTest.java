@@ -3,6 +3,7 @@ package grapple.bot.github;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import grapple.bot.FakeGateway;
+import grapple.bot.Grapple;
 import grapple.bot.MatrixProfiles;
 import grapple.bot.ServiceContext;
 import grapple.bot.forge.OAuthCallback;
@@ -26,6 +27,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -57,14 +59,15 @@ class OAuthCallbackTest {
     github = FakeGithub.start(clock);
     github.oauthApp(CLIENT_ID, "client-secret");
     github.user("alice");
-    db = Database.open(dir.resolve("grapple.db"));
+    db = Database.open(dir.resolve("grapple.db"), Grapple.migrations(List.of(new GithubService())));
     outbox = new Outbox(new OutboxStore(db), gateway, 2, Duration.ofMillis(100));
     outbox.start(db);
     GithubSettings settings = GithubFixtures.oauthSettings(github, CLIENT_ID, "client-secret");
-    GithubClient client = new GithubClient(settings.apiUrl(), settings.webUrl());
+    GithubClient client = new GithubClient(settings.apiUrl(), settings.webUrl(), clock);
     accounts =
         new GithubAccounts(
             new LinkedAccounts(db, SecretBox.of(new byte[32]), clock),
+            new LinkMethods(db),
             new PeopleLinks(db, clock),
             client,
             settings,
@@ -162,8 +165,9 @@ class OAuthCallbackTest {
     GithubAccounts unconfigured =
         new GithubAccounts(
             new LinkedAccounts(db, SecretBox.of(new byte[32]), clock),
+            new LinkMethods(db),
             new PeopleLinks(db, clock),
-            new GithubClient(without.apiUrl(), without.webUrl()),
+            new GithubClient(without.apiUrl(), without.webUrl(), clock),
             without,
             clock,
             (user, text) -> {});

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import grapple.bot.forge.ForgeException;
 import grapple.state.Json;
+import java.time.Clock;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class GitlabClientRedirectTest {
   @AutoClose private final MockWebServer gitlab = new MockWebServer();
   @AutoClose private final MockWebServer elsewhere = new MockWebServer();
-  private final GitlabClient client = new GitlabClient();
+  private final GitlabClient client = new GitlabClient(Clock.systemUTC());
 
   @BeforeEach
   void start() throws Exception {

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 import grapple.bot.forge.ForgeException;
+import grapple.testing.FakeClock;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.AutoClose;
@@ -26,7 +30,7 @@ class GitlabClientTest {
         new MockResponse.Builder().code(403).body("{\"message\":\"" + said + "\"}").build());
 
     assertThatExceptionOfType(ForgeException.class)
-        .isThrownBy(() -> new GitlabClient().user(gitlab.url("/"), "token"))
+        .isThrownBy(() -> new GitlabClient(Clock.systemUTC()).user(gitlab.url("/"), "token"))
         .withMessage("x".repeat(299) + "…")
         .satisfies(e -> assertThat(e.status()).isEqualTo(403));
   }
@@ -52,7 +56,7 @@ class GitlabClientTest {
                 + "\"path\":[\"has already been taken\",\"is too long\"]}}"));
 
     assertThatExceptionOfType(ForgeException.class)
-        .isThrownBy(() -> new GitlabClient().user(gitlab.url("/"), "token"))
+        .isThrownBy(() -> new GitlabClient(Clock.systemUTC()).user(gitlab.url("/"), "token"))
         .withMessage("name has already been taken; path has already been taken; path is too long");
   }
 
@@ -63,7 +67,7 @@ class GitlabClientTest {
         refusal(422, "{\"message\":{\"base\":[\"Issue could not be created: spam check\"]}}"));
 
     assertThatExceptionOfType(ForgeException.class)
-        .isThrownBy(() -> new GitlabClient().user(gitlab.url("/"), "token"))
+        .isThrownBy(() -> new GitlabClient(Clock.systemUTC()).user(gitlab.url("/"), "token"))
         .withMessage("Issue could not be created: spam check");
   }
 
@@ -77,7 +81,7 @@ class GitlabClientTest {
                 + " have to re-authorize from the user.\"}"));
 
     assertThatExceptionOfType(ForgeException.class)
-        .isThrownBy(() -> new GitlabClient().user(gitlab.url("/"), "token"))
+        .isThrownBy(() -> new GitlabClient(Clock.systemUTC()).user(gitlab.url("/"), "token"))
         .withMessage("Token was revoked. You have to re-authorize from the user.");
   }
 
@@ -93,10 +97,31 @@ class GitlabClientTest {
             .build());
 
     assertThatExceptionOfType(ForgeException.class)
-        .isThrownBy(() -> new GitlabClient().user(gitlab.url("/"), "token"))
+        .isThrownBy(() -> new GitlabClient(Clock.systemUTC()).user(gitlab.url("/"), "token"))
         .satisfies(
             e ->
                 assertThat(GitlabParts.explain(e, "gitlab", "group/project"))
                     .isEqualTo("GitLab is rate limiting requests. Try again in 30 seconds."));
+  }
+
+  /**
+   * The end of GitLab's rate limit ({@code RateLimit-Reset}, an epoch second) becomes a wait on the
+   * bot's clock: the client read the system's, so on a fake clock months behind it the reset was
+   * long past ("in a moment").
+   */
+  @Test
+  void aRateLimitsResetIsAWaitOnTheBotsClock() {
+    FakeClock clock = new FakeClock(Instant.parse("2020-03-01T10:00:00Z"));
+    gitlab.enqueue(
+        new MockResponse.Builder()
+            .code(429)
+            .addHeader("RateLimit-Remaining", "0")
+            .addHeader("RateLimit-Reset", Long.toString(clock.instant().getEpochSecond() + 600))
+            .body("Retry later\n")
+            .build());
+
+    assertThatExceptionOfType(ForgeException.class)
+        .isThrownBy(() -> new GitlabClient(clock).user(gitlab.url("/"), "token"))
+        .satisfies(e -> assertThat(e.retryAfter()).hasValue(Duration.ofMinutes(10)));
   }
 }

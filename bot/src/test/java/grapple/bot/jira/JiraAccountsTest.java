@@ -67,7 +67,7 @@ class JiraAccountsTest {
         new JiraAccounts(
             store,
             new PeopleLinks(db, clock),
-            new JiraClient(),
+            new JiraClient(clock),
             settings,
             clock,
             (user, text) -> told.add(user + ": " + text));
@@ -115,7 +115,7 @@ class JiraAccountsTest {
         new JiraAccounts(
             store,
             new PeopleLinks(db, clock),
-            new JiraClient(),
+            new JiraClient(clock),
             new JiraSettings(true, "jira-webhook-secret-01", Optional.empty(), Map.of()),
             clock,
             (user, text) -> {});

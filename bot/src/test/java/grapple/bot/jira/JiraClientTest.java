@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import grapple.bot.forge.ForgeException;
 import grapple.state.Json;
+import java.time.Clock;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import okhttp3.HttpUrl;
@@ -15,7 +16,7 @@ import org.junit.jupiter.api.Test;
 /** JIRA's answers against a local fake JIRA Data Center. */
 class JiraClientTest {
   @AutoClose private final MockWebServer jira = new MockWebServer();
-  private final JiraClient client = new JiraClient();
+  private final JiraClient client = new JiraClient(Clock.systemUTC());
   private Site site;
 
   @BeforeEach
