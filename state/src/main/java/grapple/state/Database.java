@@ -125,8 +125,7 @@ public final class Database implements AutoCloseable {
 
   private <T> CompletableFuture<T> queue(Task<T> task) {
     if (closed) {
-      task.result.completeExceptionally(
-          new StorageException("database " + describe() + " is closed"));
+      task.result.completeExceptionally(closedException());
       return task.result;
     }
     queue.add(task);
@@ -248,13 +247,22 @@ public final class Database implements AutoCloseable {
     }
   }
 
-  /** Runs {@code work} on a read connection (sees committed data only, cannot write). */
+  /**
+   * Runs {@code work} on a read connection (sees committed data only, cannot write). After {@link
+   * #close} it throws a StorageException saying so, as a write fails then, and opens no connection.
+   */
   public <T> T read(SqlWork<T> work) {
+    if (closed) throw closedException();
     try {
       return Objects.requireNonNull(backend.read(work), "read work returned null");
     } catch (SQLException e) {
+      if (closed) throw closedException();
       throw new StorageException("database " + describe() + ": read failed: " + e.getMessage(), e);
     }
+  }
+
+  private StorageException closedException() {
+    return new StorageException("database " + describe() + " is closed");
   }
 
   /** {@link Sql#first} on a read connection: the first row {@code sql} returns, if any. */
@@ -447,8 +455,7 @@ public final class Database implements AutoCloseable {
     }
     // A write that raced with close() may have been queued after the writer stopped: fail it.
     for (Task<?> late = queue.poll(); late != null; late = queue.poll()) {
-      late.result.completeExceptionally(
-          new StorageException("database " + describe() + " is closed"));
+      late.result.completeExceptionally(closedException());
     }
     closeStatements();
     backend.close();

@@ -640,6 +640,57 @@ class DatabaseTest {
         .hasMessageContaining(file.toString());
   }
 
+  @ParameterizedTest
+  @EnumSource(Dialect.class)
+  void aReadAfterCloseIsRefusedWithAStorageException(Dialect dialect) {
+    Database db = open(dialect);
+    db.close();
+
+    Throwable thrown = catchThrowable(() -> db.first("SELECT 1", rs -> rs.getInt(1)));
+
+    assertThat(thrown)
+        .isInstanceOf(StorageException.class)
+        .hasMessage("database " + db.describe() + " is closed");
+  }
+
+  /**
+   * A thread that had not read before (a pool's new thread, a door still finishing a request) would
+   * open a reader connection on the closed database, read from it, and keep its file open for good.
+   */
+  @Test
+  void aReadAfterCloseOpensNoConnection() throws Exception {
+    assumeThat(Path.of("/proc/self/fd")).isDirectory();
+    Path file = dir.resolve("grapple.db");
+    Database db = Database.open(file);
+    db.first("SELECT 1", rs -> rs.getInt(1));
+    db.close();
+
+    List<Throwable> thrown = new CopyOnWriteArrayList<>();
+    Thread late = new Thread(() -> thrown.add(catchThrowable(() -> db.first("SELECT 1", rs -> 1))));
+    late.start();
+    late.join();
+
+    assertThat(thrown).singleElement().isInstanceOf(StorageException.class);
+    assertThat(handlesOn(file)).isZero();
+  }
+
+  @Test
+  void closeClosesTheReaderConnectionOfEveryThreadStillRunning() throws Exception {
+    assumeThat(Path.of("/proc/self/fd")).isDirectory();
+    Path file = dir.resolve("grapple.db");
+    Database db = Database.open(file);
+    ExecutorService pool = Executors.newFixedThreadPool(3);
+    try {
+      for (int i = 0; i < 3; i++) pool.submit(() -> db.first("SELECT 1", rs -> 1)).get();
+
+      db.close();
+
+      assertThat(handlesOn(file)).isZero();
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   @Test
   void knowsItsFile() {
     Path file = dir.resolve("grapple.db");
