@@ -329,7 +329,17 @@ public final class Database implements AutoCloseable {
       Fatal.haltIfFatal(e);
       rollbackQuietly(e);
       StorageException failure =
-          new StorageException("database " + describe() + ": write failed: " + e.getMessage(), e);
+          e instanceof OutcomeUnknown
+              ? StorageException.outcomeUnknown(
+                  "database "
+                      + describe()
+                      + ": the connection broke as the write committed, and whether it did cannot"
+                      + " be learnt ("
+                      + e.getMessage()
+                      + "): it may have been stored",
+                  e)
+              : new StorageException(
+                  "database " + describe() + ": write failed: " + e.getMessage(), e);
       log.error(
           "database {}: a transaction of {} writes failed: {}",
           describe(),
@@ -379,7 +389,20 @@ public final class Database implements AutoCloseable {
     } catch (SQLException e) {
       if (committing == null || !backend.lost(e)) throw e;
       forgetWriter();
-      if (!backend.committed(committing)) throw e;
+      switch (backend.committed(committing)) {
+        case COMMITTED -> {}
+        case NOT_COMMITTED -> throw e;
+        case UNKNOWN -> throw new OutcomeUnknown(e);
+      }
+    }
+  }
+
+  /** The COMMIT went unanswered and the server could not say how it ended: it may have. */
+  private static final class OutcomeUnknown extends SQLException {
+    private static final long serialVersionUID = 1L;
+
+    OutcomeUnknown(SQLException lost) {
+      super(lost.getMessage(), lost.getSQLState(), lost);
     }
   }
 
