@@ -421,9 +421,27 @@ public final class Database implements AutoCloseable {
     } catch (Throwable e) {
       Fatal.haltIfFatal(e);
       if (e instanceof SQLException sql && backend.lost(sql)) throw sql;
+      undoTask(e);
+      return () -> task.result.completeExceptionally(e);
+    }
+  }
+
+  /**
+   * Rolls back to the task's savepoint. Some failures undo SQLite's whole transaction, savepoint
+   * and all (a full disk, an I/O error): the batch then fails, named by that failure, not by the
+   * savepoint that went with it.
+   */
+  private void undoTask(Throwable failure) throws SQLException {
+    try {
       writerStatement("ROLLBACK TO SAVEPOINT task").executeUpdate();
       writerStatement("RELEASE SAVEPOINT task").executeUpdate();
-      return () -> task.result.completeExceptionally(e);
+    } catch (SQLException undo) {
+      SQLException why =
+          failure instanceof SQLException sql
+              ? sql
+              : new SQLException(String.valueOf(failure.getMessage()), failure);
+      why.addSuppressed(undo);
+      throw why;
     }
   }
 

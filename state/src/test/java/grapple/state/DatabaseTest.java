@@ -477,6 +477,30 @@ class DatabaseTest {
     assertThat(kv.get("failing")).isEmpty();
   }
 
+  /**
+   * Some failures undo SQLite's whole transaction, not only their statement (a full disk, an I/O
+   * error; here {@code INSERT OR ROLLBACK}): the batch fails, every write in it, and says why, not
+   * "no such savepoint", which is all that was left to see of it.
+   */
+  @Test
+  void aTaskFailureThatUndoesTheWholeTransactionFailsTheBatchNamingThatFailure() {
+    Database db = open(dir.resolve("grapple.db"));
+    KeyValueStore kv = new KeyValueStore(db);
+    kv.put("taken", "0");
+    CountDownLatch release = blockWriter(db);
+    CompletableFuture<Integer> before = db.write(c -> KeyValueStore.put(c, "before", "1"));
+    CompletableFuture<Integer> failing =
+        db.write(c -> Sql.update(c, "INSERT OR ROLLBACK INTO kv (key, value) VALUES ('taken', 2)"));
+
+    release.countDown();
+
+    assertThatThrownBy(failing::join)
+        .hasCauseInstanceOf(StorageException.class)
+        .hasMessageContaining("UNIQUE constraint failed");
+    assertThatThrownBy(before::join).hasMessageContaining("UNIQUE constraint failed");
+    assertThat(kv.get("before")).isEmpty();
+  }
+
   @ParameterizedTest
   @EnumSource(Dialect.class)
   void aKeptWriterStatementIsReusedAcrossTransactions(Dialect dialect) {
