@@ -50,13 +50,21 @@ interface Backend {
   /** A transaction about to commit: its id, and the server session (process) that runs it. */
   record Committing(long transaction, int session) {}
 
+  /** How a transaction whose COMMIT went unanswered ended, as far as the server can say. */
+  enum Outcome {
+    COMMITTED,
+    NOT_COMMITTED,
+    /** The server could not be asked, or cannot tell: the transaction may have committed. */
+    UNKNOWN
+  }
+
   /**
    * The writer's connection broke after {@code commit}'s COMMIT was sent and before its answer
-   * came: true when the server says the transaction committed all the same, false when it did not
-   * or when that cannot be learnt. Called on the writer thread, after {@link #discardWriter}.
+   * came: how the transaction ended, as the server says. Called on the writer thread, after {@link
+   * #discardWriter}.
    */
-  default boolean committed(Committing commit) {
-    return false;
+  default Outcome committed(Committing commit) {
+    return Outcome.UNKNOWN;
   }
 
   /** True when {@code e} means the connection is gone (not that the statement was wrong). */

@@ -125,8 +125,7 @@ public final class Database implements AutoCloseable {
 
   private <T> CompletableFuture<T> queue(Task<T> task) {
     if (closed) {
-      task.result.completeExceptionally(
-          new StorageException("database " + describe() + " is closed"));
+      task.result.completeExceptionally(closedException());
       return task.result;
     }
     queue.add(task);
@@ -248,13 +247,22 @@ public final class Database implements AutoCloseable {
     }
   }
 
-  /** Runs {@code work} on a read connection (sees committed data only, cannot write). */
+  /**
+   * Runs {@code work} on a read connection (sees committed data only, cannot write). After {@link
+   * #close} it throws a StorageException saying so, as a write fails then, and opens no connection.
+   */
   public <T> T read(SqlWork<T> work) {
+    if (closed) throw closedException();
     try {
       return Objects.requireNonNull(backend.read(work), "read work returned null");
     } catch (SQLException e) {
+      if (closed) throw closedException();
       throw new StorageException("database " + describe() + ": read failed: " + e.getMessage(), e);
     }
+  }
+
+  private StorageException closedException() {
+    return new StorageException("database " + describe() + " is closed");
   }
 
   /** {@link Sql#first} on a read connection: the first row {@code sql} returns, if any. */
@@ -321,7 +329,17 @@ public final class Database implements AutoCloseable {
       Fatal.haltIfFatal(e);
       rollbackQuietly(e);
       StorageException failure =
-          new StorageException("database " + describe() + ": write failed: " + e.getMessage(), e);
+          e instanceof OutcomeUnknown
+              ? StorageException.outcomeUnknown(
+                  "database "
+                      + describe()
+                      + ": the connection broke as the write committed, and whether it did cannot"
+                      + " be learnt ("
+                      + e.getMessage()
+                      + "): it may have been stored",
+                  e)
+              : new StorageException(
+                  "database " + describe() + ": write failed: " + e.getMessage(), e);
       log.error(
           "database {}: a transaction of {} writes failed: {}",
           describe(),
@@ -371,7 +389,20 @@ public final class Database implements AutoCloseable {
     } catch (SQLException e) {
       if (committing == null || !backend.lost(e)) throw e;
       forgetWriter();
-      if (!backend.committed(committing)) throw e;
+      switch (backend.committed(committing)) {
+        case COMMITTED -> {}
+        case NOT_COMMITTED -> throw e;
+        case UNKNOWN -> throw new OutcomeUnknown(e);
+      }
+    }
+  }
+
+  /** The COMMIT went unanswered and the server could not say how it ended: it may have. */
+  private static final class OutcomeUnknown extends SQLException {
+    private static final long serialVersionUID = 1L;
+
+    OutcomeUnknown(SQLException lost) {
+      super(lost.getMessage(), lost.getSQLState(), lost);
     }
   }
 
@@ -390,9 +421,27 @@ public final class Database implements AutoCloseable {
     } catch (Throwable e) {
       Fatal.haltIfFatal(e);
       if (e instanceof SQLException sql && backend.lost(sql)) throw sql;
+      undoTask(e);
+      return () -> task.result.completeExceptionally(e);
+    }
+  }
+
+  /**
+   * Rolls back to the task's savepoint. Some failures undo SQLite's whole transaction, savepoint
+   * and all (a full disk, an I/O error): the batch then fails, named by that failure, not by the
+   * savepoint that went with it.
+   */
+  private void undoTask(Throwable failure) throws SQLException {
+    try {
       writerStatement("ROLLBACK TO SAVEPOINT task").executeUpdate();
       writerStatement("RELEASE SAVEPOINT task").executeUpdate();
-      return () -> task.result.completeExceptionally(e);
+    } catch (SQLException undo) {
+      SQLException why =
+          failure instanceof SQLException sql
+              ? sql
+              : new SQLException(String.valueOf(failure.getMessage()), failure);
+      why.addSuppressed(undo);
+      throw why;
     }
   }
 
@@ -447,8 +496,7 @@ public final class Database implements AutoCloseable {
     }
     // A write that raced with close() may have been queued after the writer stopped: fail it.
     for (Task<?> late = queue.poll(); late != null; late = queue.poll()) {
-      late.result.completeExceptionally(
-          new StorageException("database " + describe() + " is closed"));
+      late.result.completeExceptionally(closedException());
     }
     closeStatements();
     backend.close();

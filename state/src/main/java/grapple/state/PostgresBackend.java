@@ -439,7 +439,7 @@ final class PostgresBackend implements Backend {
    * reported failed cannot commit later.
    */
   @Override
-  public boolean committed(Committing commit) {
+  public Outcome committed(Committing commit) {
     long until = System.nanoTime() + OUTCOME_RECONNECT_NANOS;
     while (true) {
       try {
@@ -450,22 +450,22 @@ final class PostgresBackend implements Backend {
         if (!unreachable || System.nanoTime() - until > 0) {
           log.warn(
               "database {}: the connection broke as a transaction committed, and whether it did"
-                  + " cannot be learnt ({}); its writes are reported failed",
+                  + " cannot be learnt ({}); its writes are reported as perhaps stored",
               location.describe(),
               oneLine(e));
-          return false;
+          return Outcome.UNKNOWN;
         }
       }
       try {
         Thread.sleep(250);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return false;
+        return Outcome.UNKNOWN;
       }
     }
   }
 
-  private boolean committed(Connection c, Committing commit) throws SQLException {
+  private Outcome committed(Connection c, Committing commit) throws SQLException {
     String status = statusAfterWaiting(c, commit);
     if ("in progress".equals(status)) {
       // The session still runs that very transaction, so its process id is still its own.
@@ -479,7 +479,9 @@ final class PostgresBackend implements Backend {
         "database {}: the connection broke as a transaction committed; the server says it {}",
         location.describe(),
         "committed".equals(status) ? "did commit" : "did not (" + status + ")");
-    return "committed".equals(status);
+    // Still in progress after its session was ended, or no longer known (null): it may commit.
+    if ("committed".equals(status)) return Outcome.COMMITTED;
+    return "aborted".equals(status) ? Outcome.NOT_COMMITTED : Outcome.UNKNOWN;
   }
 
   /** The transaction's status ({@code txid_status}), waiting a while for one in progress. */

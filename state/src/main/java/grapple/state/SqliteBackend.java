@@ -41,6 +41,8 @@ final class SqliteBackend implements Backend {
       "ThreadLocalUsage") // Per instance on purpose: one reader connection per thread per database.
   private final ThreadLocal<Connection> reader = new ThreadLocal<>();
 
+  private volatile boolean closed;
+
   private SqliteBackend(Location.Sqlite location, Connection writer) {
     this.location = location;
     this.url = "jdbc:sqlite:" + location.file();
@@ -186,13 +188,22 @@ final class SqliteBackend implements Backend {
   private Connection readConnection() throws SQLException {
     Connection c = reader.get();
     if (c != null) return c;
+    if (closed) throw new SQLException("closed");
     c = DriverManager.getConnection(url, connectionProperties());
     try (Statement s = c.createStatement()) {
       s.execute("PRAGMA busy_timeout = 10000");
       s.execute("PRAGMA query_only = ON");
+    } catch (SQLException e) {
+      closeQuietly(c);
+      throw e;
     }
     reader.set(c);
     readers.put(Thread.currentThread(), c);
+    // close() ran meanwhile and may have missed it: closed here, else the file stays open for good.
+    if (closed) {
+      closeQuietly(c);
+      throw new SQLException("closed");
+    }
     closeReadersOfEndedThreads();
     return c;
   }
@@ -225,6 +236,7 @@ final class SqliteBackend implements Backend {
 
   @Override
   public void close() {
+    closed = true;
     for (Connection c : readers.values()) closeQuietly(c);
     closeQuietly(writer);
   }

@@ -4,11 +4,32 @@ package grapple.state;
 public final class StorageException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
+  private final boolean outcomeUnknown;
+
   public StorageException(String message, Throwable cause) {
-    super(message, cause);
+    this(message, cause, false);
   }
 
   public StorageException(String message) {
     super(message);
+    this.outcomeUnknown = false;
+  }
+
+  private StorageException(String message, Throwable cause, boolean outcomeUnknown) {
+    super(message, cause);
+    this.outcomeUnknown = outcomeUnknown;
+  }
+
+  /** A write that may have been stored all the same: whether it committed cannot be learnt. */
+  static StorageException outcomeUnknown(String message, Throwable cause) {
+    return new StorageException(message, cause, true);
+  }
+
+  /**
+   * True when the write may have been stored all the same (PostgreSQL's connection broke as it
+   * committed, and the server could not be asked): not to be told to a sender as "nothing stored".
+   */
+  public boolean outcomeUnknown() {
+    return outcomeUnknown;
   }
 }

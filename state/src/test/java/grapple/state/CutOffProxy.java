@@ -16,7 +16,7 @@ import org.jspecify.annotations.Nullable;
  * drops what either side sends and closes nothing, as a network partition does, so neither side
  * hears of it until a timeout of its own runs out.
  */
-final class CutOffProxy implements AutoCloseable {
+public final class CutOffProxy implements AutoCloseable {
   private final ServerSocket server;
   private final String host;
   private final int port;
@@ -29,7 +29,7 @@ final class CutOffProxy implements AutoCloseable {
   private volatile @Nullable HangUp hangUp;
   private volatile boolean closed;
 
-  CutOffProxy(String host, int port) throws IOException {
+  public CutOffProxy(String host, int port) throws IOException {
     this.host = host;
     this.port = port;
     this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -39,7 +39,7 @@ final class CutOffProxy implements AutoCloseable {
   }
 
   /** {@code location} reached through this relay. */
-  Location.Postgres in(Location.Postgres location) {
+  public Location.Postgres in(Location.Postgres location) {
     return new Location.Postgres(
         "127.0.0.1",
         server.getLocalPort(),
@@ -61,7 +61,7 @@ final class CutOffProxy implements AutoCloseable {
   }
 
   /** New connections are closed as soon as they are made, until {@link #back}; others go on. */
-  void refuseNew() {
+  public void refuseNew() {
     down = true;
   }
 
@@ -96,7 +96,7 @@ final class CutOffProxy implements AutoCloseable {
    * side of the network fails: with {@code delivered}, once the server has those bytes (it runs the
    * statement; its answer goes nowhere), without, they never reach it (it waits for them).
    */
-  void hangUpAt(String marker, boolean delivered) {
+  public void hangUpAt(String marker, boolean delivered) {
     hangUp = new HangUp(marker.getBytes(StandardCharsets.US_ASCII), delivered);
   }
 

@@ -477,6 +477,30 @@ class DatabaseTest {
     assertThat(kv.get("failing")).isEmpty();
   }
 
+  /**
+   * Some failures undo SQLite's whole transaction, not only their statement (a full disk, an I/O
+   * error; here {@code INSERT OR ROLLBACK}): the batch fails, every write in it, and says why, not
+   * "no such savepoint", which is all that was left to see of it.
+   */
+  @Test
+  void aTaskFailureThatUndoesTheWholeTransactionFailsTheBatchNamingThatFailure() {
+    Database db = open(dir.resolve("grapple.db"));
+    KeyValueStore kv = new KeyValueStore(db);
+    kv.put("taken", "0");
+    CountDownLatch release = blockWriter(db);
+    CompletableFuture<Integer> before = db.write(c -> KeyValueStore.put(c, "before", "1"));
+    CompletableFuture<Integer> failing =
+        db.write(c -> Sql.update(c, "INSERT OR ROLLBACK INTO kv (key, value) VALUES ('taken', 2)"));
+
+    release.countDown();
+
+    assertThatThrownBy(failing::join)
+        .hasCauseInstanceOf(StorageException.class)
+        .hasMessageContaining("UNIQUE constraint failed");
+    assertThatThrownBy(before::join).hasMessageContaining("UNIQUE constraint failed");
+    assertThat(kv.get("before")).isEmpty();
+  }
+
   @ParameterizedTest
   @EnumSource(Dialect.class)
   void aKeptWriterStatementIsReusedAcrossTransactions(Dialect dialect) {
@@ -638,6 +662,57 @@ class DatabaseTest {
     assertThatThrownBy(write::join)
         .hasCauseInstanceOf(StorageException.class)
         .hasMessageContaining(file.toString());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Dialect.class)
+  void aReadAfterCloseIsRefusedWithAStorageException(Dialect dialect) {
+    Database db = open(dialect);
+    db.close();
+
+    Throwable thrown = catchThrowable(() -> db.first("SELECT 1", rs -> rs.getInt(1)));
+
+    assertThat(thrown)
+        .isInstanceOf(StorageException.class)
+        .hasMessage("database " + db.describe() + " is closed");
+  }
+
+  /**
+   * A thread that had not read before (a pool's new thread, a door still finishing a request) would
+   * open a reader connection on the closed database, read from it, and keep its file open for good.
+   */
+  @Test
+  void aReadAfterCloseOpensNoConnection() throws Exception {
+    assumeThat(Path.of("/proc/self/fd")).isDirectory();
+    Path file = dir.resolve("grapple.db");
+    Database db = Database.open(file);
+    db.first("SELECT 1", rs -> rs.getInt(1));
+    db.close();
+
+    List<Throwable> thrown = new CopyOnWriteArrayList<>();
+    Thread late = new Thread(() -> thrown.add(catchThrowable(() -> db.first("SELECT 1", rs -> 1))));
+    late.start();
+    late.join();
+
+    assertThat(thrown).singleElement().isInstanceOf(StorageException.class);
+    assertThat(handlesOn(file)).isZero();
+  }
+
+  @Test
+  void closeClosesTheReaderConnectionOfEveryThreadStillRunning() throws Exception {
+    assumeThat(Path.of("/proc/self/fd")).isDirectory();
+    Path file = dir.resolve("grapple.db");
+    Database db = Database.open(file);
+    ExecutorService pool = Executors.newFixedThreadPool(3);
+    try {
+      for (int i = 0; i < 3; i++) pool.submit(() -> db.first("SELECT 1", rs -> 1)).get();
+
+      db.close();
+
+      assertThat(handlesOn(file)).isZero();
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   @Test

@@ -662,6 +662,30 @@ class PostgresTest {
   }
 
   /**
+   * The COMMIT's answer is lost and PostgreSQL stays away longer than the instance asks: the write
+   * may well be stored (here it is), so it is not reported as failed, which a webhook would answer
+   * "nothing was accepted" and have sent again, but as of unknown outcome.
+   */
+  @Test
+  void aWriteWhoseCommitsOutcomeCannotBeLearntIsReportedAsMaybeStored() throws Exception {
+    CutOff cut = cutOff();
+    CutOffProxy proxy = cut.proxy();
+
+    CompletableFuture<Integer> write = cut.writeHangingUpAtCommit(true, proxy::refuseNew);
+
+    Throwable thrown =
+        org.assertj.core.api.Assertions.catchThrowable(() -> write.get(60, TimeUnit.SECONDS))
+            .getCause();
+    assertThat(thrown)
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining("may have been stored");
+    assertThat(((StorageException) thrown).outcomeUnknown()).isTrue();
+    proxy.back();
+    untilItWorks(() -> cut.kv().get("hook"));
+    assertThat(cut.kv().get("hook")).contains("message");
+  }
+
+  /**
    * A message queued while PostgreSQL is down fails (the write cannot begin); once it is back, the
    * messages and deliveries queued next are written, not left waiting for a write that never comes.
    */

@@ -10,6 +10,7 @@ import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import grapple.state.Connection;
 import grapple.state.Fatal;
+import grapple.state.StorageException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -65,6 +66,16 @@ final class WebhookReceiver {
   // honours Retry-After (as it does for the other 503s here) waits a moment, not its own default.
   private static final Response STORE_FAILED =
       Response.error(503, "Could not store the message; nothing was accepted. Try again.")
+          .withHeader("Retry-After", "5");
+
+  // PostgreSQL's connection broke as the message's write committed, and the server could not be
+  // asked whether it did: not "nothing was accepted", which a sender takes as "send it again".
+  private static final Response MAYBE_STORED =
+      Response.error(
+              503,
+              "Could not learn whether the message was stored (the database connection broke as"
+                  + " it was written); it may have been stored, and sending it again may post it"
+                  + " twice.")
           .withHeader("Retry-After", "5");
 
   private final WebhookSettings settings;
@@ -354,7 +365,7 @@ final class WebhookReceiver {
               return outbox
                   .post(connection.roomId(), notice)
                   .queued()
-                  .handle((ok, e) -> stored(connection, e) ? failed : STORE_FAILED);
+                  .handle((ok, e) -> stored(connection, e) ? failed : notStored(e));
             })
         .thenCompose(r -> r);
   }
@@ -460,13 +471,14 @@ final class WebhookReceiver {
       // The common case, one stage on the writer thread: durable, then 202.
       return outbox
           .queue(connection.roomId(), content)
-          .handle((stored, failure) -> stored(connection, failure) ? ACCEPTED : STORE_FAILED);
+          .handle((stored, failure) -> stored(connection, failure) ? ACCEPTED : notStored(failure));
     }
     Outbox.Posting posting = outbox.post(connection.roomId(), content);
     return posting
         .queued()
-        .handle((stored, failure) -> stored(connection, failure))
-        .thenCompose(stored -> stored ? awaitDelivery(connection, posting) : now(STORE_FAILED));
+        .handle((stored, failure) -> stored(connection, failure) ? null : notStored(failure))
+        .thenCompose(
+            refused -> refused == null ? awaitDelivery(connection, posting) : now(refused));
   }
 
   /** Logs how storing a hook's message went; true if it is durable. */
@@ -516,6 +528,13 @@ final class WebhookReceiver {
    */
   void stopWaiting() {
     stopping.complete(ACCEPTED);
+  }
+
+  /** The answer to a message whose write failed with {@code failure}. */
+  private static Response notStored(@Nullable Throwable failure) {
+    boolean maybe =
+        failure != null && cause(failure) instanceof StorageException e && e.outcomeUnknown();
+    return maybe ? MAYBE_STORED : STORE_FAILED;
   }
 
   /** The failure itself, not the CompletionException a dependent stage wraps it in. */

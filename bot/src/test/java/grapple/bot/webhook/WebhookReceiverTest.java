@@ -11,9 +11,13 @@ import grapple.bot.http.TestListeners;
 import grapple.bot.outbox.Outbox;
 import grapple.state.Connection;
 import grapple.state.ConnectionStore;
+import grapple.state.CutOffProxy;
 import grapple.state.Database;
 import grapple.state.Json;
+import grapple.state.Location;
+import grapple.state.Migrations;
 import grapple.state.OutboxStore;
+import grapple.state.TestPostgres;
 import grapple.testing.Await;
 import java.io.IOException;
 import java.net.URI;
@@ -43,6 +47,9 @@ class WebhookReceiverTest {
   private final HttpClient client = HttpClient.newHttpClient();
   private final FakeGateway homeserver = new FakeGateway();
   private Database db;
+  private java.util.function.Supplier<Database> opening =
+      () -> Database.open(dir.resolve("grapple.db"));
+  private CutOffProxy proxy;
   private Outbox outbox;
   private HttpListener listener;
   private WebhookReceiver receiver;
@@ -82,6 +89,7 @@ class WebhookReceiverTest {
     if (listener != null) listener.close();
     if (outbox != null) outbox.close();
     if (db != null) db.close();
+    if (proxy != null) proxy.close();
   }
 
   /** Serves one hook, "ci", with {@code waitForComplete} set as given. */
@@ -92,7 +100,7 @@ class WebhookReceiverTest {
   /** As {@link #serve(boolean, boolean)}, with more of the hook's content (a script). */
   private void serve(boolean waitForComplete, boolean holdSends, ObjectNode more)
       throws IOException {
-    db = Database.open(dir.resolve("grapple.db"));
+    db = opening.get();
     if (holdSends) homeserver.hold();
     outbox = new Outbox(new OutboxStore(db), homeserver, 1, Duration.ofMillis(50));
     if (delivering) outbox.start(db);
@@ -924,6 +932,42 @@ class WebhookReceiverTest {
 
     assertThat(response.statusCode()).isEqualTo(502);
     assertThat(response.body()).contains("The homeserver refused the message");
+  }
+
+  /**
+   * PostgreSQL's connection breaks as the message's write commits, and the server stays away, so
+   * whether it was stored cannot be learnt: it may have been (here it was), and a sender told
+   * "nothing was accepted" would send it again and have it posted twice.
+   */
+  @Test
+  void aMessageThatMayHaveBeenStoredIsNot503NothingWasAccepted() throws Exception {
+    Location.Postgres postgres = TestPostgres.newDatabase();
+    CutOffProxy relay = new CutOffProxy(postgres.host(), postgres.port());
+    proxy = relay;
+    // Statements sent as text every time (no server-prepared ones), so the relay can tell a COMMIT.
+    Location.Postgres plain =
+        new Location.Postgres(
+            postgres.host(),
+            postgres.port(),
+            postgres.database(),
+            (postgres.parameters() == null ? "" : postgres.parameters() + "&")
+                + "prepareThreshold=0",
+            postgres.user(),
+            postgres.password(),
+            2);
+    opening = () -> Database.open(relay.in(plain), Migrations.core());
+    delivering = false;
+    serve(false, false);
+    relay.hangUpAt("COMMIT", true);
+    relay.refuseNew();
+
+    HttpResponse<String> response = post("{\"text\":\"stored?\"}");
+
+    assertThat(response.statusCode()).isEqualTo(503);
+    assertThat(response.body())
+        .contains("may have been stored")
+        .doesNotContain("nothing was accepted");
+    assertThat(response.headers().firstValue("Retry-After")).hasValue("5");
   }
 
   @Test
