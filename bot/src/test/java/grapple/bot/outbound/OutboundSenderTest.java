@@ -84,7 +84,10 @@ class OutboundSenderTest {
     db =
         Database.open(
             dir.resolve("grapple.db"),
-            Migrations.all(List.of(OutboundQueue.migration(1).ownedBy(OutboundService.NAME))));
+            Migrations.all(
+                OutboundQueue.migrations().stream()
+                    .map(m -> m.ownedBy(OutboundService.NAME))
+                    .toList()));
     queue = new OutboundQueue(db);
     sender = sender(true, 3);
   }
