@@ -4,8 +4,8 @@ import grapple.state.Database;
 import grapple.state.Migration;
 import grapple.state.Sql;
 import grapple.state.SqlWork;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -190,7 +190,7 @@ final class OutboundQueue {
         .findFirst();
   }
 
-  /** Every queued delivery of one connection, in order (tests, the API's counts). */
+  /** Every queued delivery of one connection, in order (tests). */
   List<Entry> queued(String connectionId) {
     return entries(SELECT + " WHERE q.connection_id = ? ORDER BY q.seq", connectionId);
   }
@@ -289,60 +289,45 @@ final class OutboundQueue {
     return first;
   }
 
+  private static final String TALLY =
+      "SELECT connection_id, delivered, failed, last_error, last_failed_at, last_failed_event,"
+          + " reported, queued FROM outbound_status";
+
+  /** One connection's tally: one row, found by its key (the list and the API ask per hook). */
+  static final String STATUS = TALLY + " WHERE connection_id = ?";
+
+  /** Deliveries waiting, all connections: a row per hook, not per delivery. */
+  static final String BACKLOG = "SELECT COALESCE(SUM(queued), 0) FROM outbound_status";
+
   /** Every tally, with the number queued, by connection id. */
   Map<String, Status> statuses() {
-    return db.read(
-        c -> {
-          Map<String, Status> out = new HashMap<>();
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT connection_id, delivered, failed, last_error, last_failed_at,"
-                      + " last_failed_event, reported FROM outbound_status")) {
-            ResultSet rs = s.executeQuery();
-            while (rs.next()) {
-              long at = rs.getLong(5);
-              Long lastFailedAt = rs.wasNull() ? null : at;
-              out.put(
-                  rs.getString(1),
-                  new Status(
-                      rs.getLong(2),
-                      rs.getLong(3),
-                      rs.getString(4),
-                      lastFailedAt,
-                      rs.getString(6),
-                      rs.getInt(7) != 0,
-                      0));
-            }
-          }
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT connection_id, COUNT(*) FROM outbound_queue GROUP BY connection_id")) {
-            ResultSet rs = s.executeQuery();
-            while (rs.next()) {
-              Status st = out.getOrDefault(rs.getString(1), Status.NONE);
-              out.put(
-                  rs.getString(1),
-                  new Status(
-                      st.delivered(),
-                      st.failed(),
-                      st.lastError(),
-                      st.lastFailedAt(),
-                      st.lastFailedEvent(),
-                      st.reported(),
-                      rs.getLong(2)));
-            }
-          }
-          return out;
-        });
+    Map<String, Status> out = new HashMap<>();
+    db.list(TALLY, rs -> Map.entry(rs.getString(1), status(rs)))
+        .forEach(e -> out.put(e.getKey(), e.getValue()));
+    return out;
   }
 
+  /** The connection's tally, with the number queued; {@link Status#NONE} when it has none. */
   Status status(String connectionId) {
-    return Optional.ofNullable(statuses().get(connectionId)).orElse(Status.NONE);
+    return db.first(STATUS, OutboundQueue::status, connectionId).orElse(Status.NONE);
+  }
+
+  private static Status status(ResultSet rs) throws SQLException {
+    long at = rs.getLong(5);
+    Long lastFailedAt = rs.wasNull() ? null : at;
+    return new Status(
+        rs.getLong(2),
+        rs.getLong(3),
+        rs.getString(4),
+        lastFailedAt,
+        rs.getString(6),
+        rs.getInt(7) != 0,
+        rs.getLong(8));
   }
 
   /** Deliveries waiting, all connections. */
   long backlog() {
-    return db.first("SELECT COUNT(*) FROM outbound_queue", rs -> rs.getLong(1)).orElse(0L);
+    return db.first(BACKLOG, rs -> rs.getLong(1)).orElse(0L);
   }
 
   /**

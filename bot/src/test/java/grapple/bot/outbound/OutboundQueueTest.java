@@ -111,6 +111,38 @@ class OutboundQueueTest {
     assertThat(plan).anyMatch(step -> step.startsWith("SEARCH outbound_status"));
   }
 
+  /**
+   * A hook's status (each hook of {@code outbound-hook list}, the API's connection) reads its own
+   * tally: it read every hook's and grouped the whole queue, each time; the backlog gauge counted
+   * every waiting row at each scrape.
+   */
+  @Test
+  void aHooksStatusAndTheBacklogReadTheTalliesNotTheQueue() {
+    Assumptions.assumeTrue(dialect == Dialect.SQLITE, "SQLite's query plan");
+
+    List<String> status =
+        db.list("EXPLAIN QUERY PLAN " + OutboundQueue.STATUS, rs -> rs.getString(4), "ci");
+    List<String> backlog =
+        db.list("EXPLAIN QUERY PLAN " + OutboundQueue.BACKLOG, rs -> rs.getString(4));
+
+    assertThat(status).noneMatch(step -> step.contains("outbound_queue"));
+    assertThat(status).allMatch(step -> step.startsWith("SEARCH outbound_status"));
+    assertThat(backlog).noneMatch(step -> step.contains("outbound_queue"));
+  }
+
+  @Test
+  void theStatusAndBacklogCountWhatWaits() {
+    for (int i = 0; i < 3; i++) offer("ci");
+    offer("other");
+    queue.failed(queue.head("ci").orElseThrow(), "HTTP 404", 1);
+
+    assertThat(queue.status("ci").queued()).isEqualTo(2);
+    assertThat(queue.status("ci").failed()).isEqualTo(1);
+    assertThat(queue.statuses().get("other").queued()).isEqualTo(1);
+    assertThat(queue.status("none")).isEqualTo(OutboundQueue.Status.NONE);
+    assertThat(queue.backlog()).isEqualTo(3);
+  }
+
   @Test
   void theCountOfWaitingDeliveriesStaysExactThroughEveryWayInAndOut() {
     for (int i = 0; i < 4; i++) offer("ci");
