@@ -228,19 +228,21 @@ final class OutboundQueue {
         });
   }
 
-  /** To be tried again at {@code nextAt}. */
-  void retryLater(Entry e, long nextAt, String error) {
-    db.writeAndWait(
-        c -> {
-          Sql.update(
-              c,
-              "UPDATE outbound_queue SET attempts = attempts + 1, next_at = ?, last_error = ?"
-                  + " WHERE seq = ?",
-              nextAt,
-              error,
-              e.seq());
-          return null;
-        });
+  /**
+   * To be tried again at {@code nextAt}. Returns false, changing nothing, when the hook was removed
+   * while the delivery was in flight.
+   */
+  boolean retryLater(Entry e, long nextAt, String error) {
+    return db.writeAndWait(
+        c ->
+            Sql.update(
+                    c,
+                    "UPDATE outbound_queue SET attempts = attempts + 1, next_at = ?, last_error = ?"
+                        + " WHERE seq = ?",
+                    nextAt,
+                    error,
+                    e.seq())
+                > 0);
   }
 
   /** Not tried now, and no attempt spent: looked at again at {@code nextAt}. */
@@ -253,16 +255,28 @@ final class OutboundQueue {
   }
 
   /**
-   * Failed for good: out of the queue, recorded. Returns true when this failure is the first of its
-   * streak (no failure reported since the last delivery), which marks the streak reported; false,
-   * with nothing recorded, when the hook was removed while the delivery was in flight.
+   * Failed for good: out of the queue, recorded; the first failure of its streak (no failure
+   * reported since the last delivery) marks the streak reported. Nothing is recorded when the hook
+   * was removed while the delivery was in flight.
    */
-  boolean failed(Entry e, String error, long now) {
+  Failed failed(Entry e, String error, long now) {
     return db.writeAndWait(
         c -> {
-          if (delete(c, e) == 0) return false;
-          return recordFailure(c, e.connectionId(), e.eventId(), error, now);
+          if (delete(c, e) == 0) return Failed.FORGOTTEN;
+          return recordFailure(c, e.connectionId(), e.eventId(), error, now)
+              ? Failed.FIRST
+              : Failed.RECORDED;
         });
+  }
+
+  /** What became of a delivery that failed for good. */
+  enum Failed {
+    /** Recorded in its hook's tally. */
+    RECORDED,
+    /** As {@link #RECORDED}, and the first failure of its streak: the room is to hear of it. */
+    FIRST,
+    /** Not recorded: its hook was removed (queue and tally forgotten) while it was in flight. */
+    FORGOTTEN
   }
 
   /** Counts a failure in the tally; true when it is the first of its streak (now reported). */

@@ -1113,6 +1113,38 @@ class OutboundSenderTest {
   }
 
   /**
+   * A delivery whose hook is removed while it is in flight, then fails (for good, or to be tried
+   * again), is no failure of its target: grapple_outbound_failed counted it, and
+   * grapple_outbound_retried counted an attempt that was never tried again.
+   */
+  @Test
+  void aDeliveryWhoseHookIsRemovedInFlightIsNotCountedAsFailedOrRetried() {
+    hook("refusing", "refusing", server.url("/hook").toString(), "PUT");
+    hook("down", "down", slow.url("/hook").toString(), "PUT");
+    sender.close();
+    sender =
+        sender(
+            true,
+            3,
+            e -> {
+              queue.forget(e.connectionId()); // removed right after the delivery was started
+              return targets.get(e.connectionId());
+            });
+    queueEvent("refusing", text("a"));
+    queueEvent("down", text("b"));
+    server.enqueue(new MockResponse.Builder().code(404).build());
+    slow.enqueue(new MockResponse.Builder().code(503).build());
+
+    sender.startDue().await();
+
+    assertEquals(1, server.getRequestCount());
+    assertEquals(1, slow.getRequestCount());
+    assertEquals(0, sender.failedCount(), "failed");
+    assertEquals(0, sender.retriedCount(), "retried");
+    assertEquals(List.of(), reports);
+  }
+
+  /**
    * Shutdown cuts short a delivery on its last attempt: that is no attempt of the target's, so the
    * delivery stays queued as it was (same id, sent again at the next start), not failed for good.
    */
