@@ -296,7 +296,10 @@ final class OutboundSender implements AutoCloseable {
     } else if (outcome instanceof OutboundRequest.Outcome.Retry r
         && attempts < settings.maxAttempts()) {
       Duration wait = r.retryAfter().map(this::capped).orElseGet(() -> backoff(attempts));
-      queue.retryLater(entry, clock.millis() + wait.toMillis(), r.error());
+      if (!queue.retryLater(entry, clock.millis() + wait.toMillis(), r.error())) {
+        removedInFlight(entry, r.error());
+        return;
+      }
       retried.incrementAndGet();
       log.warn(
           "outbound: hook '{}' in {}: attempt {} of {} for event {} failed ({}); next in {} ms",
@@ -365,7 +368,11 @@ final class OutboundSender implements AutoCloseable {
 
   private void fail(
       String roomId, String name, OutboundQueue.Entry entry, int attempts, String error) {
-    boolean first = queue.failed(entry, error, clock.millis());
+    OutboundQueue.Failed outcome = queue.failed(entry, error, clock.millis());
+    if (outcome == OutboundQueue.Failed.FORGOTTEN) {
+      removedInFlight(entry, error);
+      return;
+    }
     failed.incrementAndGet();
     log.warn(
         "outbound: connection {}: event {} failed for good after {} attempt(s): {}",
@@ -373,7 +380,21 @@ final class OutboundSender implements AutoCloseable {
         entry.eventId(),
         attempts,
         error);
-    if (first) reporter.failed(roomId, name, entry, attempts, error);
+    if (outcome == OutboundQueue.Failed.FIRST)
+      reporter.failed(roomId, name, entry, attempts, error);
+  }
+
+  /**
+   * The hook of a delivery was removed while it was in flight: its outcome ({@code error}) is no
+   * failure of the target's to count, retry or report (its queue and tally are gone).
+   */
+  private void removedInFlight(OutboundQueue.Entry entry, String error) {
+    log.info(
+        "outbound: connection {} was removed while event {} was in flight; not retried, not"
+            + " counted ({})",
+        entry.connectionId(),
+        entry.eventId(),
+        error);
   }
 
   /**

@@ -43,7 +43,7 @@ public final class OutboundService extends AbstractService<OutboundSettings> {
 
   @Override
   public List<Migration> migrations() {
-    return List.of(OutboundQueue.migration(1));
+    return OutboundQueue.migrations();
   }
 
   @Override

@@ -84,7 +84,10 @@ class OutboundSenderTest {
     db =
         Database.open(
             dir.resolve("grapple.db"),
-            Migrations.all(List.of(OutboundQueue.migration(1).ownedBy(OutboundService.NAME))));
+            Migrations.all(
+                OutboundQueue.migrations().stream()
+                    .map(m -> m.ownedBy(OutboundService.NAME))
+                    .toList()));
     queue = new OutboundQueue(db);
     sender = sender(true, 3);
   }
@@ -1107,6 +1110,38 @@ class OutboundSenderTest {
     assertEquals(1, slow.getRequestCount());
     assertEquals(List.of(), reports, "a notice about a removed hook (event " + lost + ")");
     assertEquals(Map.of(), queue.statuses());
+  }
+
+  /**
+   * A delivery whose hook is removed while it is in flight, then fails (for good, or to be tried
+   * again), is no failure of its target: grapple_outbound_failed counted it, and
+   * grapple_outbound_retried counted an attempt that was never tried again.
+   */
+  @Test
+  void aDeliveryWhoseHookIsRemovedInFlightIsNotCountedAsFailedOrRetried() {
+    hook("refusing", "refusing", server.url("/hook").toString(), "PUT");
+    hook("down", "down", slow.url("/hook").toString(), "PUT");
+    sender.close();
+    sender =
+        sender(
+            true,
+            3,
+            e -> {
+              queue.forget(e.connectionId()); // removed right after the delivery was started
+              return targets.get(e.connectionId());
+            });
+    queueEvent("refusing", text("a"));
+    queueEvent("down", text("b"));
+    server.enqueue(new MockResponse.Builder().code(404).build());
+    slow.enqueue(new MockResponse.Builder().code(503).build());
+
+    sender.startDue().await();
+
+    assertEquals(1, server.getRequestCount());
+    assertEquals(1, slow.getRequestCount());
+    assertEquals(0, sender.failedCount(), "failed");
+    assertEquals(0, sender.retriedCount(), "retried");
+    assertEquals(List.of(), reports);
   }
 
   /**
