@@ -116,8 +116,12 @@ final class OutboundQueue {
       String connectionId, String roomId, String eventId, String event, long now, int maxQueued) {
     String deliveryId = UUID.randomUUID().toString();
     return c -> {
-      long waiting = Sql.first(c, WAITING, rs -> rs.getLong(1), connectionId).orElse(0L);
-      if (waiting >= maxQueued)
+      long[] tally =
+          Sql.first(c, WAITING, rs -> new long[] {rs.getLong(1), rs.getLong(2)}, connectionId)
+              .orElse(new long[] {0, 0});
+      boolean full = tally[0] >= maxQueued;
+      if (full && tally[1] == 0) full = recounted(c, connectionId, maxQueued) >= maxQueued;
+      if (full)
         return recordFailure(c, connectionId, eventId, queueFull(maxQueued), now)
             ? Taken.REFUSED_FIRST
             : Taken.REFUSED;
@@ -141,8 +145,37 @@ final class OutboundQueue {
     };
   }
 
-  /** How many deliveries of a connection wait: one row of its tally, not its queue. */
-  static final String WAITING = "SELECT queued FROM outbound_status WHERE connection_id = ?";
+  /**
+   * The count of a connection that says its queue is full, checked against the queue (up to {@code
+   * maxQueued} rows) and set right. Only another writer makes it wrong: an instance of an older
+   * Grapple, still running on the same PostgreSQL database while the instances are upgraded one by
+   * one, delivers without counting out, and a count left too high would refuse the hook's events
+   * for good. Asked only when the queue seems full and nothing failed since the last delivery
+   * (whoever made it): once per streak of refusals, not once per refused event.
+   */
+  private static long recounted(java.sql.Connection c, String connectionId, int maxQueued)
+      throws java.sql.SQLException {
+    long real =
+        Sql.first(
+                c,
+                "SELECT COUNT(*) FROM (SELECT 1 FROM outbound_queue WHERE connection_id = ?"
+                    + " LIMIT ?) w",
+                rs -> rs.getLong(1),
+                connectionId,
+                maxQueued)
+            .orElse(0L);
+    if (real < maxQueued)
+      Sql.update(
+          c, "UPDATE outbound_status SET queued = ? WHERE connection_id = ?", real, connectionId);
+    return real;
+  }
+
+  /**
+   * How many deliveries of a connection wait, and whether a failure was recorded since its last
+   * delivery: one row of its tally, not its queue.
+   */
+  static final String WAITING =
+      "SELECT queued, reported FROM outbound_status WHERE connection_id = ?";
 
   /** What became of an event offered to a hook's queue. */
   enum Taken {
@@ -366,7 +399,9 @@ final class OutboundQueue {
     ensureStatus(c, e.connectionId());
     Sql.update(
         c,
-        "UPDATE outbound_status SET queued = queued - 1 WHERE connection_id = ?",
+        // Never below 0: an older instance (see recounted) may have queued it without counting.
+        "UPDATE outbound_status SET queued = CASE WHEN queued > 0 THEN queued - 1 ELSE 0 END"
+            + " WHERE connection_id = ?",
         e.connectionId());
     return deleted;
   }

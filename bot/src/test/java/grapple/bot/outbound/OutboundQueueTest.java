@@ -168,6 +168,44 @@ class OutboundQueueTest {
     assertCounted("other", 1);
   }
 
+  /**
+   * While instances on one PostgreSQL database are upgraded one by one, an older one still running
+   * queues and delivers without counting: a count left too high is set right when it first says the
+   * queue is full (it refused the hook's every event for good), and one too low never goes below 0.
+   */
+  @Test
+  void aCountAnOlderInstanceLeftWrongIsSetRightAndNeverRefusesForGood() {
+    for (int i = 0; i < MAX; i++) offer("ci");
+    // An older instance delivers two, as it did: out of the queue, the tally's streak reset.
+    for (int i = 0; i < 2; i++) {
+      long seq = queue.head("ci").orElseThrow().seq();
+      db.writeAndWait(
+          c -> {
+            Sql.update(c, "DELETE FROM outbound_queue WHERE seq = ?", seq);
+            return Sql.update(
+                c,
+                "UPDATE outbound_status SET delivered = delivered + 1, reported = 0"
+                    + " WHERE connection_id = 'ci'");
+          });
+    }
+
+    assertThat(offer("ci")).isEqualTo(OutboundQueue.Taken.QUEUED);
+    assertCounted("ci", MAX - 1);
+    assertThat(offer("ci")).isEqualTo(OutboundQueue.Taken.QUEUED);
+    assertThat(offer("ci")).isEqualTo(OutboundQueue.Taken.REFUSED_FIRST);
+    assertCounted("ci", MAX);
+
+    // An older instance queues one for another hook, uncounted; this one delivers it.
+    db.writeAndWait(
+        c ->
+            Sql.update(
+                c,
+                "INSERT INTO outbound_queue (connection_id, room_id, event_id, delivery_id,"
+                    + " event, attempts, next_at) VALUES ('old', '!room', '$o', 'd', '{}', 0, 0)"));
+    queue.delivered(queue.head("old").orElseThrow());
+    assertCounted("old", 0);
+  }
+
   /** The step that adds the count counts what was queued before it, tally or not. */
   @Test
   void deliveriesQueuedBeforeTheCountWasKeptAreCounted() {
