@@ -782,20 +782,34 @@ public final class Grapple implements AutoCloseable {
   @Override
   public void close() {
     log.info("shutting down");
-    watchdog.close();
-    running.forEach(r -> r.running().stopping());
-    serving.all().forEach(HttpListener::close);
+    step("the watchdog", watchdog::close);
+    running.forEach(r -> step(r.name() + "'s stop", r.running()::stopping));
+    serving
+        .all()
+        .forEach(listener -> step("the " + listener.name() + " listener", listener::close));
     // No more input: nothing read from the rooms is handed to a service that is closing.
-    gateway.stop();
+    step("the sync", gateway::stop);
     // Before the services close: a command being answered still has what it uses (a feed's
     // client, a forge's), so it is not answered with a failure the stop caused.
-    commands.close();
-    running.forEach(r -> r.running().close());
-    outbox.close();
-    leading.cluster().close();
-    leading.leadership().close();
-    db.close();
-    owner.close();
+    step("the commands", commands::close);
+    running.forEach(r -> step("the " + r.name() + " service", r.running()::close));
+    step("the outbox", outbox::close);
+    step("the cluster", leading.cluster()::close);
+    step("the leadership", leading.leadership()::close);
+    step("the database", db::close);
+    step("the database's lock", owner::close);
     log.info("stopped; {} message(s) left queued for the next start", outbox.backlog());
+  }
+
+  /**
+   * One step of the stop: a step that fails is logged and the stop goes on, so that the database
+   * still closes (its last writes committed, its file's lock let go) whatever failed before it.
+   */
+  private static void step(String what, Runnable step) {
+    try {
+      step.run();
+    } catch (RuntimeException | LinkageError | StackOverflowError e) {
+      log.error("stopping {} failed; going on with the stop", what, e);
+    }
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import grapple.bot.config.Config;
 import grapple.bot.config.ConfigLoader;
+import grapple.bot.config.ServiceSettings;
 import grapple.bot.config.TestConfig;
 import grapple.bot.console.ConsoleGateway;
 import java.io.IOException;
@@ -14,8 +15,10 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -57,6 +60,64 @@ class GrappleTest {
     assertThat(Grapple.maskPath(Grapple.services(), "//webhook/s3cr3t")).isEqualTo("//webhook/***");
     assertThat(Grapple.maskPath(Grapple.services(), "/github/webhook"))
         .isEqualTo("/github/webhook");
+  }
+
+  /**
+   * A step of the stop that fails (here a service's) is logged and the stop goes on: it ended the
+   * stop there, and the database was left open, its file's lock held, while the process exited 0.
+   */
+  @Test
+  void aStepOfTheStopThatFailsDoesNotKeepTheDatabaseOpen(@TempDir Path dir) throws Exception {
+    List<Service> services = new ArrayList<>(Grapple.services());
+    services.add(new FailingToClose());
+    Grapple app =
+        Grapple.start(
+            ConfigLoader.parse(
+                TestConfig.local(dir, "a-provisioning-secret-0123", "failing: {}"),
+                dir,
+                Map.of(),
+                Grapple.configSections(services)),
+            ConsoleGateway.headless(System.out),
+            services);
+
+    app.close();
+
+    try (FileChannel lock =
+            FileChannel.open(
+                dir.resolve("grapple.db.lock").toAbsolutePath(), StandardOpenOption.WRITE);
+        FileLock again = lock.tryLock()) {
+      assertThat(again).as("the database's lock, let go").isNotNull();
+    }
+  }
+
+  /** A service whose close fails. */
+  private static final class FailingToClose extends AbstractService<FailingToClose.Settings> {
+    record Settings(boolean enabled) implements ServiceSettings {}
+
+    FailingToClose() {
+      super(
+          new ServiceInfo("failing", "failing", Set.of(), List.of(), List.of(), List.of()),
+          (section, config) -> {
+            section.finish();
+            return new Settings(true);
+          },
+          Settings.class);
+    }
+
+    @Override
+    protected Running run(Settings settings, ServiceContext context) {
+      return new Running() {
+        @Override
+        public List<ConnectionKind<?>> kinds() {
+          return List.of();
+        }
+
+        @Override
+        public void close() {
+          throw new IllegalStateException("cannot close");
+        }
+      };
+    }
   }
 
   /**

@@ -175,6 +175,11 @@ public final class HttpListener implements AutoCloseable {
     return connector.getLocalPort();
   }
 
+  /** The listener's name in logs and metrics ({@code webhooks}, {@code provisioning}, ...). */
+  public String name() {
+    return settings.name();
+  }
+
   /** Stops accepting, lets in-flight requests finish (up to five seconds), then stops. */
   @Override
   public void close() {
