@@ -129,6 +129,9 @@ public final class Database implements AutoCloseable {
       return task.result;
     }
     queue.add(task);
+    // close() may have come between the check and the add, and be past failing what was left
+    // queued: unless the writer or close() has it already, it is failed here, never left waiting.
+    if (closed && queue.remove(task)) task.result.completeExceptionally(closedException());
     return task.result;
   }
 
