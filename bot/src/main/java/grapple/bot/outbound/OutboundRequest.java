@@ -332,7 +332,6 @@ final class OutboundRequest {
         && to.port() == HttpUrl.defaultPort("https");
   }
 
-  /** Scheme, host and port only: a path or query may carry the target's own key. */
   /**
    * An identifier as a header value: as it is when it is printable ASCII (every id of today's room
    * versions), else percent-encoded whole as UTF-8 ({@code %} included), since a header cannot
@@ -352,6 +351,7 @@ final class OutboundRequest {
 
   private static final String HEX = "0123456789ABCDEF";
 
+  /** Scheme, host and port only: a path or query may carry the target's own key. */
   private static String origin(HttpUrl url) {
     String port = url.port() == HttpUrl.defaultPort(url.scheme()) ? "" : ":" + url.port();
     String host = url.host().contains(":") ? "[" + url.host() + "]" : url.host();
