@@ -104,19 +104,30 @@ public final class ConsoleGateway implements RoomGateway {
    * {@code text} with every control character but line breaks and tabs shown as an escape ({@code
    * ESC} as {@code \\u001b}): what the bot posts may come from anyone who can reach a webhook, and
    * a terminal obeys control sequences (clear the screen, set the title or the clipboard, rewrite
-   * the line above).
+   * the line above). Unicode's direction controls too (U+202E shows the rest of a line backwards in
+   * a terminal that honours it, so a line can read as something other than what it holds).
    */
   static String visible(String text) {
     StringBuilder out = null;
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
-      boolean control = Character.isISOControl(c) && c != '\n' && c != '\t';
+      boolean control =
+          (Character.isISOControl(c) && c != '\n' && c != '\t') || isDirectionControl(c);
       if (control && out == null) out = new StringBuilder(text.length() + 16).append(text, 0, i);
       if (out == null) continue;
       if (control) out.append(String.format("\\u%04x", (int) c));
       else out.append(c);
     }
     return out == null ? text : out.toString();
+  }
+
+  /** The marks, embeddings, overrides and isolates that set the direction text is shown in. */
+  private static boolean isDirectionControl(char c) {
+    return c == '\u061c'
+        || c == '\u200e'
+        || c == '\u200f'
+        || (c >= '\u202a' && c <= '\u202e')
+        || (c >= '\u2066' && c <= '\u2069');
   }
 
   private String name() {

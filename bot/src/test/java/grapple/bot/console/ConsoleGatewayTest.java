@@ -84,6 +84,28 @@ class ConsoleGatewayTest {
   }
 
   /**
+   * A right-to-left override from a webhook showed the rest of the line backwards on a terminal
+   * that honours it, so that the line read as something it did not hold: direction controls are
+   * printed as escapes too.
+   */
+  @Test
+  void directionControlsFromAWebhookAreShownNotObeyed() throws Exception {
+    startWith(ConsoleGateway.headless(print()));
+    String body = "deploy \u202egnp.exe\u202c ok \u2066x\u2069 \u200f\u061c";
+
+    gateway.send(
+        "!console:localhost",
+        "m.room.message",
+        grapple.state.Json.object().put("msgtype", "m.notice").put("body", body),
+        "t1");
+
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("grapple: deploy \\u202egnp.exe\\u202c ok \\u2066x\\u2069 \\u200f\\u061c")
+        .doesNotContain("\u202e")
+        .doesNotContain("\u2066");
+  }
+
+  /**
    * A direct room was named by the user's localpart alone: {@code @alice:a.org} and {@code
    * @alice:b.org} shared {@code !dm-alice:localhost}, and the printed line named neither.
    */
