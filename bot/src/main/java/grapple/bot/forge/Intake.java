@@ -14,6 +14,7 @@ import grapple.state.ForgeDeliveries;
 import grapple.state.Json;
 import grapple.state.OutboxStore;
 import grapple.state.SqlWork;
+import grapple.state.StorageException;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -48,6 +49,7 @@ public final class Intake {
   private final Outbox outbox;
   private final ForgeDeliveries deliveries;
   private final Response storeFailed;
+  private final Response maybeStored;
 
   /**
    * {@code retry}: what the 503 adds to tell how the delivery comes again (GitHub and Gitea resend
@@ -60,6 +62,17 @@ public final class Intake {
     this.deliveries = deliveries;
     this.storeFailed =
         Response.error(503, "Could not store the event's messages; nothing was accepted." + retry)
+            .withHeader("Retry-After", "5");
+    // PostgreSQL's connection broke as the messages committed, and the server could not be asked
+    // whether they did: not "nothing was accepted". The delivery's ids were claimed with them, so a
+    // redelivery posts nothing twice.
+    this.maybeStored =
+        Response.error(
+                503,
+                "Could not learn whether the event's messages were stored (the database connection"
+                    + " broke as they were written); they may have been stored. Sending the"
+                    + " delivery again posts them only if they were not."
+                    + retry)
             .withHeader("Retry-After", "5");
   }
 
@@ -191,7 +204,7 @@ public final class Intake {
             : failure;
     if (cause instanceof ForgeDeliveries.AlreadyTaken) return ACCEPTED;
     log.error("{}: {} could not be stored: {}", service, what, cause.toString());
-    return storeFailed;
+    return cause instanceof StorageException e && e.outcomeUnknown() ? maybeStored : storeFailed;
   }
 
   public static CompletableFuture<Response> now(Response response) {
