@@ -405,6 +405,26 @@ class GiteaServiceTest {
     assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).as("the replay").isNull();
   }
 
+  /**
+   * X-Gitea-Delivery is kept for days with the delivery: one of any length (up to the listener's
+   * limit on headers) was stored as it came. A long one is kept by its digest, and still known.
+   */
+  @Test
+  void anOverLongDeliveryIdIsNotStoredAsItCame() throws Exception {
+    follow();
+    byte[] body = payload("woodpecker-gitea-HookPullRequestMerged.json");
+    String longId = "d".repeat(4000);
+
+    assertThat(post("gitea", "pull_request", longId, body, SECRET).statusCode()).isEqualTo(202);
+    assertThat(hub.gateway.takeSent(WAIT)).isNotNull();
+
+    assertThat(hub.db.list("SELECT delivery_id FROM forge_deliveries", rs -> rs.getString(1)))
+        .hasSize(2)
+        .allSatisfy(id -> assertThat(id).hasSizeLessThanOrEqualTo(200));
+    assertThat(post("gitea", "pull_request", longId, body, SECRET).statusCode()).isEqualTo(202);
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).as("the redelivery").isNull();
+  }
+
   @Test
   void forgejoHeadersAreReadAsWell() throws Exception {
     follow();

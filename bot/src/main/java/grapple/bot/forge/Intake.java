@@ -16,6 +16,7 @@ import grapple.state.OutboxStore;
 import grapple.state.SqlWork;
 import grapple.state.StorageException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -136,9 +137,24 @@ public final class Intake {
     return handler.handle(payload);
   }
 
+  /**
+   * The longest delivery id kept as it came. A delivery id comes from a header (or the payload) at
+   * whatever length the sender gives, up to the listener's limit on headers; each is kept for days.
+   */
+  static final int MAX_ID_CHARS = 200;
+
   /** True if this delivery's messages were committed before. */
   public boolean taken(String delivery) {
-    return deliveries.taken(service, delivery);
+    return deliveries.taken(service, kept(delivery));
+  }
+
+  /**
+   * {@code id} as it is claimed and looked up: itself, or, longer than {@link #MAX_ID_CHARS}, its
+   * digest {@code id-sha256:<hex>} (not cut: two long ids alike at the start stay two deliveries).
+   */
+  static String kept(String id) {
+    if (id.length() <= MAX_ID_CHARS) return id;
+    return "id-sha256:" + HexFormat.of().formatHex(sha256(id.getBytes(StandardCharsets.UTF_8)));
   }
 
   /**
@@ -156,7 +172,8 @@ public final class Intake {
    */
   public CompletableFuture<Response> commit(
       List<OutboxStore.Draft> drafts, List<String> ids, String what) {
-    List<SqlWork<Void>> claims = ids.stream().map(id -> deliveries.claim(service, id)).toList();
+    List<SqlWork<Void>> claims =
+        ids.stream().map(id -> deliveries.claim(service, kept(id))).toList();
     SqlWork<Void> claimAll =
         c -> {
           for (SqlWork<Void> claim : claims) claim.run(c);
@@ -178,7 +195,8 @@ public final class Intake {
    * is known by; answers as the other {@code commit}.
    */
   public CompletableFuture<Response> commit(SqlWork<?> work, List<String> ids, String what) {
-    List<SqlWork<Void>> claims = ids.stream().map(id -> deliveries.claim(service, id)).toList();
+    List<SqlWork<Void>> claims =
+        ids.stream().map(id -> deliveries.claim(service, kept(id))).toList();
     return answer(
         database.write(
             c -> {

@@ -85,6 +85,19 @@ class IntakeTest {
         .endsWith(" Redeliver it from the webhook's Recent Deliveries in GitHub.");
   }
 
+  /** A delivery id past 200 characters is kept by its digest: bounded, and never two as one. */
+  @Test
+  void aLongDeliveryIdIsKeptByItsDigestAndAShortOneAsItCame() {
+    String uuid = "72d3162e-cc78-11e3-81ab-4c9367dc0958";
+    String longA = "a".repeat(300) + "1";
+    String longB = "a".repeat(300) + "2";
+
+    assertThat(Intake.kept(uuid)).isEqualTo(uuid);
+    assertThat(Intake.kept("x".repeat(200))).isEqualTo("x".repeat(200));
+    assertThat(Intake.kept(longA)).startsWith("id-sha256:").hasSizeLessThanOrEqualTo(200);
+    assertThat(Intake.kept(longA)).isEqualTo(Intake.kept(longA)).isNotEqualTo(Intake.kept(longB));
+  }
+
   private static ServiceContext context(Database db, Outbox outbox) {
     return new ServiceContext(
         db,
