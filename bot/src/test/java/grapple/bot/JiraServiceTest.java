@@ -196,6 +196,24 @@ class JiraServiceTest {
     assertThat(hub.gateway.takeSent(WAIT)).isNotNull();
   }
 
+  /** {@code ?secret=} is taken only as the secret itself: a prefix, or more, is refused. */
+  @Test
+  void aSecretOfAnotherLengthIsRefusedAndTheSecretTaken() throws Exception {
+    follow("https://example.org/projects/TP");
+    byte[] body = JiraCorpus.cloudIssueCreated();
+
+    for (String wrong :
+        List.of(SECRET.substring(0, SECRET.length() - 1), SECRET + "0", SECRET + SECRET, "j")) {
+      HttpResponse<String> refused = post("?secret=" + wrong, "a", body, null);
+      assertThat(refused.statusCode()).as(wrong).isEqualTo(401);
+      assertThat(refused.body()).contains("Invalid secret");
+    }
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).isNull();
+
+    assertThat(post("?secret=" + SECRET, "a", body, null).statusCode()).isEqualTo(202);
+    assertThat(hub.gateway.takeSent(WAIT)).isNotNull();
+  }
+
   /**
    * A client without the secret or a signature cannot make the bot read and hold a body of up to 8
    * MB: the 401 comes as soon as the headers have arrived, and the connection is closed.
