@@ -460,6 +460,27 @@ class GiteaServiceTest {
   }
 
   /**
+   * A Forgejo hook sends X-Forgejo-Signature and X-Forgejo-Event: a refusal names them as well as
+   * Gitea's, not Gitea's alone, which a Forgejo admin's hook never sent.
+   */
+  @Test
+  void aForgejoDeliveryRefusedIsToldForgejosHeaderNames() throws Exception {
+    follow();
+    byte[] body = payload("zulip-gitea-issues__opened.json");
+
+    HttpResponse<String> wrong = post("forgejo", "issues", "fj-1", body, "another secret");
+    HttpRequest.Builder noEvent =
+        request(Map.of("X-Forgejo-Signature", GiteaPayloads.sign(SECRET, body)), body);
+    HttpResponse<String> missingEvent = hooks.send(noEvent);
+
+    assertThat(wrong.statusCode()).isEqualTo(401);
+    assertThat(wrong.body()).contains("X-Forgejo-Signature");
+    assertThat(missingEvent.statusCode()).isEqualTo(400);
+    assertThat(missingEvent.body()).contains("X-Forgejo-Event");
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).isNull();
+  }
+
+  /**
    * A client without a signature cannot make the bot read and hold a body of up to 25 MB: the 401
    * comes as soon as the headers have arrived, and the connection is closed.
    */
