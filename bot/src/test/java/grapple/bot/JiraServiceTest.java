@@ -196,6 +196,27 @@ class JiraServiceTest {
     assertThat(hub.gateway.takeSent(WAIT)).isNotNull();
   }
 
+  /**
+   * Hookshot refuses a JIRA delivery with {@code errcode} {@code HS_BAD_TOKEN}: every 401 of the
+   * receiver carries it, whether refused as its headers arrive or once its signature was checked.
+   */
+  @Test
+  void aRefusedDeliveryCarriesHookshotsErrcode() throws Exception {
+    follow("https://example.org/projects/TP");
+    byte[] body = JiraCorpus.cloudIssueCreated();
+    byte[] changed = body.clone();
+    changed[changed.length / 2] ^= 1;
+
+    JsonNode wrongSecret = Json.MAPPER.readTree(post("?secret=nope", "a", body, null).body());
+    JsonNode tampered =
+        Json.MAPPER.readTree(post("", "b", changed, JiraSigner.signature(SECRET, body)).body());
+
+    assertThat(wrongSecret.path("errcode").asText()).isEqualTo("HS_BAD_TOKEN");
+    assertThat(wrongSecret.path("error").asText()).isEqualTo("Invalid secret");
+    assertThat(tampered.path("errcode").asText()).isEqualTo("HS_BAD_TOKEN");
+    assertThat(tampered.path("error").asText()).isEqualTo("Signature did not match");
+  }
+
   /** {@code ?secret=} is taken only as the secret itself: a prefix, or more, is refused. */
   @Test
   void aSecretOfAnotherLengthIsRefusedAndTheSecretTaken() throws Exception {

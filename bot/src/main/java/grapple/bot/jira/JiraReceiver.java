@@ -58,7 +58,7 @@ final class JiraReceiver {
     Optional<String> refused = authenticate(request, body);
     if (refused.isPresent()) {
       log.info("jira: refused a webhook: {}", refused.get());
-      return now(Response.error(401, refused.get()));
+      return now(refusal(refused.get()));
     }
     return Intake.withObject(body, payload -> handle(request, body, payload));
   }
@@ -90,7 +90,16 @@ final class JiraReceiver {
                 ? Optional.empty()
                 : Optional.of("Invalid secret");
     refused.ifPresent(why -> log.info("jira: refused a webhook: {}", why));
-    return refused.map(why -> Response.error(401, why));
+    return refused.map(JiraReceiver::refusal);
+  }
+
+  /**
+   * The 401 of a request refused for {@code why}, with hookshot's {@code errcode} {@code
+   * HS_BAD_TOKEN} beside the listener's {@code ok} and {@code error}.
+   */
+  private static Response refusal(String why) {
+    return Response.json(
+        401, Json.object().put("ok", false).put("errcode", "HS_BAD_TOKEN").put("error", why));
   }
 
   /** Why the request is refused (hookshot's words), or empty when it carries the secret. */
