@@ -405,6 +405,26 @@ class GiteaServiceTest {
     assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).as("the replay").isNull();
   }
 
+  /**
+   * X-Gitea-Delivery is kept for days with the delivery: one of any length (up to the listener's
+   * limit on headers) was stored as it came. A long one is kept by its digest, and still known.
+   */
+  @Test
+  void anOverLongDeliveryIdIsNotStoredAsItCame() throws Exception {
+    follow();
+    byte[] body = payload("woodpecker-gitea-HookPullRequestMerged.json");
+    String longId = "d".repeat(4000);
+
+    assertThat(post("gitea", "pull_request", longId, body, SECRET).statusCode()).isEqualTo(202);
+    assertThat(hub.gateway.takeSent(WAIT)).isNotNull();
+
+    assertThat(hub.db.list("SELECT delivery_id FROM forge_deliveries", rs -> rs.getString(1)))
+        .hasSize(2)
+        .allSatisfy(id -> assertThat(id).hasSizeLessThanOrEqualTo(200));
+    assertThat(post("gitea", "pull_request", longId, body, SECRET).statusCode()).isEqualTo(202);
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).as("the redelivery").isNull();
+  }
+
   @Test
   void forgejoHeadersAreReadAsWell() throws Exception {
     follow();
@@ -437,6 +457,27 @@ class GiteaServiceTest {
     assertThat(post("gitea", "issues", "s-2", body, SECRET).statusCode()).isEqualTo(202);
     assertThat(hub.gateway.takeSent(WAIT).content().path("body").asText())
         .startsWith("📥 **kostekIV** created new issue [o/r#3]");
+  }
+
+  /**
+   * A Forgejo hook sends X-Forgejo-Signature and X-Forgejo-Event: a refusal names them as well as
+   * Gitea's, not Gitea's alone, which a Forgejo admin's hook never sent.
+   */
+  @Test
+  void aForgejoDeliveryRefusedIsToldForgejosHeaderNames() throws Exception {
+    follow();
+    byte[] body = payload("zulip-gitea-issues__opened.json");
+
+    HttpResponse<String> wrong = post("forgejo", "issues", "fj-1", body, "another secret");
+    HttpRequest.Builder noEvent =
+        request(Map.of("X-Forgejo-Signature", GiteaPayloads.sign(SECRET, body)), body);
+    HttpResponse<String> missingEvent = hooks.send(noEvent);
+
+    assertThat(wrong.statusCode()).isEqualTo(401);
+    assertThat(wrong.body()).contains("X-Forgejo-Signature");
+    assertThat(missingEvent.statusCode()).isEqualTo(400);
+    assertThat(missingEvent.body()).contains("X-Forgejo-Event");
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).isNull();
   }
 
   /**

@@ -197,6 +197,45 @@ class JiraServiceTest {
   }
 
   /**
+   * Hookshot refuses a JIRA delivery with {@code errcode} {@code HS_BAD_TOKEN}: every 401 of the
+   * receiver carries it, whether refused as its headers arrive or once its signature was checked.
+   */
+  @Test
+  void aRefusedDeliveryCarriesHookshotsErrcode() throws Exception {
+    follow("https://example.org/projects/TP");
+    byte[] body = JiraCorpus.cloudIssueCreated();
+    byte[] changed = body.clone();
+    changed[changed.length / 2] ^= 1;
+
+    JsonNode wrongSecret = Json.MAPPER.readTree(post("?secret=nope", "a", body, null).body());
+    JsonNode tampered =
+        Json.MAPPER.readTree(post("", "b", changed, JiraSigner.signature(SECRET, body)).body());
+
+    assertThat(wrongSecret.path("errcode").asText()).isEqualTo("HS_BAD_TOKEN");
+    assertThat(wrongSecret.path("error").asText()).isEqualTo("Invalid secret");
+    assertThat(tampered.path("errcode").asText()).isEqualTo("HS_BAD_TOKEN");
+    assertThat(tampered.path("error").asText()).isEqualTo("Signature did not match");
+  }
+
+  /** {@code ?secret=} is taken only as the secret itself: a prefix, or more, is refused. */
+  @Test
+  void aSecretOfAnotherLengthIsRefusedAndTheSecretTaken() throws Exception {
+    follow("https://example.org/projects/TP");
+    byte[] body = JiraCorpus.cloudIssueCreated();
+
+    for (String wrong :
+        List.of(SECRET.substring(0, SECRET.length() - 1), SECRET + "0", SECRET + SECRET, "j")) {
+      HttpResponse<String> refused = post("?secret=" + wrong, "a", body, null);
+      assertThat(refused.statusCode()).as(wrong).isEqualTo(401);
+      assertThat(refused.body()).contains("Invalid secret");
+    }
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).isNull();
+
+    assertThat(post("?secret=" + SECRET, "a", body, null).statusCode()).isEqualTo(202);
+    assertThat(hub.gateway.takeSent(WAIT)).isNotNull();
+  }
+
+  /**
    * A client without the secret or a signature cannot make the bot read and hold a body of up to 8
    * MB: the 401 comes as soon as the headers have arrived, and the connection is closed.
    */

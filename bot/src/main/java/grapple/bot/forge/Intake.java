@@ -14,7 +14,9 @@ import grapple.state.ForgeDeliveries;
 import grapple.state.Json;
 import grapple.state.OutboxStore;
 import grapple.state.SqlWork;
+import grapple.state.StorageException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -48,6 +50,7 @@ public final class Intake {
   private final Outbox outbox;
   private final ForgeDeliveries deliveries;
   private final Response storeFailed;
+  private final Response maybeStored;
 
   /**
    * {@code retry}: what the 503 adds to tell how the delivery comes again (GitHub and Gitea resend
@@ -60,6 +63,17 @@ public final class Intake {
     this.deliveries = deliveries;
     this.storeFailed =
         Response.error(503, "Could not store the event's messages; nothing was accepted." + retry)
+            .withHeader("Retry-After", "5");
+    // PostgreSQL's connection broke as the messages committed, and the server could not be asked
+    // whether they did: not "nothing was accepted". The delivery's ids were claimed with them, so a
+    // redelivery posts nothing twice.
+    this.maybeStored =
+        Response.error(
+                503,
+                "Could not learn whether the event's messages were stored (the database connection"
+                    + " broke as they were written); they may have been stored. Sending the"
+                    + " delivery again posts them only if they were not."
+                    + retry)
             .withHeader("Retry-After", "5");
   }
 
@@ -123,9 +137,24 @@ public final class Intake {
     return handler.handle(payload);
   }
 
+  /**
+   * The longest delivery id kept as it came. A delivery id comes from a header (or the payload) at
+   * whatever length the sender gives, up to the listener's limit on headers; each is kept for days.
+   */
+  static final int MAX_ID_CHARS = 200;
+
   /** True if this delivery's messages were committed before. */
   public boolean taken(String delivery) {
-    return deliveries.taken(service, delivery);
+    return deliveries.taken(service, kept(delivery));
+  }
+
+  /**
+   * {@code id} as it is claimed and looked up: itself, or, longer than {@link #MAX_ID_CHARS}, its
+   * digest {@code id-sha256:<hex>} (not cut: two long ids alike at the start stay two deliveries).
+   */
+  static String kept(String id) {
+    if (id.length() <= MAX_ID_CHARS) return id;
+    return "id-sha256:" + HexFormat.of().formatHex(sha256(id.getBytes(StandardCharsets.UTF_8)));
   }
 
   /**
@@ -143,7 +172,8 @@ public final class Intake {
    */
   public CompletableFuture<Response> commit(
       List<OutboxStore.Draft> drafts, List<String> ids, String what) {
-    List<SqlWork<Void>> claims = ids.stream().map(id -> deliveries.claim(service, id)).toList();
+    List<SqlWork<Void>> claims =
+        ids.stream().map(id -> deliveries.claim(service, kept(id))).toList();
     SqlWork<Void> claimAll =
         c -> {
           for (SqlWork<Void> claim : claims) claim.run(c);
@@ -165,7 +195,8 @@ public final class Intake {
    * is known by; answers as the other {@code commit}.
    */
   public CompletableFuture<Response> commit(SqlWork<?> work, List<String> ids, String what) {
-    List<SqlWork<Void>> claims = ids.stream().map(id -> deliveries.claim(service, id)).toList();
+    List<SqlWork<Void>> claims =
+        ids.stream().map(id -> deliveries.claim(service, kept(id))).toList();
     return answer(
         database.write(
             c -> {
@@ -191,7 +222,7 @@ public final class Intake {
             : failure;
     if (cause instanceof ForgeDeliveries.AlreadyTaken) return ACCEPTED;
     log.error("{}: {} could not be stored: {}", service, what, cause.toString());
-    return storeFailed;
+    return cause instanceof StorageException e && e.outcomeUnknown() ? maybeStored : storeFailed;
   }
 
   public static CompletableFuture<Response> now(Response response) {

@@ -67,7 +67,8 @@ final class GiteaReceiver {
 
   private static Response refused() {
     log.info("gitea: refused a webhook with a missing or wrong signature");
-    return Response.error(401, "Missing or wrong X-Gitea-Signature");
+    // Named both ways: a Forgejo admin, whose hook sends X-Forgejo-Signature, is told their own.
+    return Response.error(401, "Missing or wrong X-Gitea-Signature or X-Forgejo-Signature");
   }
 
   CompletableFuture<Response> receive(Request request, byte[] raw) {
@@ -82,7 +83,8 @@ final class GiteaReceiver {
     Optional<byte[]> signedJson = payloadOf(request, raw);
     if (signedJson.isEmpty()) return now(refused());
     Optional<String> event = either(request, "Event");
-    if (event.isEmpty()) return now(Response.error(400, "Missing X-Gitea-Event"));
+    if (event.isEmpty())
+      return now(Response.error(400, "Missing X-Gitea-Event or X-Forgejo-Event"));
     byte[] body = signedJson.get();
     String digest = Intake.digestId(body);
     List<String> ids =

@@ -40,6 +40,10 @@ final class JiraReceiver {
   private final JiraProjects projects;
   private final Intake intake;
   private final byte[] secret;
+
+  /** The secret's SHA-256, which a {@code ?secret=}'s own is compared with. */
+  private final byte[] secretDigest;
+
   private final ProjectIds ids = new ProjectIds();
 
   JiraReceiver(JiraParts parts, JiraProjects projects, ForgeDeliveries deliveries) {
@@ -47,13 +51,14 @@ final class JiraReceiver {
     this.projects = projects;
     this.intake = new Intake(JiraService.NAME, "", parts.context(), deliveries);
     this.secret = parts.settings().webhookSecret().getBytes(StandardCharsets.UTF_8);
+    this.secretDigest = Intake.sha256(secret);
   }
 
   CompletableFuture<Response> receive(Request request, byte[] body) {
     Optional<String> refused = authenticate(request, body);
     if (refused.isPresent()) {
       log.info("jira: refused a webhook: {}", refused.get());
-      return now(Response.error(401, refused.get()));
+      return now(refusal(refused.get()));
     }
     return Intake.withObject(body, payload -> handle(request, body, payload));
   }
@@ -85,14 +90,25 @@ final class JiraReceiver {
                 ? Optional.empty()
                 : Optional.of("Invalid secret");
     refused.ifPresent(why -> log.info("jira: refused a webhook: {}", why));
-    return refused.map(why -> Response.error(401, why));
+    return refused.map(JiraReceiver::refusal);
+  }
+
+  /**
+   * The 401 of a request refused for {@code why}, with hookshot's {@code errcode} {@code
+   * HS_BAD_TOKEN} beside the listener's {@code ok} and {@code error}.
+   */
+  private static Response refusal(String why) {
+    return Response.json(
+        401, Json.object().put("ok", false).put("errcode", "HS_BAD_TOKEN").put("error", why));
   }
 
   /** Why the request is refused (hookshot's words), or empty when it carries the secret. */
   Optional<String> authenticate(Request request, byte[] body) {
     String query = request.query().get("secret");
     if (query != null && !query.isEmpty()) {
-      boolean same = MessageDigest.isEqual(query.getBytes(StandardCharsets.UTF_8), secret);
+      // Both sides digested first, as GitLab's token: the time taken tells nothing of the length.
+      byte[] given = Intake.sha256(query.getBytes(StandardCharsets.UTF_8));
+      boolean same = MessageDigest.isEqual(given, secretDigest);
       return same ? Optional.empty() : Optional.of("Invalid secret");
     }
     Optional<String> header = request.header("X-Hub-Signature");

@@ -3,6 +3,7 @@ package grapple.bot.provisioning;
 import grapple.bot.config.Config;
 import grapple.bot.http.Request;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.Optional;
@@ -31,7 +32,7 @@ final class ApiAuth {
    * {@code api_key}): a key pasted with its line break is still the key.
    */
   Caller check(String presented) {
-    byte[] given = presented.strip().getBytes(StandardCharsets.UTF_8);
+    byte[] given = sha256(presented.strip().getBytes(StandardCharsets.UTF_8));
     Caller found = null;
     if (settings.secret() != null && matches(given, settings.secret()))
       found = Caller.plainSecret();
@@ -43,8 +44,20 @@ final class ApiAuth {
     return found;
   }
 
+  /**
+   * {@code given} (a digest) is {@code expected}'s: both sides digested, so the comparison takes
+   * the same time whatever the lengths of the token presented and of the one it is compared with.
+   */
   private static boolean matches(byte[] given, String expected) {
-    return MessageDigest.isEqual(given, expected.getBytes(StandardCharsets.UTF_8));
+    return MessageDigest.isEqual(given, sha256(expected.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private static byte[] sha256(byte[] bytes) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(bytes);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("SHA-256", e);
+    }
   }
 
   /**
