@@ -221,8 +221,14 @@ public final class Intake {
             ? failure.getCause()
             : failure;
     if (cause instanceof ForgeDeliveries.AlreadyTaken) return ACCEPTED;
-    log.error("{}: {} could not be stored: {}", service, what, cause.toString());
-    return cause instanceof StorageException e && e.outcomeUnknown() ? maybeStored : storeFailed;
+    boolean unknown = cause instanceof StorageException e && e.outcomeUnknown();
+    log.error(
+        "{}: {} {}: {}",
+        service,
+        what,
+        unknown ? "may or may not have been stored" : "could not be stored",
+        cause.toString());
+    return unknown ? maybeStored : storeFailed;
   }
 
   public static CompletableFuture<Response> now(Response response) {
