@@ -97,11 +97,28 @@ public final class CutOffProxy implements AutoCloseable {
    * statement; its answer goes nowhere), without, they never reach it (it waits for them).
    */
   public void hangUpAt(String marker, boolean delivered) {
-    hangUp = new HangUp(marker.getBytes(StandardCharsets.US_ASCII), delivered);
+    hangUpAt(marker, delivered, "");
   }
 
-  private record HangUp(byte[] marker, boolean delivered) {
+  /**
+   * As {@link #hangUpAt(String, boolean)}, on the connection that has sent {@code after} first (the
+   * write's own statement), so that another connection's {@code marker} (a reader's COMMIT) cannot
+   * take the hang-up meant for the writer's.
+   */
+  public void hangUpAt(String marker, boolean delivered, String after) {
+    hangUp =
+        new HangUp(
+            marker.getBytes(StandardCharsets.US_ASCII),
+            delivered,
+            after.getBytes(StandardCharsets.US_ASCII));
+  }
+
+  private record HangUp(byte[] marker, boolean delivered, byte[] after) {
     boolean in(byte[] buffer, int length) {
+      return find(marker, buffer, length);
+    }
+
+    static boolean find(byte[] marker, byte[] buffer, int length) {
       outer:
       for (int i = 0; i + marker.length <= length; i++) {
         for (int k = 0; k < marker.length; k++) {
@@ -133,6 +150,7 @@ public final class CutOffProxy implements AutoCloseable {
     }
   }
 
+  @SuppressWarnings("ReferenceEquality") // which hang-up, the one armed: identity, not value
   private void pump(Socket from, Socket to, boolean fromClient) throws IOException {
     InputStream in = from.getInputStream();
     OutputStream out = to.getOutputStream();
@@ -140,11 +158,23 @@ public final class CutOffProxy implements AutoCloseable {
         new Thread(
             () -> {
               byte[] buffer = new byte[8192];
+              HangUp seenAfter = null; // the hang-up whose 'after' this connection has sent
               try {
                 for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
                   if (cut) continue; // dropped on the floor, as a partition does
                   HangUp h = hangUp;
-                  if (fromClient && h != null && h.in(buffer, n)) {
+                  if (fromClient
+                      && h != null
+                      && seenAfter != h
+                      && h.after().length > 0
+                      && HangUp.find(h.after(), buffer, n)) {
+                    seenAfter = h;
+                    out.write(buffer, 0, n);
+                    out.flush();
+                    continue;
+                  }
+                  boolean ours = h != null && (h.after().length == 0 || seenAfter == h);
+                  if (fromClient && ours && h.in(buffer, n)) {
                     hangUp = null;
                     if (h.delivered()) {
                       out.write(buffer, 0, n);

@@ -571,7 +571,8 @@ class PostgresTest {
       return db.write(
           c -> {
             first.run();
-            proxy.hangUpAt("COMMIT", delivered);
+            // On the writer's connection: the one that sends this write's own row.
+            proxy.hangUpAt("COMMIT", delivered, "message");
             return KeyValueStore.put(c, "hook", "message");
           });
     }
