@@ -65,7 +65,8 @@ class IntakeTest {
             " Redeliver it from the webhook's Recent Deliveries in GitHub.",
             context(db, outbox),
             new ForgeDeliveries(db, Clock.systemUTC()));
-    proxy.hangUpAt("COMMIT", true);
+    // On the writer's connection, the one that sends the delivery's own rows.
+    proxy.hangUpAt("COMMIT", true, "pushed");
     proxy.refuseNew();
 
     Response answer =

@@ -958,7 +958,8 @@ class WebhookReceiverTest {
     opening = () -> Database.open(relay.in(plain), Migrations.core());
     delivering = false;
     serve(false, false);
-    relay.hangUpAt("COMMIT", true);
+    // On the writer's connection, the one that sends the message's own row.
+    relay.hangUpAt("COMMIT", true, "stored?");
     relay.refuseNew();
 
     HttpResponse<String> response = post("{\"text\":\"stored?\"}");
