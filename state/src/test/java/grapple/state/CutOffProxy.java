@@ -38,6 +38,21 @@ public final class CutOffProxy implements AutoCloseable {
     t.start();
   }
 
+  /**
+   * {@code location} with {@code poolSize} read connections, its statements sent as text every time
+   * (no server-prepared ones), so that the relay can tell a COMMIT ({@link #hangUpAt}).
+   */
+  public static Location.Postgres sentAsText(Location.Postgres location, int poolSize) {
+    return new Location.Postgres(
+        location.host(),
+        location.port(),
+        location.database(),
+        (location.parameters() == null ? "" : location.parameters() + "&") + "prepareThreshold=0",
+        location.user(),
+        location.password(),
+        poolSize);
+  }
+
   /** {@code location} reached through this relay. */
   public Location.Postgres in(Location.Postgres location) {
     return new Location.Postgres(

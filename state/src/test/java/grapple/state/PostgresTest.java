@@ -587,16 +587,7 @@ class PostgresTest {
   }
 
   private Database openThrough(CutOffProxy proxy) {
-    Location.Postgres here = postgres.location();
-    Location.Postgres plain =
-        new Location.Postgres(
-            here.host(),
-            here.port(),
-            here.database(),
-            (here.parameters() == null ? "" : here.parameters() + "&") + "prepareThreshold=0",
-            here.user(),
-            here.password(),
-            4);
+    Location.Postgres plain = CutOffProxy.sentAsText(postgres.location(), 4);
     Database db = Database.open(proxy.in(plain), Migrations.core());
     postgres.closeAfter(db);
     postgres.closeAfter(proxy); // closed first: what still waits on it fails at once

@@ -46,17 +46,7 @@ class IntakeTest {
   void aDeliveryThatMayHaveBeenStoredIsNot503NothingWasAccepted() throws Exception {
     Location.Postgres postgres = TestPostgres.newDatabase();
     proxy = new CutOffProxy(postgres.host(), postgres.port());
-    // Statements sent as text every time (no server-prepared ones), so the relay can tell a COMMIT.
-    Location.Postgres plain =
-        new Location.Postgres(
-            postgres.host(),
-            postgres.port(),
-            postgres.database(),
-            (postgres.parameters() == null ? "" : postgres.parameters() + "&")
-                + "prepareThreshold=0",
-            postgres.user(),
-            postgres.password(),
-            2);
+    Location.Postgres plain = CutOffProxy.sentAsText(postgres, 2);
     db = Database.open(proxy.in(plain), Migrations.core());
     outbox = new Outbox(new OutboxStore(db), new FakeGateway(), 1, Duration.ofMillis(50));
     Intake intake =

@@ -944,17 +944,7 @@ class WebhookReceiverTest {
     Location.Postgres postgres = TestPostgres.newDatabase();
     CutOffProxy relay = new CutOffProxy(postgres.host(), postgres.port());
     proxy = relay;
-    // Statements sent as text every time (no server-prepared ones), so the relay can tell a COMMIT.
-    Location.Postgres plain =
-        new Location.Postgres(
-            postgres.host(),
-            postgres.port(),
-            postgres.database(),
-            (postgres.parameters() == null ? "" : postgres.parameters() + "&")
-                + "prepareThreshold=0",
-            postgres.user(),
-            postgres.password(),
-            2);
+    Location.Postgres plain = CutOffProxy.sentAsText(postgres, 2);
     opening = () -> Database.open(relay.in(plain), Migrations.core());
     delivering = false;
     serve(false, false);
