@@ -75,7 +75,7 @@ final class GitlabReceiver {
   CompletableFuture<Response> receive(Request request, byte[] body) {
     Optional<Response> refused = unsigned(request);
     if (refused.isPresent()) return now(refused.get());
-    List<String> delivery = deliveryIds(request, body);
+    List<String> delivery = deliveryIds(request.header("Idempotency-Key"), body);
     String event = request.header("X-Gitlab-Event").orElse("");
     return Intake.withObject(
         body,
@@ -93,14 +93,14 @@ final class GitlabReceiver {
    * digest (a resend carries the same body; so does the same event sent by a group hook and a
    * project hook, each with its own Idempotency-Key). Never {@code X-Gitlab-Event-UUID}: the events
    * one action sets off (an MR merged and the issue it closes, a comment and its {@code /close})
-   * share it, and a resend gets a new one.
+   * share it, and a resend gets a new one. A key is kept whole: the intake stores a long one by its
+   * digest, so two keys alike in their first 200 characters stay two deliveries.
    */
-  static List<String> deliveryIds(Request request, byte[] body) {
+  static List<String> deliveryIds(Optional<String> idempotencyKey, byte[] body) {
     String digest = Intake.digestId(body);
-    return request
-        .header("Idempotency-Key")
+    return idempotencyKey
         .filter(d -> !d.isBlank())
-        .map(d -> List.of(GitlabMessages.cut(d, 200), digest))
+        .map(d -> List.of(d, digest))
         .orElse(List.of(digest));
   }
 
