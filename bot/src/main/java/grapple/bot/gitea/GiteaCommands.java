@@ -1,6 +1,8 @@
 package grapple.bot.gitea;
 
 import grapple.bot.Active;
+import grapple.bot.forge.FollowCommands;
+import grapple.bot.forge.FollowCommands.Entry;
 import grapple.bot.forge.Following;
 import grapple.bot.forge.TokenAccounts;
 import grapple.commands.Command;
@@ -31,31 +33,11 @@ final class GiteaCommands {
 
   List<Command> commands() {
     String s = GiteaService.NAME;
-    PermissionLevel manage = PermissionLevel.MANAGE_CONNECTIONS;
-    Command list =
-        new Command(
-            "gitea list",
-            "",
-            "List the Gitea repositories this room follows",
-            s,
-            PermissionLevel.COMMANDS,
-            this::list);
-    Command remove =
-        new Command(
-            "gitea remove", "<url>", "Stop following a Gitea repository", s, manage, this::remove);
-    return List.of(
-        new Command(
-            "gitea repo",
-            "<url>",
-            "Follow a Gitea or Forgejo repository in this room",
-            s,
-            manage,
-            this::repo),
-        list,
-        remove,
-        // The contract's order: read as a URL, "list" and "remove" were refused.
-        list.alias("gitea repo list"),
-        remove.alias("gitea repo remove"),
+    return FollowCommands.of(
+        s,
+        new Entry("gitea repo", "Follow a Gitea or Forgejo repository in this room", this::repo),
+        new Entry("gitea list", "List the Gitea repositories this room follows", this::list),
+        new Entry("gitea remove", "Stop following a Gitea repository", this::remove),
         new Command(
                 "gitea token",
                 "<instance> <token>",

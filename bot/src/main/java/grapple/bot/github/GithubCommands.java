@@ -1,6 +1,8 @@
 package grapple.bot.github;
 
 import grapple.bot.Active;
+import grapple.bot.forge.FollowCommands;
+import grapple.bot.forge.FollowCommands.Entry;
 import grapple.bot.forge.Following;
 import grapple.bot.forge.ForgeUrls;
 import grapple.bot.forge.OAuthCallback;
@@ -39,36 +41,11 @@ final class GithubCommands {
 
   List<Command> commands() {
     String s = GithubService.NAME;
-    PermissionLevel manage = PermissionLevel.MANAGE_CONNECTIONS;
-    Command list =
-        new Command(
-            "github list",
-            "",
-            "List the GitHub repositories this room follows",
-            s,
-            PermissionLevel.COMMANDS,
-            this::list);
-    Command remove =
-        new Command(
-            "github remove",
-            "<url>",
-            "Stop following a GitHub repository",
-            s,
-            manage,
-            this::remove);
-    return List.of(
-        new Command(
-            "github repo",
-            "<url>",
-            "Follow a GitHub repository in this room",
-            s,
-            manage,
-            this::repo),
-        list,
-        remove,
-        // The contract's order: read as a URL, "list" and "remove" were refused.
-        list.alias("github repo list"),
-        remove.alias("github repo remove"),
+    return FollowCommands.of(
+        s,
+        new Entry("github repo", "Follow a GitHub repository in this room", this::repo),
+        new Entry("github list", "List the GitHub repositories this room follows", this::list),
+        new Entry("github remove", "Stop following a GitHub repository", this::remove),
         new Command(
             "github login",
             "",

@@ -3,6 +3,8 @@ package grapple.bot.gitlab;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Active;
+import grapple.bot.forge.FollowCommands;
+import grapple.bot.forge.FollowCommands.Entry;
 import grapple.bot.forge.Following;
 import grapple.bot.forge.ForgeException;
 import grapple.bot.forge.TokenAccounts;
@@ -54,31 +56,11 @@ final class GitlabCommands {
 
   List<Command> commands() {
     String s = GitlabService.NAME;
-    PermissionLevel manage = PermissionLevel.MANAGE_CONNECTIONS;
-    Command list =
-        new Command(
-            "gitlab list",
-            "",
-            "List the GitLab projects this room follows",
-            s,
-            PermissionLevel.COMMANDS,
-            this::list);
-    Command remove =
-        new Command(
-            "gitlab remove", "<url>", "Stop following a GitLab project", s, manage, this::remove);
-    return List.of(
-        new Command(
-            "gitlab project",
-            "<url>",
-            "Follow a GitLab project in this room",
-            s,
-            manage,
-            this::project),
-        list,
-        remove,
-        // The contract's order: read as a URL, "list" and "remove" were refused.
-        list.alias("gitlab project list"),
-        remove.alias("gitlab project remove"),
+    return FollowCommands.of(
+        s,
+        new Entry("gitlab project", "Follow a GitLab project in this room", this::project),
+        new Entry("gitlab list", "List the GitLab projects this room follows", this::list),
+        new Entry("gitlab remove", "Stop following a GitLab project", this::remove),
         new Command(
                 "gitlab personaltoken",
                 "<instance> <token>",

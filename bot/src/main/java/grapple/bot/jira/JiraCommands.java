@@ -2,6 +2,8 @@ package grapple.bot.jira;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.FollowCommands;
+import grapple.bot.forge.FollowCommands.Entry;
 import grapple.bot.forge.Following;
 import grapple.bot.forge.OAuthCallback;
 import grapple.bot.forge.TokenAccounts;
@@ -35,38 +37,12 @@ final class JiraCommands {
 
   List<Command> commands() {
     String s = JiraService.NAME;
-    PermissionLevel manage = PermissionLevel.MANAGE_CONNECTIONS;
     PermissionLevel login = PermissionLevel.LOGIN;
-    Command list =
-        new Command(
-            "jira list project",
-            "",
-            "List the JIRA projects this room follows",
-            s,
-            PermissionLevel.COMMANDS,
-            this::list);
-    Command remove =
-        new Command(
-            "jira remove project",
-            "<url>",
-            "Stop following a JIRA project",
-            s,
-            manage,
-            this::remove);
-    return List.of(
-        new Command(
-            "jira project",
-            "<url>",
-            "Follow a JIRA project in this room",
-            s,
-            manage,
-            this::project),
-        list,
-        remove,
-        // The order of the other services' commands (and of Grapple's contract): taken as the URL
-        // "list" or "remove", these were answered as a bad project URL.
-        list.alias("jira project list"),
-        remove.alias("jira project remove"),
+    return FollowCommands.of(
+        s,
+        new Entry("jira project", "Follow a JIRA project in this room", this::project),
+        new Entry("jira list project", "List the JIRA projects this room follows", this::list),
+        new Entry("jira remove project", "Stop following a JIRA project", this::remove),
         new Command(
             "jira login",
             "",
