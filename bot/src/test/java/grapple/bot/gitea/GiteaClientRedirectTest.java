@@ -1,5 +1,6 @@
 package grapple.bot.gitea;
 
+import static grapple.bot.JsonAnswers.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -36,14 +37,6 @@ class GiteaClientRedirectTest {
         .code(code)
         .addHeader("Location", location)
         .body("<a href=\"" + location + "\">Moved Permanently</a>.")
-        .build();
-  }
-
-  private static MockResponse json(int code, String body) {
-    return new MockResponse.Builder()
-        .code(code)
-        .addHeader("Content-Type", "application/json")
-        .body(body)
         .build();
   }
 

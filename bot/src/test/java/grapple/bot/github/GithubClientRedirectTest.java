@@ -1,5 +1,6 @@
 package grapple.bot.github;
 
+import static grapple.bot.JsonAnswers.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -44,14 +45,6 @@ class GithubClientRedirectTest {
         .addHeader("Location", location)
         .addHeader("Content-Type", "application/json")
         .body("{\"message\":\"Moved Permanently\",\"url\":\"" + location + "\"}")
-        .build();
-  }
-
-  private static MockResponse json(int code, String body) {
-    return new MockResponse.Builder()
-        .code(code)
-        .addHeader("Content-Type", "application/json")
-        .body(body)
         .build();
   }
 
