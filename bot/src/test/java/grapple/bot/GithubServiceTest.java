@@ -381,39 +381,30 @@ class GithubServiceTest {
     byte[] body =
         ("payload=" + java.net.URLEncoder.encode(json, StandardCharsets.UTF_8))
             .getBytes(StandardCharsets.US_ASCII);
-    HttpRequest.Builder request =
-        hooks
-            .post("/github/webhook", body)
-            .setHeader("Content-Type", "application/x-www-form-urlencoded")
-            .header("X-GitHub-Event", "issues")
-            .header("X-GitHub-Delivery", "form-1")
-            .header("X-Hub-Signature-256", GithubSigner.sign(SECRET, body));
+    HttpRequest.Builder request = signedIssuesForm(body).header("X-GitHub-Delivery", "form-1");
 
     assertThat(hooks.send(request).statusCode()).isEqualTo(202);
 
     assertThat(hub.gateway.takeSent(WAIT).content().path("body").asText()).startsWith("📥 **");
     byte[] empty = "other=1".getBytes(StandardCharsets.US_ASCII);
-    HttpResponse<String> refused =
-        hooks.send(
-            hooks
-                .post("/github/webhook", empty)
-                .setHeader("Content-Type", "application/x-www-form-urlencoded")
-                .header("X-GitHub-Event", "issues")
-                .header("X-Hub-Signature-256", GithubSigner.sign(SECRET, empty)));
+    HttpResponse<String> refused = hooks.send(signedIssuesForm(empty));
     assertThat(refused.statusCode()).isEqualTo(400);
     assertThat(refused.body()).contains("payload");
     byte[] badEscape = "payload=%zz".getBytes(StandardCharsets.US_ASCII);
-    HttpResponse<String> malformed =
-        hooks.send(
-            hooks
-                .post("/github/webhook", badEscape)
-                .setHeader("Content-Type", "application/x-www-form-urlencoded")
-                .header("X-GitHub-Event", "issues")
-                .header("X-Hub-Signature-256", GithubSigner.sign(SECRET, badEscape)));
+    HttpResponse<String> malformed = hooks.send(signedIssuesForm(badEscape));
     assertThat(malformed.statusCode()).isEqualTo(400);
     assertThat(malformed.body())
         .as("the listener's strict form decoder names the rule")
         .contains("The form body has a malformed %-escape");
+  }
+
+  /** An {@code issues} delivery whose body is the form {@code form}, signed. */
+  private HttpRequest.Builder signedIssuesForm(byte[] form) {
+    return hooks
+        .post("/github/webhook", form)
+        .setHeader("Content-Type", "application/x-www-form-urlencoded")
+        .header("X-GitHub-Event", "issues")
+        .header("X-Hub-Signature-256", GithubSigner.sign(SECRET, form));
   }
 
   /** Two rooms following o/r that show a new PR's diff. */

@@ -75,14 +75,41 @@ class GitlabCommentBatchTest {
 
   private int send(String uuid, ObjectNode p, String text) throws Exception {
     ((ObjectNode) p.path("object_attributes")).put("note", text);
+    return deliver("Note Hook", uuid, p);
+  }
+
+  /** Delivers {@code payload} as GitLab's {@code event} with the idempotency key {@code uuid}. */
+  private int deliver(String event, String uuid, ObjectNode payload) throws Exception {
     return hooks
         .send(
             hooks
-                .post("/gitlab/webhook", Json.write(p).getBytes(StandardCharsets.UTF_8))
-                .header("X-Gitlab-Event", "Note Hook")
+                .post("/gitlab/webhook", Json.write(payload).getBytes(StandardCharsets.UTF_8))
+                .header("X-Gitlab-Event", event)
                 .header("X-Gitlab-Token", GitlabServiceTest.SECRET)
                 .header("Idempotency-Key", uuid))
         .statusCode();
+  }
+
+  /** The next message the bot sends, within {@link #WAIT}; fails if none comes. */
+  private FakeGateway.Sent nextSent() throws InterruptedException {
+    FakeGateway.Sent sent = hub.gateway.takeSent(WAIT);
+    assertThat(sent).isNotNull();
+    return sent;
+  }
+
+  /** The event id of {@code notice}, once the bot has recorded it as its discussion's thread. */
+  private String threadRoot(FakeGateway.Sent notice) {
+    String root = "$" + notice.txnId(); // the event id FakeGateway gives
+    grapple.testing.Await.until(
+        WAIT,
+        () ->
+            hub.db
+                .first(
+                    "SELECT 1 FROM gitlab_discussion_threads WHERE event_id = ?",
+                    rs -> rs.getInt(1),
+                    root)
+                .isPresent());
+    return root;
   }
 
   /**
@@ -94,8 +121,7 @@ class GitlabCommentBatchTest {
     for (int i = 0; i < 55; i++) assertThat(comment("burst-" + i, "Point " + i)).isEqualTo(202);
     clock.advance(Duration.ofSeconds(6));
 
-    FakeGateway.Sent notice = hub.gateway.takeSent(WAIT);
-    assertThat(notice).isNotNull();
+    FakeGateway.Sent notice = nextSent();
     String body = notice.content().path("body").asText();
     assertThat(body).contains(" with 55 comments\n\n> Point 0\n\n> Point 1\n\n");
     assertThat(body).doesNotContain("> \n").doesNotEndWith("> ");
@@ -112,20 +138,10 @@ class GitlabCommentBatchTest {
     String discussion = "6a9c1750b37d513a43987b574953fceb50b03ce7";
     assertThat(mrComment("d1", discussion, "ann", "Why this?")).isEqualTo(202);
     clock.advance(Duration.ofSeconds(6));
-    FakeGateway.Sent first = hub.gateway.takeSent(WAIT);
-    assertThat(first).isNotNull();
+    FakeGateway.Sent first = nextSent();
     assertThat(first.content().path("body").asText()).startsWith("**ANN** commented on MR ");
     assertThat(first.content().has("m.relates_to")).isFalse();
-    String root = "$" + first.txnId(); // the event id FakeGateway gives
-    grapple.testing.Await.until(
-        WAIT,
-        () ->
-            hub.db
-                .first(
-                    "SELECT 1 FROM gitlab_discussion_threads WHERE event_id = ?",
-                    rs -> rs.getInt(1),
-                    root)
-                .isPresent());
+    String root = threadRoot(first);
 
     hub.close();
     hub = null;
@@ -134,8 +150,7 @@ class GitlabCommentBatchTest {
     assertThat(mrComment("d2", discussion, "bob", "Because.")).as("resent").isEqualTo(202);
     clock.advance(Duration.ofSeconds(6));
 
-    FakeGateway.Sent reply = hub.gateway.takeSent(WAIT);
-    assertThat(reply).isNotNull();
+    FakeGateway.Sent reply = nextSent();
     assertThat(reply.content().path("body").asText())
         .isEqualTo("**BOB** replied with one comment\n\n> Because.");
     assertThat(reply.content().path("m.relates_to").path("rel_type").asText())
@@ -146,8 +161,7 @@ class GitlabCommentBatchTest {
     // Another discussion on the same MR starts a thread of its own.
     assertThat(mrComment("d3", "0000aaaa", "bob", "Typo")).isEqualTo(202);
     clock.advance(Duration.ofSeconds(6));
-    FakeGateway.Sent other = hub.gateway.takeSent(WAIT);
-    assertThat(other).isNotNull();
+    FakeGateway.Sent other = nextSent();
     assertThat(other.content().path("body").asText()).startsWith("**BOB** commented on MR ");
     assertThat(other.content().has("m.relates_to")).isFalse();
   }
@@ -179,22 +193,11 @@ class GitlabCommentBatchTest {
                     > dueBefore);
     hub.gateway.release();
 
-    FakeGateway.Sent first = hub.gateway.takeSent(WAIT);
-    assertThat(first).isNotNull();
+    FakeGateway.Sent first = nextSent();
     assertThat(first.content().path("body").asText()).startsWith("**ANN** commented on MR ");
-    String root = "$" + first.txnId();
-    grapple.testing.Await.until(
-        WAIT,
-        () ->
-            hub.db
-                .first(
-                    "SELECT 1 FROM gitlab_discussion_threads WHERE event_id = ?",
-                    rs -> rs.getInt(1),
-                    root)
-                .isPresent());
+    String root = threadRoot(first);
     clock.advance(Duration.ofSeconds(2));
-    FakeGateway.Sent reply = hub.gateway.takeSent(WAIT);
-    assertThat(reply).isNotNull();
+    FakeGateway.Sent reply = nextSent();
     assertThat(reply.content().path("body").asText())
         .isEqualTo("**BOB** replied with one comment\n\n> Because.");
     assertThat(reply.content().path("m.relates_to").path("event_id").asText()).isEqualTo(root);
@@ -222,19 +225,9 @@ class GitlabCommentBatchTest {
                 clock.millis()));
     assertThat(mrComment("l1", discussion, "bob", "Still there?")).isEqualTo(202);
     clock.advance(Duration.ofSeconds(6));
-    FakeGateway.Sent notice = hub.gateway.takeSent(WAIT);
-    assertThat(notice).isNotNull();
+    FakeGateway.Sent notice = nextSent();
     assertThat(notice.content().path("body").asText()).startsWith("**BOB** commented on MR ");
-    String root = "$" + notice.txnId();
-    grapple.testing.Await.until(
-        WAIT,
-        () ->
-            hub.db
-                .first(
-                    "SELECT 1 FROM gitlab_discussion_threads WHERE event_id = ?",
-                    rs -> rs.getInt(1),
-                    root)
-                .isPresent());
+    threadRoot(notice); // recorded as the thread: it starts it
   }
 
   private long batches() {
@@ -254,21 +247,11 @@ class GitlabCommentBatchTest {
     approval.set("project", note.path("project").deepCopy());
     approval.set("user", note.path("user").deepCopy());
     ((ObjectNode) approval.path("object_attributes")).put("action", "approved");
-    int status =
-        hooks
-            .send(
-                hooks
-                    .post("/gitlab/webhook", Json.write(approval).getBytes(StandardCharsets.UTF_8))
-                    .header("X-Gitlab-Event", "Merge Request Hook")
-                    .header("X-Gitlab-Token", GitlabServiceTest.SECRET)
-                    .header("Idempotency-Key", "approved"))
-            .statusCode();
-    assertThat(status).isEqualTo(202);
+    assertThat(deliver("Merge Request Hook", "approved", approval)).isEqualTo(202);
     assertThat(send("note", note, "LGTM")).isEqualTo(202);
     clock.advance(Duration.ofSeconds(6));
 
-    FakeGateway.Sent notice = hub.gateway.takeSent(WAIT);
-    assertThat(notice).isNotNull();
+    FakeGateway.Sent notice = nextSent();
     assertThat(notice.content().path("body").asText())
         .isEqualTo(
             "**Administrator** ✅ approved MR [gitlab-org/gitlab-test!1]"
@@ -289,8 +272,7 @@ class GitlabCommentBatchTest {
     assertThat(send("e2", edit, "First point")).isEqualTo(202);
     clock.advance(Duration.ofSeconds(6));
 
-    FakeGateway.Sent notice = hub.gateway.takeSent(WAIT);
-    assertThat(notice).isNotNull();
+    FakeGateway.Sent notice = nextSent();
     assertThat(notice.content().path("body").asText())
         .endsWith(" with one comment\n\n> Frist point");
     assertThat(send("e3", edit, "First point, again")).isEqualTo(202);
@@ -308,8 +290,7 @@ class GitlabCommentBatchTest {
 
     clock.advance(Duration.ofSeconds(2));
 
-    FakeGateway.Sent notice = hub.gateway.takeSent(WAIT);
-    assertThat(notice).isNotNull();
+    FakeGateway.Sent notice = nextSent();
     assertThat(notice.content().path("body").asText())
         .isEqualTo(
             "**User1** commented on issue"

@@ -2,7 +2,6 @@ package grapple.bot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import grapple.bot.webhook.WebhookService;
 import grapple.commands.PermissionLevel;
 import grapple.state.Json;
 import java.net.URI;
@@ -11,7 +10,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -27,12 +25,7 @@ class SlowHomeserverTest {
   @Test
   void aStateWriteWaitingOnASlowHomeserverHoldsUpNeitherAnotherRoomsCommandNorAWebhook()
       throws Exception {
-    try (TestHub hub =
-        new TestHub(
-            dir,
-            List.of(new WebhookService()),
-            "",
-            List.of(TestHub.everyService(ADMIN, PermissionLevel.ADMIN)))) {
+    try (TestHub hub = TestHub.webhooks(dir, TestHub.everyService(ADMIN, PermissionLevel.ADMIN))) {
       hub.joined(ADMIN).joinedIn(OTHER_ROOM, ADMIN);
       hub.message(OTHER_ROOM, ADMIN, "!grapple webhook ready");
       String url = hookUrlFrom(hub);

@@ -3,7 +3,6 @@ package grapple.bot;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import grapple.bot.room.RoomEvent;
-import grapple.bot.webhook.WebhookService;
 import grapple.commands.PermissionLevel;
 import grapple.state.Json;
 import java.net.http.HttpResponse;
@@ -28,12 +27,7 @@ class WaitForCompleteTest {
    */
   @Test
   void aSenderWaitingOnASlowHomeserverIsAnswered202WithinHookshotsFiveSeconds() throws Exception {
-    try (TestHub hub =
-        new TestHub(
-            dir,
-            List.of(new WebhookService()),
-            "",
-            List.of(TestHub.everyService(ADMIN, PermissionLevel.ADMIN)))) {
+    try (TestHub hub = TestHub.webhooks(dir, TestHub.everyService(ADMIN, PermissionLevel.ADMIN))) {
       hub.joined(ADMIN);
       hub.core.onEvent(
           new RoomEvent.State(

@@ -1,6 +1,5 @@
 package grapple.bot.feed;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import grapple.bot.FakeGateway;
@@ -53,16 +52,7 @@ class FeedLeaderFencingTest {
       postgres.closeAfter(db);
       postgres.closeAfter(outbox);
       postgres.closeAfter(leadership);
-      poller =
-          new FeedPoller(
-              new FeedSettings(true, 600, 2, 2, 0, 10, true, 1024 * 1024),
-              source,
-              new FeedStore(db),
-              outbox,
-              Clock.systemUTC(),
-              room -> false,
-              "!grapple");
-      postgres.closeAfter(poller);
+      poller = postgres.closeAfter(poller(db, source, outbox));
     }
 
     Instance leads() throws InterruptedException {
@@ -70,6 +60,21 @@ class FeedLeaderFencingTest {
       assertThat(elected.await(15, TimeUnit.SECONDS)).as("elected").isTrue();
       return this;
     }
+  }
+
+  /**
+   * An instance's feed poller on {@code db}, posting through {@code outbox}; the bot is in every
+   * room.
+   */
+  static FeedPoller poller(Database db, FeedSource source, Outbox outbox) {
+    return new FeedPoller(
+        new FeedSettings(true, 600, 2, 2, 0, 10, true, 1024 * 1024),
+        source,
+        new FeedStore(db),
+        outbox,
+        Clock.systemUTC(),
+        room -> false,
+        "!grapple");
   }
 
   /** A feed whose items are {@code ids}, newest first. */
@@ -85,16 +90,7 @@ class FeedLeaderFencingTest {
           .append(id)
           .append("</guid></item>");
     rss.append("</channel></rss>");
-    return new FeedFetcher.Result(
-        200,
-        rss.toString().getBytes(UTF_8),
-        "application/rss+xml",
-        null,
-        null,
-        null,
-        null,
-        URL,
-        null);
+    return Fetched.ok(rss.toString(), "application/rss+xml", URL);
   }
 
   private static FeedPoller.Subscription subscription() throws Exception {

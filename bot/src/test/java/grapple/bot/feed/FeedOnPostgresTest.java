@@ -1,6 +1,5 @@
 package grapple.bot.feed;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import grapple.bot.FakeGateway;
@@ -10,7 +9,6 @@ import grapple.state.Database;
 import grapple.state.Json;
 import grapple.state.OutboxStore;
 import grapple.state.PostgresFixture;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -37,16 +35,7 @@ class FeedOnPostgresTest {
           .append("\"}");
     }
     json.append("]}");
-    return new FeedFetcher.Result(
-        200,
-        json.toString().getBytes(UTF_8),
-        "application/feed+json",
-        null,
-        null,
-        null,
-        null,
-        URL,
-        null);
+    return Fetched.ok(json.toString(), "application/feed+json", URL);
   }
 
   private static FeedPoller.Subscription subscription() throws Exception {
@@ -62,15 +51,7 @@ class FeedOnPostgresTest {
     Outbox outbox =
         postgres.closeAfter(
             new Outbox(new OutboxStore(db), new FakeGateway(), 1, Duration.ofMillis(100)));
-    return postgres.closeAfter(
-        new FeedPoller(
-            new FeedSettings(true, 600, 2, 2, 0, 10, true, 1024 * 1024),
-            source,
-            new FeedStore(db),
-            outbox,
-            Clock.systemUTC(),
-            room -> false,
-            "!grapple"));
+    return postgres.closeAfter(FeedLeaderFencingTest.poller(db, source, outbox));
   }
 
   /**

@@ -1,5 +1,7 @@
 package grapple.bot.gitea;
 
+import static grapple.bot.JsonAnswers.json;
+import static grapple.bot.forge.ForgeAssertions.assertARedirectLoopEnds;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -36,14 +38,6 @@ class GiteaClientRedirectTest {
         .code(code)
         .addHeader("Location", location)
         .body("<a href=\"" + location + "\">Moved Permanently</a>.")
-        .build();
-  }
-
-  private static MockResponse json(int code, String body) {
-    return new MockResponse.Builder()
-        .code(code)
-        .addHeader("Content-Type", "application/json")
-        .body(body)
         .build();
   }
 
@@ -120,21 +114,13 @@ class GiteaClientRedirectTest {
     assertThat(gitea.getRequestCount()).isEqualTo(1);
   }
 
-  /**
-   * One redirect more than {@link ForgeHttp#MAX_REDIRECTS} ends the call with an error saying so.
-   * It read as the forge's own answer ("Moved Permanently", "answered with no JSON (HTTP 301)").
-   */
+  /** One redirect more than {@link ForgeHttp#MAX_REDIRECTS} ends the call with an error. */
   @Test
   void aRedirectLoopEnds() {
-    for (int i = 0; i <= ForgeHttp.MAX_REDIRECTS; i++)
-      gitea.enqueue(moved(301, "/api/v1/repos/o/old"));
-
-    assertThatThrownBy(() -> client.repo(gitea.url("/"), "t0ken", "o", "old"))
-        .isInstanceOf(ForgeException.class)
-        .hasMessage(
-            "Gitea redirected the request more than 3 times, which the bot does not follow: the"
-                + " repository or project may have moved again, or the bot's Gitea URL may be wrong")
-        .satisfies(e -> assertThat(((ForgeException) e).status()).isEqualTo(301));
-    assertThat(gitea.getRequestCount()).isEqualTo(ForgeHttp.MAX_REDIRECTS + 1);
+    assertARedirectLoopEnds(
+        gitea,
+        moved(301, "/api/v1/repos/o/old"),
+        "Gitea",
+        () -> client.repo(gitea.url("/"), "t0ken", "o", "old"));
   }
 }

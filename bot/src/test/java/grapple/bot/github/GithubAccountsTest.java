@@ -1,5 +1,6 @@
 package grapple.bot.github;
 
+import static grapple.bot.forge.ForgeAssertions.assertConfigMissing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -182,15 +183,9 @@ class GithubAccountsTest {
             clock,
             (u, t) -> {});
 
-    assertThatThrownBy(() -> unconfigured.linkCode(ALICE, github.authorizeCode("alice")))
-        .isInstanceOfSatisfying(
-            ForgeException.class,
-            e -> {
-              assertThat(e.transient_()).isFalse();
-              assertThat(e.configMissing()).isTrue();
-              assertThat(e.getMessage())
-                  .isEqualTo("GitHub OAuth is not configured on this bot (github.oauth)");
-            });
+    assertConfigMissing(
+        () -> unconfigured.linkCode(ALICE, github.authorizeCode("alice")),
+        "GitHub OAuth is not configured on this bot (github.oauth)");
     assertThat(unconfigured.account(ALICE)).isEmpty();
   }
 

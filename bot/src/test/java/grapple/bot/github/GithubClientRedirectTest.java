@@ -1,5 +1,7 @@
 package grapple.bot.github;
 
+import static grapple.bot.JsonAnswers.json;
+import static grapple.bot.forge.ForgeAssertions.assertARedirectLoopEnds;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -44,14 +46,6 @@ class GithubClientRedirectTest {
         .addHeader("Location", location)
         .addHeader("Content-Type", "application/json")
         .body("{\"message\":\"Moved Permanently\",\"url\":\"" + location + "\"}")
-        .build();
-  }
-
-  private static MockResponse json(int code, String body) {
-    return new MockResponse.Builder()
-        .code(code)
-        .addHeader("Content-Type", "application/json")
-        .body(body)
         .build();
   }
 
@@ -102,23 +96,14 @@ class GithubClientRedirectTest {
     assertThat(elsewhere.getRequestCount()).isZero();
   }
 
-  /** A redirect loop ends after a few hops, as GitHub's error. */
-  /**
-   * One redirect more than {@link ForgeHttp#MAX_REDIRECTS} ends the call with an error saying so.
-   * It read as the forge's own answer ("Moved Permanently", "answered with no JSON (HTTP 301)").
-   */
+  /** One redirect more than {@link ForgeHttp#MAX_REDIRECTS} ends the call with an error. */
   @Test
   void aRedirectLoopEnds() {
-    for (int i = 0; i <= ForgeHttp.MAX_REDIRECTS; i++)
-      github.enqueue(moved(301, "/api/v3/repos/o/old"));
-
-    assertThatThrownBy(() -> client.repo("t0ken", "o", "old"))
-        .isInstanceOf(ForgeException.class)
-        .hasMessage(
-            "GitHub redirected the request more than 3 times, which the bot does not follow: the"
-                + " repository or project may have moved again, or the bot's GitHub URL may be wrong")
-        .satisfies(e -> assertThat(((ForgeException) e).status()).isEqualTo(301));
-    assertThat(github.getRequestCount()).isEqualTo(ForgeHttp.MAX_REDIRECTS + 1);
+    assertARedirectLoopEnds(
+        github,
+        moved(301, "/api/v3/repos/o/old"),
+        "GitHub",
+        () -> client.repo("t0ken", "o", "old"));
   }
 
   /**

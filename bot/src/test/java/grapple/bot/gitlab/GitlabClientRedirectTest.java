@@ -1,5 +1,6 @@
 package grapple.bot.gitlab;
 
+import static grapple.bot.JsonAnswers.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -33,14 +34,6 @@ class GitlabClientRedirectTest {
         .code(code)
         .addHeader("Location", location)
         .body("<html><body>You are being redirected.</body></html>")
-        .build();
-  }
-
-  private static MockResponse json(int code, String body) {
-    return new MockResponse.Builder()
-        .code(code)
-        .addHeader("Content-Type", "application/json")
-        .body(body)
         .build();
   }
 

@@ -1,5 +1,6 @@
 package grapple.bot.gitlab;
 
+import static grapple.bot.JsonAnswers.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
@@ -35,14 +36,6 @@ class GitlabClientTest {
         .satisfies(e -> assertThat(e.status()).isEqualTo(403));
   }
 
-  private MockResponse refusal(int code, String body) {
-    return new MockResponse.Builder()
-        .code(code)
-        .addHeader("Content-Type", "application/json")
-        .body(body)
-        .build();
-  }
-
   /**
    * GitLab's validation errors nest its message by field: they read as a sentence, not as JSON
    * ({@code {"name":["has already been taken"]}}).
@@ -50,7 +43,7 @@ class GitlabClientTest {
   @Test
   void aValidationErrorByFieldReadsAsASentence() {
     gitlab.enqueue(
-        refusal(
+        json(
             400,
             "{\"message\":{\"name\":[\"has already been taken\"],"
                 + "\"path\":[\"has already been taken\",\"is too long\"]}}"));
@@ -64,7 +57,7 @@ class GitlabClientTest {
   @Test
   void aBaseErrorIsItsWordsAlone() {
     gitlab.enqueue(
-        refusal(422, "{\"message\":{\"base\":[\"Issue could not be created: spam check\"]}}"));
+        json(422, "{\"message\":{\"base\":[\"Issue could not be created: spam check\"]}}"));
 
     assertThatExceptionOfType(ForgeException.class)
         .isThrownBy(() -> new GitlabClient(Clock.systemUTC()).user(gitlab.url("/"), "token"))
@@ -75,7 +68,7 @@ class GitlabClientTest {
   @Test
   void anOauthErrorIsItsDescription() {
     gitlab.enqueue(
-        refusal(
+        json(
             401,
             "{\"error\":\"invalid_token\",\"error_description\":\"Token was revoked. You"
                 + " have to re-authorize from the user.\"}"));

@@ -1,9 +1,8 @@
 package grapple.bot.jira;
 
+import static grapple.bot.forge.ForgeAssertions.assertConfigMissing;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import grapple.bot.forge.ForgeException;
 import grapple.state.Database;
 import grapple.state.LinkedAccounts;
 import grapple.state.LinkedAccounts.Account;
@@ -120,15 +119,9 @@ class JiraAccountsTest {
             clock,
             (user, text) -> {});
 
-    assertThatThrownBy(() -> unconfigured.linkCode(ALICE, "some-code"))
-        .isInstanceOfSatisfying(
-            ForgeException.class,
-            e -> {
-              assertThat(e.transient_()).isFalse();
-              assertThat(e.configMissing()).isTrue();
-              assertThat(e.getMessage())
-                  .isEqualTo("JIRA Cloud OAuth is not configured on this bot (jira.oauth)");
-            });
+    assertConfigMissing(
+        () -> unconfigured.linkCode(ALICE, "some-code"),
+        "JIRA Cloud OAuth is not configured on this bot (jira.oauth)");
     assertThat(unconfigured.accounts(ALICE)).isEmpty();
   }
 

@@ -1,5 +1,6 @@
 package grapple.bot.matrix;
 
+import grapple.bot.JsonAnswers;
 import mockwebserver3.MockResponse;
 
 /** What a fake homeserver (a MockWebServer) answers: JSON bodies with their status. */
@@ -7,11 +8,7 @@ public final class HomeserverAnswers {
   private HomeserverAnswers() {}
 
   public static MockResponse json(int code, String body) {
-    return new MockResponse.Builder()
-        .code(code)
-        .addHeader("Content-Type", "application/json")
-        .body(body)
-        .build();
+    return JsonAnswers.json(code, body);
   }
 
   /** The answer to GET /_matrix/client/versions, which the gateway asks before logging in. */

@@ -1,14 +1,10 @@
 package grapple.bot.outbox;
 
+import static grapple.bot.matrix.HomeserverAnswers.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import grapple.bot.config.ConfigLoader;
-import grapple.bot.matrix.DirectRoomStore;
-import grapple.bot.matrix.MatrixGateway;
-import grapple.bot.matrix.SyncStore;
 import grapple.bot.room.Messages;
 import grapple.state.Database;
-import grapple.state.KeyValueStore;
 import grapple.state.OutboxStore;
 import grapple.testing.Await;
 import java.nio.file.Path;
@@ -32,7 +28,6 @@ class OutboxOnAHomeserverTest {
   @TempDir Path dir;
   private final MockWebServer server = new MockWebServer();
   private Database db;
-  private MatrixGateway gateway;
   private Outbox outbox;
 
   /** The sends the homeserver was asked for: the room and when the request arrived. */
@@ -60,21 +55,7 @@ class OutboxOnAHomeserverTest {
 
   /** A bot's outbox on {@code db}, delivering to the fake homeserver: one run of the bot. */
   private Outbox deliverFrom(Database db, int concurrency) {
-    gateway =
-        new MatrixGateway(
-            ConfigLoader.parse(
-                """
-                homeserver: {url: "%s", domain: test}
-                bot: {userId: "@bot:test", accessToken: "tok"}
-                """
-                    .formatted(server.url("/")),
-                dir,
-                Map.of(),
-                grapple.bot.Grapple.configSections()),
-            new MatrixGateway.Stores(
-                new SyncStore(db), new KeyValueStore(db), new DirectRoomStore(db)),
-            (room, user) -> true);
-    Outbox started = new Outbox(new OutboxStore(db), gateway, concurrency, Duration.ofMillis(200));
+    Outbox started = HomeserverOutbox.on(db, server, dir, concurrency);
     started.start(db);
     return started;
   }
@@ -86,14 +67,6 @@ class OutboxOnAHomeserverTest {
 
   private synchronized List<Arrival> arrivals() {
     return List.copyOf(arrivals);
-  }
-
-  private static MockResponse json(int code, String body) {
-    return new MockResponse.Builder()
-        .code(code)
-        .addHeader("Content-Type", "application/json")
-        .body(body)
-        .build();
   }
 
   /**

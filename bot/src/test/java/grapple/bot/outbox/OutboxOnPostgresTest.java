@@ -1,14 +1,10 @@
 package grapple.bot.outbox;
 
+import static grapple.bot.matrix.HomeserverAnswers.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import grapple.bot.config.ConfigLoader;
-import grapple.bot.matrix.DirectRoomStore;
-import grapple.bot.matrix.MatrixGateway;
-import grapple.bot.matrix.SyncStore;
 import grapple.bot.room.Messages;
 import grapple.state.Database;
-import grapple.state.KeyValueStore;
 import grapple.state.Migrations;
 import grapple.state.OutboxStore;
 import grapple.state.PostgresFixture;
@@ -60,35 +56,13 @@ class OutboxOnPostgresTest {
     }
   }
 
-  private static MockResponse json(int code, String body) {
-    return new MockResponse.Builder()
-        .code(code)
-        .addHeader("Content-Type", "application/json")
-        .body(body)
-        .build();
-  }
-
   private Database open() {
     return Database.open(postgres.location(), Migrations.core());
   }
 
   /** An instance's outbox on {@code db}, delivering to the fake homeserver as the bot. */
   private Outbox outbox(Database db) {
-    MatrixGateway gateway =
-        new MatrixGateway(
-            ConfigLoader.parse(
-                """
-                homeserver: {url: "%s", domain: test}
-                bot: {userId: "@bot:test", accessToken: "tok"}
-                """
-                    .formatted(server.url("/")),
-                dir,
-                Map.of(),
-                grapple.bot.Grapple.configSections()),
-            new MatrixGateway.Stores(
-                new SyncStore(db), new KeyValueStore(db), new DirectRoomStore(db)),
-            (room, user) -> true);
-    return new Outbox(new OutboxStore(db), gateway, 1, Duration.ofMillis(200));
+    return HomeserverOutbox.on(db, server, dir, 1);
   }
 
   /**
