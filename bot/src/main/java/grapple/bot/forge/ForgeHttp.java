@@ -118,6 +118,26 @@ public final class ForgeHttp {
     }
   }
 
+  /** How a forge says what went wrong: the ForgeException a failed answer's text makes. */
+  public interface Refusal {
+    ForgeException refused(int status, String text);
+  }
+
+  /**
+   * The JSON of a 2xx answer to {@code request} ({@link #call}): an empty object when the answer is
+   * blank (a 204), a ForgeException when it is not JSON ({@link #parse}). A failed answer is thrown
+   * as {@code refusal} reads its text.
+   */
+  public JsonNode callJson(Request request, Refusal refusal) throws ForgeException {
+    return call(
+        request,
+        response -> {
+          String text = text(response);
+          if (!response.isSuccessful()) throw refusal.refused(response.code(), text);
+          return text.isBlank() ? Json.object() : parse(text, response.code());
+        });
+  }
+
   /**
    * {@code reader}'s reading of {@code response}; its ForgeException marked as a rate limit, with
    * the wait the answer names, when the answer is one ({@link #limits}). The forges say so in

@@ -1,12 +1,15 @@
 package grapple.bot.forge;
 
+import grapple.bot.provisioning.ApiException;
+import grapple.bot.provisioning.ErrorCode;
 import java.time.Duration;
 import java.util.Optional;
 
 /**
  * What to tell a user a forge refused, in one sentence: to link again when it no longer takes the
  * token, what access is missing when it hides or refuses the thing, to try again when it did not
- * answer or limits the rate of requests (429), else its own words.
+ * answer or limits the rate of requests (429), else its own words; and the provisioning API's error
+ * for it.
  */
 public final class Refusals {
   private Refusals() {}
@@ -25,6 +28,31 @@ public final class Refusals {
     // A redirect off the forge's origin: the message says so itself, naming the forge.
     if (e.status() >= 300 && e.status() < 400) return e.said() + ".";
     return forge + " refused: " + e.said() + ".";
+  }
+
+  /**
+   * The provisioning API's answer when {@code forge} ({@code "GitHub"}) refused a route's call. Its
+   * refusal asks the user to act (log in again, grant access): 400; the forge down or unreachable
+   * is not theirs to fix: 502, and trying again later may work. A rate limit is 502 too (the class
+   * a widget reads as "try again later", documented for these routes), saying when and with {@code
+   * Retry-After} when the forge said; waiting is all the user can do about it. A redirect off the
+   * forge's origin is the operator's to fix (the configured URL): 502, its words. Never a bare 500:
+   * that is kept for Grapple's own failures, which are logged with the request id their answer
+   * carries.
+   */
+  public static ApiException forApi(ForgeException e, String forge) {
+    if (e.rateLimited()) {
+      return new ApiException(ErrorCode.FORGE_UNAVAILABLE, rateLimited(e, forge), e.retryAfter());
+    }
+    if (e.status() >= 300 && e.status() < 400)
+      return new ApiException(ErrorCode.FORGE_UNAVAILABLE, e.getMessage() + ".");
+    if (e.status() == 0 || e.status() >= 500) {
+      return new ApiException(
+          ErrorCode.FORGE_UNAVAILABLE,
+          forge + " did not answer the request; try again later: " + e.getMessage());
+    }
+    return new ApiException(
+        ErrorCode.ADDITIONAL_ACTION_REQUIRED, forge + " refused the request: " + e.getMessage());
   }
 
   /**

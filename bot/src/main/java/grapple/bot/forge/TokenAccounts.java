@@ -244,6 +244,18 @@ public final class TokenAccounts {
   }
 
   /**
+   * Whether the link changed since {@code read} was read ({@code stored} is how it is now): renewed
+   * by another refresh, here or on another instance, or linked again, by personal token too (which
+   * has no refresh token). Refreshing with {@code read}'s refresh token would then put the old link
+   * back over the new one, or be refused (GitHub takes a refresh token once, Atlassian rotates
+   * them) and unlink the account just renewed.
+   */
+  public static boolean renewedSince(Account read, Account stored) {
+    return !stored.token().equals(read.token())
+        || !java.util.Objects.equals(stored.refreshToken(), read.refreshToken());
+  }
+
+  /**
    * The leader's chore: refreshes every token of {@code service} that expires before {@code
    * before}; one that fails is logged and tried again next time.
    */

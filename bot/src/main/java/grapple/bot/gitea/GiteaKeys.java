@@ -2,9 +2,8 @@ package grapple.bot.gitea;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import grapple.state.Json;
+import grapple.bot.forge.NoticeKeys;
 
 /**
  * Machine-readable keys on Gitea notices, shaped like hookshot's GitHub ones so clients read both
@@ -25,7 +24,7 @@ final class GiteaKeys {
 
   static ObjectNode repo(ObjectNode content, JsonNode repository, String instance) {
     ObjectNode repo = content.putObject(REPO);
-    repo.set("id", number(repository.path("id")));
+    repo.set("id", NoticeKeys.number(repository.path("id")));
     repo.put("name", GiteaEvent.cut(repository.path("full_name").asText(), MAX_TITLE_CHARS))
         .put("url", GiteaEvent.cut(repository.path("html_url").asText(), MAX_URL_CHARS))
         .put("instance", instance);
@@ -36,13 +35,13 @@ final class GiteaKeys {
   }
 
   static ObjectNode issue(ObjectNode content, JsonNode issue, String url) {
-    content.set(ISSUE, item(issue, url));
+    content.set(ISSUE, NoticeKeys.item(issue, url));
     content.put(EXTERNAL_URL, GiteaEvent.cut(url, MAX_URL_CHARS));
     return content;
   }
 
   static ObjectNode pullRequest(ObjectNode content, JsonNode pullRequest, String url) {
-    content.set(PULL_REQUEST, item(pullRequest, url));
+    content.set(PULL_REQUEST, NoticeKeys.item(pullRequest, url));
     content.put(EXTERNAL_URL, GiteaEvent.cut(url, MAX_URL_CHARS));
     return content;
   }
@@ -61,17 +60,5 @@ final class GiteaKeys {
     String compare = payload.path("compare_url").asText("");
     if (!compare.isEmpty()) content.put(EXTERNAL_URL, GiteaEvent.cut(compare, MAX_URL_CHARS));
     return content;
-  }
-
-  private static JsonNode number(JsonNode node) {
-    return node.isNumber() ? node : NullNode.getInstance();
-  }
-
-  private static ObjectNode item(JsonNode item, String url) {
-    ObjectNode out = Json.object();
-    out.set("id", number(item.path("id")));
-    out.set("number", number(item.path("number")));
-    return out.put("title", GiteaEvent.cut(item.path("title").asText(), MAX_TITLE_CHARS))
-        .put("url", GiteaEvent.cut(url, MAX_URL_CHARS));
   }
 }

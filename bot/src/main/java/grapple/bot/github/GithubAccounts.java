@@ -186,7 +186,7 @@ final class GithubAccounts implements Mentions {
    */
   synchronized Optional<Account> refresh(Account account) throws ForgeException {
     Optional<Account> stored = account(account.matrixUser());
-    if (stored.isPresent() && renewedSince(account, stored.get())) return stored;
+    if (stored.isPresent() && TokenAccounts.renewedSince(account, stored.get())) return stored;
     if (account.refreshToken() == null || settings.oauth().isEmpty()) {
       expired(account, "its token expired and cannot be refreshed");
       return Optional.empty();
@@ -202,7 +202,7 @@ final class GithubAccounts implements Mentions {
       // other answer is the operator's to fix, and unlinking would cost every user their login.
       if (!e.oauthError().equals(BAD_REFRESH_TOKEN)) throw e;
       Optional<Account> now = account(account.matrixUser());
-      if (now.isPresent() && renewedSince(account, now.get()))
+      if (now.isPresent() && TokenAccounts.renewedSince(account, now.get()))
         return now; // another instance renewed it meanwhile
       expired(account, "GitHub refused to refresh its token (" + e.getMessage() + ")");
       return Optional.empty();
@@ -210,16 +210,6 @@ final class GithubAccounts implements Mentions {
     Account fresh = withTokens(account, tokens);
     store.link(fresh);
     return Optional.of(fresh);
-  }
-
-  /**
-   * Whether the link changed since {@code read} was read: renewed (by another refresh), or linked
-   * again, a personal token too (which has no refresh token: refreshing the OAuth link read before
-   * put the OAuth token back over it, or unlinked it when GitHub refused the old refresh token).
-   */
-  private static boolean renewedSince(Account read, Account stored) {
-    return !stored.token().equals(read.token())
-        || !java.util.Objects.equals(stored.refreshToken(), read.refreshToken());
   }
 
   /** Leader's chore: refreshes every token that expires soon. */

@@ -201,27 +201,9 @@ final class GithubApi {
     }
   }
 
-  /**
-   * GitHub's refusal asks the user to act (log in again, grant access): 400; GitHub down or
-   * unreachable is not theirs to fix: 502, and trying again later may work. A rate limit is 502 too
-   * (the class a widget reads as "try again later", documented for these routes), saying when and
-   * with {@code Retry-After} when GitHub said; waiting is all the user can do about it. A redirect
-   * off GitHub's origin is the operator's to fix (the configured URL): 502, its words.
-   */
+  /** GitHub's refusal as the API answers it ({@link Refusals#forApi}). */
   private static ApiException refused(ForgeException e) {
-    if (e.rateLimited()) {
-      return new ApiException(
-          ErrorCode.FORGE_UNAVAILABLE, Refusals.rateLimited(e, "GitHub"), e.retryAfter());
-    }
-    if (e.status() >= 300 && e.status() < 400)
-      return new ApiException(ErrorCode.FORGE_UNAVAILABLE, e.getMessage() + ".");
-    if (e.status() == 0 || e.status() >= 500) {
-      return new ApiException(
-          ErrorCode.FORGE_UNAVAILABLE,
-          "GitHub did not answer the request; try again later: " + e.getMessage());
-    }
-    return new ApiException(
-        ErrorCode.ADDITIONAL_ACTION_REQUIRED, "GitHub refused the request: " + e.getMessage());
+    return Refusals.forApi(e, "GitHub");
   }
 
   /** {@code page} from 1, {@code perPage} 1-100 (default 10). */

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import grapple.state.Json;
+import grapple.bot.forge.NoticeKeys;
 
 /**
  * Hookshot's machine-readable keys on GitHub notices, which clients and hookshot's own reaction and
@@ -24,7 +24,7 @@ final class GithubKeys {
   /** {@code repository}: the payload's repository object. */
   static ObjectNode repo(ObjectNode content, JsonNode repository) {
     ObjectNode repo = content.putObject(REPO);
-    repo.set("id", number(repository.path("id")));
+    repo.set("id", NoticeKeys.number(repository.path("id")));
     repo.put("name", repository.path("full_name").asText())
         .put("url", repository.path("html_url").asText());
     if (!content.has(EXTERNAL_URL)) content.put(EXTERNAL_URL, repository.path("html_url").asText());
@@ -33,14 +33,16 @@ final class GithubKeys {
 
   /** An issue, or a PR as the issue it also is (hookshot's reactions use this key). */
   static ObjectNode issue(ObjectNode content, JsonNode issue) {
-    content.set(ISSUE, item(issue));
-    content.put(EXTERNAL_URL, issue.path("html_url").asText());
+    String url = issue.path("html_url").asText();
+    content.set(ISSUE, NoticeKeys.item(issue, url));
+    content.put(EXTERNAL_URL, url);
     return content;
   }
 
   static ObjectNode pullRequest(ObjectNode content, JsonNode pullRequest) {
-    content.set(PULL_REQUEST, item(pullRequest));
-    content.put(EXTERNAL_URL, pullRequest.path("html_url").asText());
+    String url = pullRequest.path("html_url").asText();
+    content.set(PULL_REQUEST, NoticeKeys.item(pullRequest, url));
+    content.put(EXTERNAL_URL, url);
     return content;
   }
 
@@ -70,23 +72,5 @@ final class GithubKeys {
     push.put("pusher", pusher.path("name").asText() + " <" + pusher.path("email").asText() + ">");
     content.put(EXTERNAL_URL, payload.path("compare").asText());
     return content;
-  }
-
-  /** A number as GitHub sent it, or null (never a missing node, which would not serialise). */
-  private static JsonNode number(JsonNode node) {
-    return node.isNumber() ? node : NullNode.getInstance();
-  }
-
-  private static final int MAX_TITLE_CHARS = 256;
-  private static final int MAX_URL_CHARS = 2048;
-
-  private static ObjectNode item(JsonNode item) {
-    ObjectNode out = Json.object();
-    out.set("id", number(item.path("id")));
-    out.set("number", number(item.path("number")));
-    // GitHub caps titles at 256 characters; a longer one (a hostile sender) is cut, not carried
-    // whole.
-    return out.put("title", GithubEvent.cut(item.path("title").asText(), MAX_TITLE_CHARS))
-        .put("url", GithubEvent.cut(item.path("html_url").asText(), MAX_URL_CHARS));
   }
 }

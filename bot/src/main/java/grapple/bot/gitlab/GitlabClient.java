@@ -6,13 +6,11 @@ import grapple.bot.forge.ForgeException;
 import grapple.bot.forge.ForgeHttp;
 import grapple.bot.forge.Notice;
 import grapple.state.Json;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import okhttp3.HttpUrl;
 import okhttp3.Request;
-import okhttp3.Response;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -158,19 +156,15 @@ final class GitlabClient {
             .header("Accept", "application/json")
             .method(method, body == null ? null : ForgeHttp.json(body))
             .build();
-    return http.call(request, this::answer);
+    return http.callJson(request, GitlabClient::refused);
   }
 
-  /** The JSON answer of a 2xx; GitLab's {@code message} or {@code error} as an exception else. */
-  private JsonNode answer(Response response) throws IOException, ForgeException {
-    String text = http.text(response);
-    if (response.isSuccessful())
-      return text.isBlank() ? Json.object() : http.parse(text, response.code());
+  /** GitLab's {@code message} or {@code error} in a failed answer, as an exception. */
+  private static ForgeException refused(int status, String text) {
     JsonNode json = ForgeHttp.parseOrNull(text);
     if (json == null) json = Json.object(); // blank, or an error page: the status says enough
     String said = said(json);
-    throw new ForgeException(
-        response.code(), said.isEmpty() ? "HTTP " + response.code() : Notice.cut(said, 300));
+    return new ForgeException(status, said.isEmpty() ? "HTTP " + status : Notice.cut(said, 300));
   }
 
   /**

@@ -300,7 +300,7 @@ final class JiraAccounts {
   synchronized Optional<Account> refresh(Account account) throws ForgeException {
     Optional<Account> stored = store.get(SERVICE, CLOUD, account.matrixUser());
     if (stored.isEmpty()) return Optional.empty();
-    if (renewedSince(account, stored.get())) return stored;
+    if (TokenAccounts.renewedSince(account, stored.get())) return stored;
     String refresh = stored.get().refreshToken();
     if (refresh == null || settings.oauth().isEmpty()) {
       expired(stored.get(), "its token expired and cannot be refreshed");
@@ -320,7 +320,7 @@ final class JiraAccounts {
       // Another bot instance may have exchanged this refresh token and stored the rotated one
       // while this one asked: its login is valid, and unlinking it would lose it.
       Optional<Account> now = store.get(SERVICE, CLOUD, account.matrixUser());
-      if (now.isPresent() && renewedSince(stored.get(), now.get())) return now;
+      if (now.isPresent() && TokenAccounts.renewedSince(stored.get(), now.get())) return now;
       expired(stored.get(), "Atlassian refused the refresh (" + e.getMessage() + ")");
       return Optional.empty();
     }
@@ -328,12 +328,6 @@ final class JiraAccounts {
     store.link(fresh);
     log.debug("jira: refreshed the Cloud token of {}", account.matrixUser());
     return Optional.of(fresh);
-  }
-
-  /** Whether {@code stored} holds other tokens than {@code read}: someone refreshed it since. */
-  private static boolean renewedSince(Account read, Account stored) {
-    return !stored.token().equals(read.token())
-        || !java.util.Objects.equals(stored.refreshToken(), read.refreshToken());
   }
 
   /** Leader's chore: refreshes every Cloud token that expires soon. */

@@ -106,30 +106,14 @@ final class JiraApi {
   }
 
   /**
-   * JIRA refusing the user's login is theirs to fix (log in again); JIRA down or unreachable is
-   * not: 502, and trying again later may work, as on the GitHub routes; any other refusal asks the
-   * user to act (400). Never a bare 500: that is kept for Grapple's own failures, which are logged
-   * with the request id their answer carries.
+   * JIRA refusing the user's login is theirs to fix: they log in again (403). Any other refusal as
+   * on the GitHub routes ({@link Refusals#forApi}); a 401 is neither a rate limit nor a redirect.
    */
   private static ApiException refused(ForgeException e) {
-    // Waiting is all the user can do about a rate limit (as on the GitHub routes).
-    if (e.rateLimited()) {
-      return new ApiException(
-          ErrorCode.FORGE_UNAVAILABLE, Refusals.rateLimited(e, "JIRA"), e.retryAfter());
-    }
-    // A redirect off JIRA's origin: the configured URL is the operator's to fix.
-    if (e.status() >= 300 && e.status() < 400)
-      return new ApiException(ErrorCode.FORGE_UNAVAILABLE, e.getMessage() + ".");
     if (e.badCredentials())
       return new ApiException(
           ErrorCode.FORBIDDEN_USER,
           "JIRA no longer accepts the user's login; they must log in again.");
-    if (e.status() == 0 || e.status() >= 500) {
-      return new ApiException(
-          ErrorCode.FORGE_UNAVAILABLE,
-          "JIRA did not answer the request; try again later: " + e.getMessage());
-    }
-    return new ApiException(
-        ErrorCode.ADDITIONAL_ACTION_REQUIRED, "JIRA refused the request: " + e.getMessage());
+    return Refusals.forApi(e, "JIRA");
   }
 }

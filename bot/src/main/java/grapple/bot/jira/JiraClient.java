@@ -5,13 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.forge.ForgeException;
 import grapple.bot.forge.ForgeHttp;
 import grapple.state.Json;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import okhttp3.HttpUrl;
 import okhttp3.Request;
-import okhttp3.Response;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -130,25 +128,22 @@ final class JiraClient {
         .header("User-Agent", "Grapple");
   }
 
-  private JsonNode json(Request request) throws ForgeException {
-    return http.call(request, this::answer);
-  }
-
   /**
    * The JSON of a 2xx (empty for a blank one, as JIRA's 204); JIRA's error text as a ForgeException
    * otherwise. A 2xx that is not JSON (a single sign-on proxy's login page, a wrong URL's web page)
    * is a ForgeException 502: read as empty, it linked a token no JIRA had checked and answered
    * {@code create} with an issue of no key.
    */
-  private JsonNode answer(Response response) throws IOException, ForgeException {
-    String text = http.text(response);
-    if (response.isSuccessful())
-      return text.isBlank() ? Json.object() : http.parse(text, response.code());
+  private JsonNode json(Request request) throws ForgeException {
+    return http.callJson(request, JiraClient::refused);
+  }
+
+  private static ForgeException refused(int status, String text) {
     // Not JSON (an HTML error page): the status says enough.
     JsonNode json = ForgeHttp.parseOrNull(text);
-    throw new ForgeException(
-        response.code(),
-        message(json, response.code()),
+    return new ForgeException(
+        status,
+        message(json, status),
         json != null && json.path("error").isTextual() ? json.get("error").asText() : "");
   }
 
