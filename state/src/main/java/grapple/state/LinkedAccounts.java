@@ -84,6 +84,42 @@ public final class LinkedAccounts {
     store(a, profile);
   }
 
+  /**
+   * Stores the renewed tokens of a link that is still there (the same forge account); false, and
+   * nothing stored, when it was removed meanwhile (its user logged out while the forge answered a
+   * refresh, which would otherwise have linked the account again). Waits until durable.
+   */
+  public boolean renew(Account fresh) {
+    String token =
+        box.seal(
+            fresh.token(), context(fresh.service(), fresh.instance(), fresh.matrixUser(), "token"));
+    String refresh =
+        fresh.refreshToken() == null
+            ? null
+            : box.seal(
+                fresh.refreshToken(),
+                context(fresh.service(), fresh.instance(), fresh.matrixUser(), "refresh"));
+    return db.writeAndWait(
+        c ->
+            Sql.update(
+                    c,
+                    "UPDATE linked_accounts SET token = ?, refresh_token = ?, expires_at = ?,"
+                        + " refresh_expires_at = ?, updated_at = ?"
+                        + " WHERE service = ? AND instance = ? AND matrix_user = ? AND forge_id = ?",
+                    token,
+                    refresh,
+                    fresh.expiresAt() == null ? null : fresh.expiresAt().toEpochMilli(),
+                    fresh.refreshExpiresAt() == null
+                        ? null
+                        : fresh.refreshExpiresAt().toEpochMilli(),
+                    clock.millis(),
+                    fresh.service(),
+                    fresh.instance(),
+                    fresh.matrixUser(),
+                    fresh.forgeId())
+                > 0);
+  }
+
   private void store(Account a, @Nullable Profile profile) {
     long now = clock.millis();
     String token = box.seal(a.token(), context(a.service(), a.instance(), a.matrixUser(), "token"));

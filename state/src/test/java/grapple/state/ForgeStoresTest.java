@@ -106,6 +106,29 @@ class ForgeStoresTest extends OnBothDialects {
   }
 
   @Test
+  void renewedTokensAreStoredOnlyWhileTheSameAccountIsLinked() {
+    LinkedAccounts accounts = new LinkedAccounts(db, box, clock);
+    accounts.link(alice("first"));
+
+    assertThat(accounts.renew(alice("renewed"))).isTrue();
+    assertThat(accounts.get("github", "", "@alice:x"))
+        .get()
+        .extracting(LinkedAccounts.Account::token)
+        .isEqualTo("renewed");
+
+    LinkedAccounts.Account other =
+        new LinkedAccounts.Account(
+            "github", "", "@alice:x", "Other-GH", "7", "other", null, null, null);
+    accounts.link(other);
+    assertThat(accounts.renew(alice("stale"))).as("relinked as another account").isFalse();
+    assertThat(accounts.get("github", "", "@alice:x")).get().isEqualTo(other);
+
+    accounts.unlink("github", "", "@alice:x");
+    assertThat(accounts.renew(alice("late"))).as("logged out").isFalse();
+    assertThat(accounts.get("github", "", "@alice:x")).isEmpty();
+  }
+
+  @Test
   void anOAuthStateIsUsableOnceForItsServiceWithinThirtyMinutes() {
     OAuthStates states = new OAuthStates(db, clock);
     String state = states.issue("github", "", "@alice:x");

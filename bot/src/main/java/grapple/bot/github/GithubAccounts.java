@@ -186,7 +186,8 @@ final class GithubAccounts implements Mentions {
    */
   synchronized Optional<Account> refresh(Account account) throws ForgeException {
     Optional<Account> stored = account(account.matrixUser());
-    if (stored.isPresent() && TokenAccounts.renewedSince(account, stored.get())) return stored;
+    if (stored.isEmpty()) return Optional.empty(); // logged out since the caller read it
+    if (TokenAccounts.renewedSince(account, stored.get())) return stored;
     if (account.refreshToken() == null || settings.oauth().isEmpty()) {
       expired(account, "its token expired and cannot be refreshed");
       return Optional.empty();
@@ -208,8 +209,8 @@ final class GithubAccounts implements Mentions {
       return Optional.empty();
     }
     Account fresh = withTokens(account, tokens);
-    store.link(fresh);
-    return Optional.of(fresh);
+    // Stored only while still linked: a logout while GitHub answered would be undone otherwise.
+    return store.renew(fresh) ? Optional.of(fresh) : Optional.empty();
   }
 
   /** Leader's chore: refreshes every token that expires soon. */

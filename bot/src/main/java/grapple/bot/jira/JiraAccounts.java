@@ -325,7 +325,8 @@ final class JiraAccounts {
       return Optional.empty();
     }
     Account fresh = withTokens(stored.get(), tokens);
-    store.link(fresh);
+    // Stored only while still linked: a logout while Atlassian answered would be undone otherwise.
+    if (!store.renew(fresh)) return Optional.empty();
     log.debug("jira: refreshed the Cloud token of {}", account.matrixUser());
     return Optional.of(fresh);
   }

@@ -11,6 +11,7 @@ import grapple.state.LinkedAccounts;
 import grapple.state.LinkedAccounts.Account;
 import grapple.state.PeopleLinks;
 import grapple.state.SecretBox;
+import grapple.testing.Await;
 import grapple.testing.FakeClock;
 import grapple.testing.github.FakeGithub;
 import grapple.testing.github.GithubAppKey;
@@ -19,6 +20,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import okhttp3.HttpUrl;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -390,6 +393,47 @@ class GithubAccountsTest {
     assertThat(accounts.token(ALICE)).hasValue("ghp_alice_0123456789");
     assertThat(accounts.linkedBy(ALICE)).hasValue(LinkMethods.Method.TOKEN);
     assertThat(told).isEmpty();
+  }
+
+  /**
+   * A refresh of a link read before its user logged out (the leader's chore listed it, or a command
+   * read it) linked the account again with the renewed token: the logout did not stick.
+   */
+  @Test
+  void aRefreshOfALinkReadBeforeALogoutLinksNothing() throws Exception {
+    accounts.linkCode(ALICE, github.authorizeCode("alice"));
+    clock.advance(USER_TOKEN_LIFETIME.minusMinutes(10));
+    Account readBefore = accounts.account(ALICE).orElseThrow();
+    assertThat(accounts.logout(ALICE)).isTrue();
+
+    assertThat(accounts.refresh(readBefore)).isEmpty();
+
+    assertThat(accounts.account(ALICE)).isEmpty();
+    assertThat(github.requestsTo("POST", TOKEN_URL)).as("no refresh asked for").hasSize(1);
+  }
+
+  /** The same while GitHub is answering the refresh: the renewed token is not stored. */
+  @Test
+  void aLogoutWhileGithubAnswersARefreshSticks() throws Exception {
+    accounts.linkCode(ALICE, github.authorizeCode("alice"));
+    clock.advance(USER_TOKEN_LIFETIME.minusMinutes(10));
+    Account readBefore = accounts.account(ALICE).orElseThrow();
+    github.stallNext("POST", TOKEN_URL, 1, Duration.ofSeconds(1));
+
+    CompletableFuture<Optional<Account>> refreshed =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return accounts.refresh(readBefore);
+              } catch (ForgeException e) {
+                throw new java.util.concurrent.CompletionException(e);
+              }
+            });
+    Await.until(Duration.ofSeconds(10), () -> github.requestsTo("POST", TOKEN_URL).size() == 2);
+    assertThat(accounts.logout(ALICE)).isTrue();
+
+    assertThat(refreshed.get(10, TimeUnit.SECONDS)).isEmpty();
+    assertThat(accounts.account(ALICE)).isEmpty();
   }
 
   private GithubAccounts accounts(String clientId, String clientSecret) {

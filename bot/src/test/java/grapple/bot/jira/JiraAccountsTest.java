@@ -126,6 +126,22 @@ class JiraAccountsTest {
   }
 
   /**
+   * A user who logs out while Atlassian answers the refresh of their login stays logged out: the
+   * renewed tokens were stored as a new link, and the logout did not stick.
+   */
+  @Test
+  void aLogoutWhileAtlassianAnswersARefreshSticks() throws Exception {
+    accounts.linkCode(ALICE, code());
+    clock.advance(FakeJira.ACCESS_TOKEN_LIFETIME.minus(Duration.ofMinutes(1)));
+    jira.beforeNextRefresh(() -> assertThat(accounts.logout(ALICE)).isTrue());
+
+    accounts.refreshExpiring();
+
+    assertThat(jira.callsTo("POST", "/oauth/token")).as("the refresh was asked for").hasSize(2);
+    assertThat(store.get(JiraAccounts.SERVICE, JiraAccounts.CLOUD, ALICE)).isEmpty();
+  }
+
+  /**
    * The leader's chore renews a login whose token expires within {@link
    * JiraAccounts#REFRESH_AHEAD}, not only one about to expire within the few minutes a use waits
    * for: with ten minutes left it is renewed now, with the refresh token Atlassian rotated stored.

@@ -88,6 +88,7 @@ public final class FakeJira implements AutoCloseable {
   private @Nullable String signedIn;
   private String siteName = "your-domain";
   private @Nullable BiConsumer<String, String> refreshedFirst;
+  private @Nullable Runnable beforeRefresh;
 
   private FakeJira(Clock clock) {
     this.clock = clock;
@@ -187,6 +188,15 @@ public final class FakeJira implements AutoCloseable {
    */
   public synchronized FakeJira refreshedElsewhereFirst(BiConsumer<String, String> other) {
     refreshedFirst = other;
+    return this;
+  }
+
+  /**
+   * {@code action} runs when the next refresh-token grant arrives, before it is answered (as it
+   * would be): something the bot does while Atlassian answers, e.g. its user logging out.
+   */
+  public synchronized FakeJira beforeNextRefresh(Runnable action) {
+    beforeRefresh = action;
     return this;
   }
 
@@ -338,6 +348,9 @@ public final class FakeJira implements AutoCloseable {
         return oauthError(403, "invalid_grant", "Invalid authorization code");
       userId = given.userId();
     } else if (grant.equals("refresh_token")) {
+      Runnable before = beforeRefresh;
+      beforeRefresh = null;
+      if (before != null) before.run();
       BiConsumer<String, String> other = refreshedFirst;
       String first = refreshTokens.remove(body.path("refresh_token").asText());
       if (other != null && first != null) {
