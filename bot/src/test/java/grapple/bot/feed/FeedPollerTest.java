@@ -519,9 +519,8 @@ class FeedPollerTest {
     openDatabase();
     FeedPoller second = poller(0);
     second.register(sub(c), false);
-    serve(rss("2", "1"));
 
-    second.pollOnce(url());
+    pollOnceServing(second, rss("2", "1"));
 
     assertPosted(newPost("2"));
   }
@@ -758,9 +757,8 @@ class FeedPollerTest {
     poller.register(sub(connection(",\"notifyOnFailure\":true,\"label\":\"News\"")), false);
     answerA500();
     poller.pollOnce(url());
-    serve(rss("1"));
 
-    poller.pollOnce(url());
+    pollOnceServing(poller, rss("1"));
 
     assertPosted(NEWS_FAILING, NEWS_WORKING_AGAIN);
   }
