@@ -144,16 +144,21 @@ public final class FakeGateway implements RoomGateway {
     return new MatrixException(403, "M_FORBIDDEN", "You are not in this room", null);
   }
 
-  @Override
-  public String send(String roomId, String eventType, ObjectNode content, String txnId)
-      throws IOException {
-    sendsBegun.incrementAndGet();
+  /** Waits until a test opens {@code gate}, which holds a send or a state write. */
+  private static void waitWhileHeld(java.util.concurrent.CountDownLatch gate) throws IOException {
     try {
       gate.await();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while held", e);
     }
+  }
+
+  @Override
+  public String send(String roomId, String eventType, ObjectNode content, String txnId)
+      throws IOException {
+    sendsBegun.incrementAndGet();
+    waitWhileHeld(gate);
     if (poisonBody != null && poisonBody.equals(content.path("body").asText())) throw poison;
     synchronized (this) {
       txnIdsSeen.add(txnId);
@@ -208,12 +213,7 @@ public final class FakeGateway implements RoomGateway {
   public void putState(String roomId, String eventType, String stateKey, ObjectNode content)
       throws IOException {
     stateWriteStarted.countDown();
-    try {
-      stateGate.await();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while held", e);
-    }
+    waitWhileHeld(stateGate);
     Runnable meanwhile = whileWriting.remove(roomId);
     if (meanwhile != null) meanwhile.run();
     IOException refusal = nextStateFailure();

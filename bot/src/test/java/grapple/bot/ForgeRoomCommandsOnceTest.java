@@ -75,9 +75,6 @@ class ForgeRoomCommandsOnceTest {
   @Test
   void aNoticeOrAnEditIsNotRunAsAForgeCommand() throws Exception {
     TestHub hub = following(Runnable::run);
-    com.fasterxml.jackson.databind.node.ObjectNode edit =
-        Json.object().put("msgtype", "m.text").put("body", "!gh create \"Edited\"");
-    edit.putObject("m.relates_to").put("rel_type", "m.replace").put("event_id", "$create");
 
     hub.core.onEvent(
         new RoomEvent.Message(
@@ -86,7 +83,8 @@ class ForgeRoomCommandsOnceTest {
             ALICE,
             Json.object().put("msgtype", "m.notice").put("body", "!gh create \"Posted\"")),
         false);
-    hub.core.onEvent(new RoomEvent.Message(TestHub.ROOM, "$edit", ALICE, edit), false);
+    hub.core.onEvent(
+        relatedMessage("$edit", "!gh create \"Edited\"", "m.replace", "$create"), false);
 
     hub.awaitDelivered();
     assertThat(hub.gateway.takeSent(Duration.ZERO)).isNull();
@@ -98,11 +96,9 @@ class ForgeRoomCommandsOnceTest {
   @Test
   void aForgeCommandInAThreadIsAnsweredInIt() throws Exception {
     TestHub hub = following(Runnable::run);
-    com.fasterxml.jackson.databind.node.ObjectNode create =
-        Json.object().put("msgtype", "m.text").put("body", "!gh create \"Threaded\"");
-    create.putObject("m.relates_to").put("rel_type", "m.thread").put("event_id", "$root");
 
-    hub.core.onEvent(new RoomEvent.Message(TestHub.ROOM, "$create", ALICE, create), false);
+    hub.core.onEvent(
+        relatedMessage("$create", "!gh create \"Threaded\"", "m.thread", "$root"), false);
 
     FakeGateway.Sent reply = hub.gateway.takeSent(ForgeHub.WAIT);
     assertThat(reply).isNotNull();
@@ -357,6 +353,18 @@ class ForgeRoomCommandsOnceTest {
    * A hub answers {@code m} (its forge calls made) but the answer never commits, and the process
    * dies: the command is left waiting, and what was kept in memory for another try dies with it.
    */
+  /**
+   * Alice's text message {@code eventId} of {@code body}, related ({@code relType}) to the event
+   * {@code relatedTo}.
+   */
+  private static RoomEvent.Message relatedMessage(
+      String eventId, String body, String relType, String relatedTo) {
+    com.fasterxml.jackson.databind.node.ObjectNode text =
+        Json.object().put("msgtype", "m.text").put("body", body);
+    text.putObject("m.relates_to").put("rel_type", relType).put("event_id", relatedTo);
+    return new RoomEvent.Message(TestHub.ROOM, eventId, ALICE, text);
+  }
+
   private void crashAfterAnswering(RoomEvent.Message m) throws InterruptedException {
     List<Runnable> held = new ArrayList<>();
     TestHub crashed = following(held::add);

@@ -71,6 +71,73 @@ class RoomUpgradesTest {
     return clock;
   }
 
+  /** The body of the next message the bot sent (taking it), which went to {@code room}. */
+  private String noticeBodyIn(String room) throws InterruptedException {
+    FakeGateway.Sent notice = hub.gateway.takeSent();
+    assertThat(notice.roomId()).isEqualTo(room);
+    return notice.content().path("body").asText();
+  }
+
+  /** A tombstone in {@code room} from {@code sender} naming {@code replacement}. */
+  private void tombstoneIn(String room, String sender, String replacement) {
+    hub.state(
+        room,
+        RoomUpgrades.TOMBSTONE,
+        "",
+        sender,
+        Json.object().put("replacement_room", replacement));
+  }
+
+  /** As {@link #tombstoneIn}, in the state the bot is given at a start. */
+  private void initialTombstoneIn(String room, String sender, String replacement) {
+    initial(
+        room,
+        RoomUpgrades.TOMBSTONE,
+        "",
+        sender,
+        Json.object().put("replacement_room", replacement));
+  }
+
+  /** The hook moved to {@link #NEW}, the room was told, and a post ({@code text}) goes there. */
+  private void assertMovedWithItsNotice(String hookId, String text) throws Exception {
+    assertTheHookIsInTheNewRoomOnly();
+    assertThat(nextNoticeBody()).isEqualTo(MOVED_ONE);
+    assertThat(postAndSeeWhere(hookId, text)).isEqualTo(NEW);
+  }
+
+  /** The join was tried a second time; once {@link #NEW} is joined, the hook moves there. */
+  private void assertTriedAgainAndMovedOnceJoined() {
+    assertThat(hub.gateway.membership()).as("tried again").hasSize(2);
+    newRoomJoined(50);
+    assertThat(hub.connections.inRoom(NEW)).hasSize(1);
+  }
+
+  /** The one stored connection, with the hook's secret id, is in {@code room}; no DM went out. */
+  private void assertTheOneHookIsStoredIn(String room, String hookId) throws InterruptedException {
+    List<Connection> stored = new ConnectionStore(hub.db).all();
+    assertThat(stored).singleElement().satisfies(c -> assertThat(c.roomId()).isEqualTo(room));
+    assertThat(new ConnectionStore(hub.db).secret(stored.get(0).id(), "hookId")).contains(hookId);
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(200))).as("no welcome DM").isNull();
+  }
+
+  private static final String OUTBOUND_HOOK = "uk.half-shot.matrix-hookshot.outbound-hook";
+
+  /** A hub of the outbound service, which may send to private addresses. */
+  private TestHub outbound() {
+    return new TestHub(
+        dir,
+        List.of(new OutboundService()),
+        "outbound: {enabled: true, allowPrivateAddresses: true}",
+        List.of(TestHub.everyService(ADMIN, PermissionLevel.ADMIN)));
+  }
+
+  /** Joins {@link #OLD} and makes an outbound hook there, ci, that sends to {@code receiver}. */
+  private void outboundHookInOld(MockWebServer receiver) {
+    hub.joinedIn(OLD, ADMIN);
+    String url = receiver.url("/in").toString();
+    hub.state(OLD, OUTBOUND_HOOK, "ci", ADMIN, Json.object().put("name", "ci").put("url", url));
+  }
+
   /** The body of the next message the bot sent (taking it). */
   private String nextNoticeBody() throws InterruptedException {
     return hub.gateway.takeSent().content().path("body").asText();
@@ -104,6 +171,13 @@ class RoomUpgradesTest {
     String hookId = hookInOld();
     tombstone();
     newRoomJoined(0);
+    return hookId;
+  }
+
+  /** As {@link #hookWaitingForPower()}, once the new room was told why the hook waits. */
+  private String hookWaitingForPowerAfterSayingSo() throws Exception {
+    String hookId = hookWaitingForPower();
+    assertThat(nextNoticeBody()).contains("because I lack permission");
     return hookId;
   }
 
@@ -211,9 +285,7 @@ class RoomUpgradesTest {
         .containsExactly(NEW + " alerts {\"name\":\"alerts\"}", OLD + " alerts {}");
     assertThat(store.secret(ConnectionId.of(NEW, HOOK, "alerts"), "hookId")).contains(hookId);
     assertThat(hub.connections.inRoom(OLD)).isEmpty();
-    FakeGateway.Sent notice = hub.gateway.takeSent();
-    assertThat(notice.roomId()).isEqualTo(NEW);
-    assertThat(notice.content().path("body").asText()).isEqualTo(MOVED_ONE);
+    assertThat(noticeBodyIn(NEW)).isEqualTo(MOVED_ONE);
 
     assertThat(postAndSeeWhere(hookId, "after the upgrade")).isEqualTo(NEW);
     assertThat(hub.gateway.takeSent(Duration.ZERO)).as("no second welcome DM").isNull();
@@ -221,17 +293,11 @@ class RoomUpgradesTest {
 
   @Test
   void withoutPowerInTheNewRoomTheHookStaysAndMovesOnceTheBotIsGivenPower() throws Exception {
-    hub = webhooks();
-    String hookId = hookInOld();
-    tombstone();
-
-    newRoomJoined(0);
+    String hookId = hookWaitingForPower();
 
     assertThat(hub.connections.inRoom(OLD)).hasSize(1);
     assertThat(hub.gateway.stateWrites()).noneMatch(w -> w.roomId().equals(NEW));
-    FakeGateway.Sent notice = hub.gateway.takeSent();
-    assertThat(notice.roomId()).isEqualTo(NEW);
-    assertThat(notice.content().path("body").asText())
+    assertThat(noticeBodyIn(NEW))
         .startsWith(
             "This room replaces `!old:test`, but I could not move its connections here because I"
                 + " lack permission: `@bot:test`'s power level in this room is 0")
@@ -240,9 +306,7 @@ class RoomUpgradesTest {
 
     botGivenPowerInNewRoom();
 
-    assertTheHookIsInTheNewRoomOnly();
-    assertThat(nextNoticeBody()).contains("I moved its 1 connection here.");
-    assertThat(postAndSeeWhere(hookId, "now the new room")).isEqualTo(NEW);
+    assertMovedWithItsNotice(hookId, "now the new room");
   }
 
   /**
@@ -260,9 +324,7 @@ class RoomUpgradesTest {
 
     newRoomJoined(50); // tried at once: fails (1)
     assertThat(hub.connections.inRoom(OLD)).hasSize(1);
-    FakeGateway.Sent notice = hub.gateway.takeSent();
-    assertThat(notice.roomId()).isEqualTo(NEW);
-    assertThat(notice.content().path("body").asText())
+    assertThat(noticeBodyIn(NEW))
         .isEqualTo(
             "This room replaces `!old:test`, but I could not move its connections here (HTTP 502"
                 + " Bad Gateway). Until then they keep working in the old room; I try again in a"
@@ -301,16 +363,13 @@ class RoomUpgradesTest {
     retryAfter(clock, Duration.ofSeconds(4));
     assertThat(hub.gateway.membership()).hasSize(1);
     retryAfter(clock, Duration.ofSeconds(1));
-    assertThat(hub.gateway.membership()).as("tried again").hasSize(2);
-    newRoomJoined(50);
-    assertThat(hub.connections.inRoom(NEW)).hasSize(1);
+    assertTriedAgainAndMovedOnceJoined();
 
     String other = "!other:test";
     hub.joinedIn(other, ADMIN);
     hub.state(other, HOOK, "more", ADMIN, Json.object().put("name", "more"));
     hub.gateway.unjoinable.add("!x:t");
-    hub.state(
-        other, RoomUpgrades.TOMBSTONE, "", ADMIN, Json.object().put("replacement_room", "!x:t"));
+    tombstoneIn(other, ADMIN, "!x:t");
     assertThat(hub.gateway.membership()).last().isEqualTo("join !x:t via test");
     int joins = hub.gateway.membership().size();
     retryAfter(clock, Duration.ofMinutes(10));
@@ -333,9 +392,7 @@ class RoomUpgradesTest {
     retryAfter(clock, Duration.ofSeconds(39));
     assertThat(hub.gateway.membership()).as("not before the wait asked for").hasSize(1);
     retryAfter(clock, Duration.ofSeconds(1));
-    assertThat(hub.gateway.membership()).as("tried again").hasSize(2);
-    newRoomJoined(50);
-    assertThat(hub.connections.inRoom(NEW)).hasSize(1);
+    assertTriedAgainAndMovedOnceJoined();
   }
 
   /**
@@ -353,9 +410,7 @@ class RoomUpgradesTest {
     assertThat(nextNoticeBody()).contains("but I could not join it");
 
     retryAfter(clock, Duration.ofSeconds(5));
-    assertThat(hub.gateway.membership()).as("tried again").hasSize(2);
-    newRoomJoined(50);
-    assertThat(hub.connections.inRoom(NEW)).hasSize(1);
+    assertTriedAgainAndMovedOnceJoined();
   }
 
   /**
@@ -364,17 +419,14 @@ class RoomUpgradesTest {
    */
   @Test
   void aSecondTombstoneNamingTheNewRoomDoesNotStrandTheWaitingMove() throws Exception {
-    String hookId = hookWaitingForPower();
-    assertThat(nextNoticeBody()).contains("because I lack permission");
+    String hookId = hookWaitingForPowerAfterSayingSo();
     String other = "!other:test";
     hub.joinedIn(other, ADMIN);
-    hub.state(other, RoomUpgrades.TOMBSTONE, "", ADMIN, Json.object().put("replacement_room", NEW));
+    tombstoneIn(other, ADMIN, NEW);
 
     botGivenPowerInNewRoom();
 
-    assertTheHookIsInTheNewRoomOnly();
-    assertThat(nextNoticeBody()).isEqualTo(MOVED_ONE);
-    assertThat(postAndSeeWhere(hookId, "moved all the same")).isEqualTo(NEW);
+    assertMovedWithItsNotice(hookId, "moved all the same");
   }
 
   /**
@@ -431,7 +483,7 @@ class RoomUpgradesTest {
 
     hub = webhooks();
     initialHookInOld();
-    initial(OLD, RoomUpgrades.TOMBSTONE, "", ADMIN, Json.object().put("replacement_room", NEW));
+    initialTombstoneIn(OLD, ADMIN, NEW);
     newRoomJoinedAtStart(0);
     hub.core.joinedAtStart(java.util.Set.of(OLD, NEW));
 
@@ -446,9 +498,7 @@ class RoomUpgradesTest {
     hookInOld();
     hub.gateway.unjoinable.add(NEW);
     tombstone();
-    FakeGateway.Sent notice = hub.gateway.takeSent();
-    assertThat(notice.roomId()).isEqualTo(OLD);
-    assertThat(notice.content().path("body").asText())
+    assertThat(noticeBodyIn(OLD))
         .isEqualTo(
             "This room was upgraded to `!new:test`, but I could not join it, so its connections"
                 + " keep working here. Invite me there and I will move them.");
@@ -457,7 +507,7 @@ class RoomUpgradesTest {
     hub = webhooks();
     hub.gateway.unjoinable.add(NEW);
     initialHookInOld();
-    initial(OLD, RoomUpgrades.TOMBSTONE, "", ADMIN, Json.object().put("replacement_room", NEW));
+    initialTombstoneIn(OLD, ADMIN, NEW);
     hub.core.joinedAtStart(java.util.Set.of(OLD));
 
     assertThat(hub.gateway.membership()).as("it tries again").contains("join " + NEW + " via test");
@@ -521,12 +571,9 @@ class RoomUpgradesTest {
     String bot = hub.gateway.botUserId();
     initial(NEW, HOOK, "alerts", bot, Json.object().put("name", "alerts"));
     initialHookInOld();
-    initial(OLD, RoomUpgrades.TOMBSTONE, "", ADMIN, Json.object().put("replacement_room", NEW));
+    initialTombstoneIn(OLD, ADMIN, NEW);
 
-    List<Connection> stored = new ConnectionStore(hub.db).all();
-    assertThat(stored).singleElement().satisfies(c -> assertThat(c.roomId()).isEqualTo(NEW));
-    assertThat(new ConnectionStore(hub.db).secret(stored.get(0).id(), "hookId")).contains(hookId);
-    assertThat(hub.gateway.takeSent(Duration.ofMillis(200))).as("no welcome DM").isNull();
+    assertTheOneHookIsStoredIn(NEW, hookId);
   }
 
   /** After a move, the next start replays the old room's state: the hook is not opened there. */
@@ -540,7 +587,7 @@ class RoomUpgradesTest {
 
     hub = webhooks();
     initialHookInOld();
-    initial(OLD, RoomUpgrades.TOMBSTONE, "", ADMIN, Json.object().put("replacement_room", NEW));
+    initialTombstoneIn(OLD, ADMIN, NEW);
     initial(NEW, HOOK, "alerts", hub.gateway.botUserId(), Json.object().put("name", "alerts"));
 
     assertThat(new ConnectionStore(hub.db).all())
@@ -630,9 +677,7 @@ class RoomUpgradesTest {
     create.putObject("predecessor").put("room_id", OLD);
     hub.state(NEW, "m.room.create", "", ADMIN, create);
 
-    assertTheHookIsInTheNewRoomOnly();
-    assertThat(nextNoticeBody()).isEqualTo(MOVED_ONE);
-    assertThat(postAndSeeWhere(hookId, "in the new room")).isEqualTo(NEW);
+    assertMovedWithItsNotice(hookId, "in the new room");
   }
 
   /**
@@ -645,16 +690,14 @@ class RoomUpgradesTest {
     String hookId = hookInOld();
     String mallory = "@mallory:evil.test";
 
-    hub.state(OLD, RoomUpgrades.TOMBSTONE, "", mallory, Json.object().put("replacement_room", NEW));
+    tombstoneIn(OLD, mallory, NEW);
     newRoomJoined(100);
 
     assertThat(hub.connections.inRoom(OLD)).hasSize(1);
     assertThat(hub.connections.inRoom(NEW)).isEmpty();
     assertThat(hub.gateway.stateWrites()).isEmpty();
     assertThat(hub.gateway.membership()).as("no join of the room it names").isEmpty();
-    FakeGateway.Sent notice = hub.gateway.takeSent();
-    assertThat(notice.roomId()).isEqualTo(OLD);
-    assertThat(notice.content().path("body").asText())
+    assertThat(noticeBodyIn(OLD))
         .isEqualTo(
             "This room was upgraded to `!new:test` by `@mallory:evil.test`, who may not manage its"
                 + " `generic` connections, so I did not move them: they keep working here.");
@@ -669,20 +712,16 @@ class RoomUpgradesTest {
   @Test
   void aLaterTombstoneFromSomeoneWhoMayNotManageConnectionsDoesNotStopAPendingMove()
       throws Exception {
-    String hookId = hookWaitingForPower();
-    assertThat(nextNoticeBody()).contains("because I lack permission");
+    String hookId = hookWaitingForPowerAfterSayingSo();
     String mallory = "@mallory:evil.test";
-    hub.state(
-        OLD, RoomUpgrades.TOMBSTONE, "", mallory, Json.object().put("replacement_room", "!evil:t"));
+    tombstoneIn(OLD, mallory, "!evil:t");
     assertThat(hub.gateway.membership()).doesNotContain("join !evil:t via evil.test");
     assertThat(nextNoticeBody())
         .startsWith("This room was upgraded to `!evil:t` by `@mallory:evil.test`, who may not");
 
     botGivenPowerInNewRoom();
 
-    assertTheHookIsInTheNewRoomOnly();
-    assertThat(nextNoticeBody()).isEqualTo(MOVED_ONE);
-    assertThat(postAndSeeWhere(hookId, "moved all the same")).isEqualTo(NEW);
+    assertMovedWithItsNotice(hookId, "moved all the same");
   }
 
   /**
@@ -694,7 +733,7 @@ class RoomUpgradesTest {
     hub = webhooks();
     hookInOld();
     String mallory = "@mallory:evil.test";
-    hub.state(OLD, RoomUpgrades.TOMBSTONE, "", mallory, Json.object().put("replacement_room", NEW));
+    tombstoneIn(OLD, mallory, NEW);
     assertThat(nextNoticeBody()).contains("who may not manage its `generic` connections");
     hub.close();
 
@@ -702,7 +741,7 @@ class RoomUpgradesTest {
     initialHookInOld();
     hub.core.joinedAtStart(java.util.Set.of(OLD));
     // The batch that held the tombstone had not committed before the stop: it is handled again.
-    hub.state(OLD, RoomUpgrades.TOMBSTONE, "", mallory, Json.object().put("replacement_room", NEW));
+    tombstoneIn(OLD, mallory, NEW);
 
     assertThat(hub.connections.inRoom(OLD)).hasSize(1);
     hub.db.writeAndWait(c -> null);
@@ -732,12 +771,10 @@ class RoomUpgradesTest {
    */
   @Test
   void connectionsWaitingToMoveFollowASecondUpgradeToTheLatestRoom() throws Exception {
-    String hookId = hookWaitingForPower();
-    assertThat(nextNoticeBody()).contains("because I lack permission");
+    String hookId = hookWaitingForPowerAfterSayingSo();
     String latest = "!latest:test";
 
-    hub.state(
-        NEW, RoomUpgrades.TOMBSTONE, "", ADMIN, Json.object().put("replacement_room", latest));
+    tombstoneIn(NEW, ADMIN, latest);
     assertThat(hub.gateway.membership()).contains("join " + latest + " via test");
     roomJoined(latest, NEW, 50);
 
@@ -747,9 +784,7 @@ class RoomUpgradesTest {
     assertThat(hub.gateway.stateWrites())
         .extracting(w -> w.roomId() + " " + w.stateKey() + " " + w.content())
         .containsExactly(latest + " alerts {\"name\":\"alerts\"}", OLD + " alerts {}");
-    FakeGateway.Sent notice = hub.gateway.takeSent();
-    assertThat(notice.roomId()).isEqualTo(latest);
-    assertThat(notice.content().path("body").asText()).isEqualTo(MOVED_ONE);
+    assertThat(noticeBodyIn(latest)).isEqualTo(MOVED_ONE);
     assertThat(postAndSeeWhere(hookId, "in the latest room")).isEqualTo(latest);
   }
 
@@ -761,17 +796,13 @@ class RoomUpgradesTest {
   void aCrashDuringAMoveAlongAChainIsCompletedAtRestart() throws Exception {
     String hookId = hookWaitingForPower();
     String latest = "!latest:test";
-    hub.state(
-        NEW, RoomUpgrades.TOMBSTONE, "", ADMIN, Json.object().put("replacement_room", latest));
+    tombstoneIn(NEW, ADMIN, latest);
     hub.close();
 
     hub = webhooks();
     initial(latest, HOOK, "alerts", hub.gateway.botUserId(), Json.object().put("name", "alerts"));
 
-    List<Connection> stored = new ConnectionStore(hub.db).all();
-    assertThat(stored).singleElement().satisfies(c -> assertThat(c.roomId()).isEqualTo(latest));
-    assertThat(new ConnectionStore(hub.db).secret(stored.get(0).id(), "hookId")).contains(hookId);
-    assertThat(hub.gateway.takeSent(Duration.ofMillis(200))).as("no welcome DM").isNull();
+    assertTheOneHookIsStoredIn(latest, hookId);
   }
 
   /** A tombstone whose replacement_room is not a room id is ignored: no join, no notice. */
@@ -810,14 +841,9 @@ class RoomUpgradesTest {
             }
           });
       receiver.start();
-      String yaml = "outbound: {enabled: true, allowPrivateAddresses: true}";
-      List<PermissionRule> rules = List.of(TestHub.everyService(ADMIN, PermissionLevel.ADMIN));
-      hub = new TestHub(dir, List.of(new OutboundService()), yaml, rules);
-      hub.joinedIn(OLD, ADMIN);
-      String type = "uk.half-shot.matrix-hookshot.outbound-hook";
-      String url = receiver.url("/in").toString();
-      hub.state(OLD, type, "ci", ADMIN, Json.object().put("name", "ci").put("url", url));
-      String oldId = ConnectionId.of(OLD, type, "ci");
+      hub = outbound();
+      outboundHookInOld(receiver);
+      String oldId = ConnectionId.of(OLD, OUTBOUND_HOOK, "ci");
       hub.message(OLD, ADMIN, "deploy");
       Await.until(Duration.ofSeconds(5), () -> receiver.getRequestCount() > 0);
       Await.until(
@@ -826,7 +852,7 @@ class RoomUpgradesTest {
 
       tombstone();
       newRoomJoined(50);
-      String newId = ConnectionId.of(NEW, type, "ci");
+      String newId = ConnectionId.of(NEW, OUTBOUND_HOOK, "ci");
       assertThat(hub.outboundQueued(newId)).as("the queue moved").isEqualTo(1);
       hub.close();
       // Due now, and its stored config no longer validates (a rule got stricter).
@@ -842,7 +868,7 @@ class RoomUpgradesTest {
             });
       }
 
-      hub = new TestHub(dir, List.of(new OutboundService()), yaml, rules);
+      hub = outbound();
       assertThat(hub.connections.inRoom(NEW)).isEmpty();
       Await.until(
           Duration.ofSeconds(5),
@@ -873,13 +899,8 @@ class RoomUpgradesTest {
   private void movedOutboundHookDelivers(boolean sealedForTheIdThenRestarted) throws Exception {
     try (MockWebServer receiver = new MockWebServer()) {
       receiver.start();
-      String yaml = "outbound: {enabled: true, allowPrivateAddresses: true}";
-      List<PermissionRule> rules = List.of(TestHub.everyService(ADMIN, PermissionLevel.ADMIN));
-      hub = new TestHub(dir, List.of(new OutboundService()), yaml, rules);
-      hub.joinedIn(OLD, ADMIN);
-      String type = "uk.half-shot.matrix-hookshot.outbound-hook";
-      String url = receiver.url("/in").toString();
-      hub.state(OLD, type, "ci", ADMIN, Json.object().put("name", "ci").put("url", url));
+      hub = outbound();
+      outboundHookInOld(receiver);
       receiver.enqueue(new MockResponse.Builder().code(200).build());
       hub.message(OLD, ADMIN, "before");
       RecordedRequest before = receiver.takeRequest(5, java.util.concurrent.TimeUnit.SECONDS);
@@ -887,19 +908,19 @@ class RoomUpgradesTest {
       String token = before.getHeaders().get("X-Matrix-Hookshot-Token");
       assertThat(token).startsWith("hs-ob-");
       if (sealedForTheIdThenRestarted) {
-        String oldId = ConnectionId.of(OLD, type, "ci");
+        String oldId = ConnectionId.of(OLD, OUTBOUND_HOOK, "ci");
         new ConnectionStore(hub.db)
             .putSecret(
                 oldId,
                 "outboundToken",
                 grapple.state.SecretBox.of(new byte[32]).seal(token, "outbound-token:" + oldId));
         hub.close();
-        hub = new TestHub(dir, List.of(new OutboundService()), yaml, rules);
+        hub = outbound();
       }
 
       tombstone();
       newRoomJoined(50);
-      String newId = ConnectionId.of(NEW, type, "ci");
+      String newId = ConnectionId.of(NEW, OUTBOUND_HOOK, "ci");
       Await.until(Duration.ofSeconds(5), () -> hub.connections.inRoom(NEW).size() == 1);
       receiver.enqueue(new MockResponse.Builder().code(200).build());
       hub.message(NEW, ADMIN, "after");
@@ -1075,8 +1096,7 @@ class RoomUpgradesTest {
     hub = TestHub.webhooks(dir, rules);
     hookInOld();
     hub.gateway.failNextJoins(new IOException("HTTP 502 Bad Gateway"));
-    hub.state(
-        OLD, RoomUpgrades.TOMBSTONE, "", upgrader, Json.object().put("replacement_room", NEW));
+    tombstoneIn(OLD, upgrader, NEW);
     assertThat(hub.gateway.membership()).containsExactly("join " + NEW + " via elsewhere.test");
     hub.close();
 

@@ -39,36 +39,46 @@ class PostgresTest {
         4);
   }
 
+  /** The test database's server and user, with the name of a database that is not there. */
+  private Location.Postgres aMissingDatabase() {
+    return sameServer("no_such_grapple_db", postgres.location().password());
+  }
+
+  /** The test database's server and user, with a password that is not the user's. */
+  private Location.Postgres withTheWrongPassword() {
+    return sameServer(postgres.location().database(), "not-the-password");
+  }
+
+  /** Opening {@code location} fails with a StorageException whose message is one line. */
+  private static org.assertj.core.api.AbstractThrowableAssert<?, ? extends Throwable>
+      assertThatOpeningFailsOnOneLine(Location location) {
+    return assertThatThrownBy(() -> Database.open(location, Migrations.core()))
+        .isInstanceOf(StorageException.class)
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+  }
+
   @Test
   void aRefusedConnectionStopsTheStartWithOneLineNamingTheDatabase() {
     Location.Postgres nowhere =
         new Location.Postgres("127.0.0.1", 1, "grapple", null, "grapple", "x", 4);
 
-    assertThatThrownBy(() -> Database.open(nowhere, Migrations.core()))
-        .isInstanceOf(StorageException.class)
+    assertThatOpeningFailsOnOneLine(nowhere)
         .hasMessageStartingWith(
             "database postgresql://grapple@127.0.0.1:1/grapple: cannot connect:")
-        .hasMessageContaining("refused")
-        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+        .hasMessageContaining("refused");
   }
 
   @Test
   void aRefusedLoginSaysSoAndNotThePassword() {
-    Location.Postgres wrong = sameServer(postgres.location().database(), "not-the-password");
-
-    assertThatThrownBy(() -> Database.open(wrong, Migrations.core()))
-        .isInstanceOf(StorageException.class)
+    assertThatOpeningFailsOnOneLine(withTheWrongPassword())
         .hasMessageContaining("password authentication failed")
-        .hasMessageNotContaining("not-the-password")
-        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+        .hasMessageNotContaining("not-the-password");
   }
 
   /** The driver names neither setting; the message says which to look at. */
   @Test
   void aRefusedLoginNamesTheSettingsThatGiveIt() {
-    Location.Postgres wrong = sameServer(postgres.location().database(), "not-the-password");
-
-    assertThatThrownBy(() -> Database.open(wrong, Migrations.core()))
+    assertThatThrownBy(() -> Database.open(withTheWrongPassword(), Migrations.core()))
         .hasMessageContaining("database.user")
         .hasMessageContaining("database.password")
         .hasMessageContaining("GRAPPLE_DATABASE_PASSWORD");
@@ -76,9 +86,7 @@ class PostgresTest {
 
   @Test
   void aMissingDatabaseNamesTheSettingThatNamesIt() {
-    Location.Postgres missing = sameServer("no_such_grapple_db", postgres.location().password());
-
-    assertThatThrownBy(() -> Database.open(missing, Migrations.core()))
+    assertThatThrownBy(() -> Database.open(aMissingDatabase(), Migrations.core()))
         .hasMessageContaining("database.url");
   }
 
@@ -88,19 +96,15 @@ class PostgresTest {
     Location.Postgres nowhere =
         new Location.Postgres("no-such-host.invalid", 5432, "grapple", null, "grapple", "x", 4);
 
-    assertThatThrownBy(() -> Database.open(nowhere, Migrations.core()))
-        .isInstanceOf(StorageException.class)
+    assertThatOpeningFailsOnOneLine(nowhere)
         .hasMessageContaining("cannot connect: The connection attempt failed")
         .hasMessageContaining("unknown host no-such-host.invalid")
-        .hasMessageContaining("database.url")
-        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+        .hasMessageContaining("database.url");
   }
 
   @Test
   void aMissingDatabaseIsNamed() {
-    Location.Postgres missing = sameServer("no_such_grapple_db", postgres.location().password());
-
-    assertThatThrownBy(() -> Database.open(missing, Migrations.core()))
+    assertThatThrownBy(() -> Database.open(aMissingDatabase(), Migrations.core()))
         .isInstanceOf(StorageException.class)
         .hasMessageContaining("no_such_grapple_db")
         .hasMessageContaining("does not exist");
@@ -242,18 +246,7 @@ class PostgresTest {
   @Test
   void anAnnouncementIsHeardByAnotherInstanceOnlyOnceTheWriteCommits() throws Exception {
     Database writer = open();
-    Database other = open();
-    java.util.concurrent.BlockingQueue<String> topics =
-        new java.util.concurrent.LinkedBlockingQueue<>();
-    CountDownLatch listening = new CountDownLatch(1);
-    other
-        .backend()
-        .listen(
-            topic -> {
-              if (topic == null) listening.countDown();
-              else topics.add(topic);
-            });
-    assertThat(listening.await(10, TimeUnit.SECONDS)).isTrue();
+    java.util.concurrent.BlockingQueue<String> topics = topicsHeardBy(open());
 
     writer
         .write(
@@ -388,13 +381,11 @@ class PostgresTest {
    */
   @Test
   void aFrozenLeadersLockIsFreedByTheServerAndAnotherLeads() throws Exception {
-    CutOffProxy proxy = new CutOffProxy(postgres.location().host(), postgres.location().port());
-    Database a = Database.open(proxy.in(postgres.location()), Migrations.core());
-    postgres.closeAfter(a);
+    Relayed a = throughARelay();
     Database b = open();
     CountDownLatch aLeads = new CountDownLatch(1);
-    Leadership first = postgres.lead(a, listener(aLeads, new CountDownLatch(1)));
-    postgres.closeAfter(proxy);
+    Leadership first = postgres.lead(a.db(), listener(aLeads, new CountDownLatch(1)));
+    postgres.closeAfter(a.proxy());
     assertThat(aLeads.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(first.leading()).isTrue();
     // Frozen before it checked its lock is aLeaderFrozenAsItStartsLeading...'s case; here it leads.
@@ -402,14 +393,9 @@ class PostgresTest {
     CountDownLatch bLeads = standsForElection(b);
 
     long frozen = System.nanoTime();
-    proxy.freeze();
+    a.proxy().freeze();
 
-    assertThat(bLeads.await(Leadership.IDLE_SESSION_SECONDS + 10, TimeUnit.SECONDS))
-        .as("another instance leads")
-        .isTrue();
-    assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - frozen))
-        .as("s until another led")
-        .isLessThan(Leadership.IDLE_SESSION_SECONDS + 4);
+    anotherLeadsWithinTheIdleLimit(bLeads, frozen, 4);
   }
 
   /**
@@ -420,30 +406,23 @@ class PostgresTest {
    */
   @Test
   void aLeaderFrozenAsItStartsLeadingHasItsLockFreedByTheServerAndAnotherLeads() throws Exception {
-    CutOffProxy proxy = new CutOffProxy(postgres.location().host(), postgres.location().port());
-    Database a = Database.open(proxy.in(postgres.location()), Migrations.core());
-    postgres.closeAfter(a);
+    Relayed a = throughARelay();
     Database b = open();
     CountDownLatch aFrozen = new CountDownLatch(1);
     postgres.lead(
-        a,
+        a.db(),
         listener(
             () -> {
-              proxy.freeze();
+              a.proxy().freeze();
               aFrozen.countDown();
             },
             new CountDownLatch(1)));
-    postgres.closeAfter(proxy);
+    postgres.closeAfter(a.proxy());
     assertThat(aFrozen.await(10, TimeUnit.SECONDS)).as("elected, then frozen").isTrue();
     long frozen = System.nanoTime();
     CountDownLatch bLeads = standsForElection(b);
 
-    assertThat(bLeads.await(Leadership.IDLE_SESSION_SECONDS + 10, TimeUnit.SECONDS))
-        .as("another instance leads")
-        .isTrue();
-    assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - frozen))
-        .as("s until another led")
-        .isLessThan(Leadership.IDLE_SESSION_SECONDS + 4);
+    anotherLeadsWithinTheIdleLimit(bLeads, frozen, 4);
   }
 
   /**
@@ -455,34 +434,29 @@ class PostgresTest {
    */
   @Test
   void aLeaderFrozenInTheMiddleOfALeaderOnlyWriteLetsAnotherLead() throws Exception {
-    CutOffProxy proxy = new CutOffProxy(postgres.location().host(), postgres.location().port());
-    Database a = Database.open(proxy.in(postgres.location()), Migrations.core());
-    postgres.closeAfter(a);
+    Relayed a = throughARelay();
     Database b = open();
-    postgres.leading(a, new CountDownLatch(1));
-    postgres.closeAfter(proxy);
+    postgres.leading(a.db(), new CountDownLatch(1));
+    postgres.closeAfter(a.proxy());
     CountDownLatch checked = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     postgres.closeAfter(release::countDown);
-    a.write(
-        a.asLeader(
-            c -> {
-              checked.countDown();
-              await(release, 30);
-              return null;
-            }));
+    a.db()
+        .write(
+            a.db()
+                .asLeader(
+                    c -> {
+                      checked.countDown();
+                      await(release, 30);
+                      return null;
+                    }));
     assertThat(checked.await(10, TimeUnit.SECONDS)).isTrue();
 
     long frozen = System.nanoTime();
-    proxy.freeze();
+    a.proxy().freeze();
     CountDownLatch bLeads = standsForElection(b);
 
-    assertThat(bLeads.await(Leadership.IDLE_SESSION_SECONDS + 10, TimeUnit.SECONDS))
-        .as("another instance leads")
-        .isTrue();
-    assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - frozen))
-        .as("s until another led")
-        .isLessThan(Leadership.IDLE_SESSION_SECONDS + 5);
+    anotherLeadsWithinTheIdleLimit(bLeads, frozen, 5);
   }
 
   /**
@@ -525,19 +499,17 @@ class PostgresTest {
    */
   @Test
   void aLeaderCutOffFromTheDatabaseStopsBeforeTheServerCouldFreeItsLock() throws Exception {
-    CutOffProxy proxy = new CutOffProxy(postgres.location().host(), postgres.location().port());
-    Database a = Database.open(proxy.in(postgres.location()), Migrations.core());
-    postgres.closeAfter(a);
+    Relayed a = throughARelay();
     Database b = open();
     CountDownLatch aLeads = new CountDownLatch(1);
     CountDownLatch aLost = new CountDownLatch(1);
-    Leadership first = postgres.lead(a, listener(aLeads, aLost));
-    postgres.closeAfter(proxy); // closed first: what is still waiting on it fails at once
+    Leadership first = postgres.lead(a.db(), listener(aLeads, aLost));
+    postgres.closeAfter(a.proxy()); // closed first: what is still waiting on it fails at once
     assertThat(aLeads.await(10, TimeUnit.SECONDS)).isTrue();
     CountDownLatch bLeads = standsForElection(b);
 
     long cut = System.nanoTime();
-    proxy.cutOff();
+    a.proxy().cutOff();
 
     assertThat(aLost.await(6, TimeUnit.SECONDS)).as("the cut-off leader noticed").isTrue();
     assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cut))
@@ -578,8 +550,63 @@ class PostgresTest {
     }
   }
 
+  /** Listens on {@code db}'s backend; once it listens, the topics it hears, in order. */
+  private static java.util.concurrent.BlockingQueue<String> topicsHeardBy(Database db)
+      throws InterruptedException {
+    java.util.concurrent.BlockingQueue<String> topics =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    CountDownLatch listening = new CountDownLatch(1);
+    db.backend()
+        .listen(
+            topic -> {
+              if (topic == null) listening.countDown();
+              else topics.add(topic);
+            });
+    assertThat(listening.await(10, TimeUnit.SECONDS)).isTrue();
+    return topics;
+  }
+
+  /** A relay to the test database's server, which a test freezes, cuts off or takes down. */
+  private CutOffProxy relay() throws java.io.IOException {
+    return new CutOffProxy(postgres.location().host(), postgres.location().port());
+  }
+
+  /** An instance whose every connection goes through {@code proxy}. */
+  private record Relayed(CutOffProxy proxy, Database db) {}
+
+  /**
+   * An instance reached through a relay of its own, as the driver sends by default; its database is
+   * closed after the test, its relay when the test says.
+   */
+  private Relayed throughARelay() throws java.io.IOException {
+    CutOffProxy proxy = relay();
+    Database db = Database.open(proxy.in(postgres.location()), Migrations.core());
+    postgres.closeAfter(db);
+    return new Relayed(proxy, db);
+  }
+
+  /**
+   * {@code bLeads} counts down within the server's idle limit and {@code slackSeconds} of {@code
+   * frozen} (a System.nanoTime()).
+   */
+  private static void anotherLeadsWithinTheIdleLimit(
+      CountDownLatch bLeads, long frozen, int slackSeconds) throws InterruptedException {
+    assertThat(bLeads.await(Leadership.IDLE_SESSION_SECONDS + 10, TimeUnit.SECONDS))
+        .as("another instance leads")
+        .isTrue();
+    assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - frozen))
+        .as("s until another led")
+        .isLessThan(Leadership.IDLE_SESSION_SECONDS + slackSeconds);
+  }
+
+  /** {@code kv} stores and reads a new row. */
+  private static void takesWritesAgain(KeyValueStore kv) {
+    kv.put("after", "yes");
+    assertThat(kv.get("after")).contains("yes");
+  }
+
   private CutOff cutOff() throws java.io.IOException {
-    CutOffProxy proxy = new CutOffProxy(postgres.location().host(), postgres.location().port());
+    CutOffProxy proxy = relay();
     Database db = openThrough(proxy);
     KeyValueStore kv = new KeyValueStore(db);
     kv.put("before", "yes");
@@ -611,8 +638,7 @@ class PostgresTest {
     assertThat(write.get(30, TimeUnit.SECONDS)).isEqualTo(1);
     assertThat(toldCommitted).isTrue();
     assertThat(kv.get("hook")).contains("message");
-    kv.put("after", "yes");
-    assertThat(kv.get("after")).contains("yes");
+    takesWritesAgain(kv);
   }
 
   /**
@@ -649,8 +675,7 @@ class PostgresTest {
     assertThatThrownBy(() -> write.get(30, TimeUnit.SECONDS))
         .hasCauseInstanceOf(StorageException.class);
     assertThat(kv.get("hook")).isEmpty();
-    kv.put("after", "yes");
-    assertThat(kv.get("after")).contains("yes");
+    takesWritesAgain(kv);
   }
 
   /**
@@ -683,7 +708,7 @@ class PostgresTest {
    */
   @Test
   void theOutboxWritesAgainOnceTheDatabaseIsBackAfterAWriteThatCouldNotBegin() throws Exception {
-    CutOffProxy proxy = new CutOffProxy(postgres.location().host(), postgres.location().port());
+    CutOffProxy proxy = relay();
     Database db = openThrough(proxy);
     OutboxStore outbox = new OutboxStore(db);
     outbox.enqueue(draft("!before:x")).get(10, TimeUnit.SECONDS);

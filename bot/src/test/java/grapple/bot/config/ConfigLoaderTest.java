@@ -180,36 +180,94 @@ class ConfigLoaderTest {
     assertThat(config.bot().accessToken()).isNull();
   }
 
-  @Test
-  void matrixModeAcceptsATokenFromTheEnvironment() {
-    Map<String, String> env = Map.of("GRAPPLE_ACCESS_TOKEN", "syt_env");
+  /** A setting from the environment, beside what the file says or in place of it. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("settingsFromTheEnvironment")
+  void aSettingFromTheEnvironmentWinsOverTheFileUnlessItIsBlank(
+      String why, String yaml, String variable, String value, String setting, String expected) {
+    Config config = parse(yaml, Map.of(variable, value));
 
-    Config config = parse("homeserver: {url: 'http://127.0.0.1:8008'}", env);
-
-    assertThat(config.bot().accessToken()).isEqualTo("syt_env");
+    assertThat(setting(config, setting)).isEqualTo(expected);
   }
 
-  @Test
-  void accessTokenFromTheEnvironmentWinsOverTheFile() {
-    Map<String, String> env = Map.of("GRAPPLE_ACCESS_TOKEN", "syt_env");
-
-    Config config = parse("bot: {accessToken: syt_file}", env);
-
-    assertThat(config.bot().accessToken()).isEqualTo("syt_env");
+  static Stream<Arguments> settingsFromTheEnvironment() {
+    String secretInTheFile = "provisioning: {secret: 0123456789abcdef-file}";
+    String keyInTheFile = tokens(apiKey("ci", "0123456789abcdef-file"));
+    return Stream.of(
+        arguments(
+            "matrix mode accepts a token from the environment",
+            "homeserver: {url: 'http://127.0.0.1:8008'}",
+            "GRAPPLE_ACCESS_TOKEN",
+            "syt_env",
+            "bot.accessToken",
+            "syt_env"),
+        arguments(
+            "an access token from the environment wins over the file",
+            "bot: {accessToken: syt_file}",
+            "GRAPPLE_ACCESS_TOKEN",
+            "syt_env",
+            "bot.accessToken",
+            "syt_env"),
+        arguments(
+            "an empty access token in the environment is ignored",
+            "bot: {accessToken: syt_file}",
+            "GRAPPLE_ACCESS_TOKEN",
+            "",
+            "bot.accessToken",
+            "syt_file"),
+        arguments(
+            "a password from the environment wins over the file",
+            "bot: {password: from-file}",
+            "GRAPPLE_PASSWORD",
+            "from-env",
+            "bot.password",
+            "from-env"),
+        arguments(
+            "a provisioning secret from the environment wins over the file",
+            secretInTheFile,
+            "GRAPPLE_PROVISIONING_SECRET",
+            "0123456789abcdef-env",
+            "provisioning.secret",
+            "0123456789abcdef-env"),
+        arguments(
+            "a secret of whitespace only is not set",
+            secretInTheFile,
+            "GRAPPLE_PROVISIONING_SECRET",
+            "\n",
+            "provisioning.secret",
+            "0123456789abcdef-file"),
+        arguments(
+            "an API key's token from the environment wins over the file",
+            keyInTheFile,
+            "GRAPPLE_PROVISIONING_TOKEN_CI",
+            "0123456789abcdef-env",
+            "provisioning.tokens[0].token",
+            "0123456789abcdef-env"),
+        arguments(
+            "an API key's token from the environment lets the file leave it out",
+            tokens("{name: ci-deploy.prod, scopes: [admin]}"),
+            "GRAPPLE_PROVISIONING_TOKEN_CI_DEPLOY_PROD",
+            "0123456789abcdef-env",
+            "provisioning.tokens[0].token",
+            "0123456789abcdef-env"),
+        arguments(
+            "an empty API key token in the environment is ignored",
+            keyInTheFile,
+            "GRAPPLE_PROVISIONING_TOKEN_CI",
+            "",
+            "provisioning.tokens[0].token",
+            "0123456789abcdef-file"));
   }
 
-  @Test
-  void emptyAccessTokenInTheEnvironmentIsIgnored() {
-    Config config = parse("bot: {accessToken: syt_file}", Map.of("GRAPPLE_ACCESS_TOKEN", ""));
-
-    assertThat(config.bot().accessToken()).isEqualTo("syt_file");
-  }
-
-  @Test
-  void passwordFromTheEnvironmentWinsOverTheFile() {
-    Config config = parse("bot: {password: from-file}", Map.of("GRAPPLE_PASSWORD", "from-env"));
-
-    assertThat(config.bot().password()).isEqualTo("from-env");
+  /** The value of the setting named as in the config's messages. */
+  private static String setting(Config config, String name) {
+    return switch (name) {
+      case "bot.accessToken" -> config.bot().accessToken();
+      case "bot.password" -> config.bot().password();
+      case "provisioning.secret" -> config.provisioning().secret();
+      case "provisioning.tokens[0].token" -> config.provisioning().tokens().get(0).token();
+      default -> throw new IllegalArgumentException("no setting " + name);
+    };
   }
 
   @Test
@@ -418,15 +476,6 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void provisioningSecretFromTheEnvironmentWinsOverTheFile() {
-    Map<String, String> env = Map.of("GRAPPLE_PROVISIONING_SECRET", "0123456789abcdef-env");
-
-    Config config = parse("provisioning: {secret: 0123456789abcdef-file}", env);
-
-    assertThat(config.provisioning().secret()).isEqualTo("0123456789abcdef-env");
-  }
-
-  @Test
   void shortProvisioningSecretFromTheEnvironmentNamesTheVariable() {
     Map<String, String> env = Map.of("GRAPPLE_PROVISIONING_SECRET", "short");
 
@@ -495,15 +544,6 @@ class ConfigLoaderTest {
     assertThat(config.provisioning().tokens())
         .extracting(Config.ApiKey::token)
         .containsExactly("0123456789abcdef-ci", "0123456789abcdef-cd");
-  }
-
-  @Test
-  void aSecretOfWhitespaceOnlyIsNotSet() {
-    Map<String, String> env = Map.of("GRAPPLE_PROVISIONING_SECRET", "\n");
-
-    Config config = parse("provisioning: {secret: 0123456789abcdef-file}", env);
-
-    assertThat(config.provisioning().secret()).isEqualTo("0123456789abcdef-file");
   }
 
   /**
@@ -618,9 +658,7 @@ class ConfigLoaderTest {
         "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl"
       })
   void apiKeyNameMayUseLettersDigitsDotsUnderscoresAndDashes(String name) {
-    Config config = parse(tokens(apiKey(name, "0123456789abcdef")));
-
-    assertThat(config.provisioning().tokens().get(0).name()).isEqualTo(name);
+    assertThat(theOneKeyOf(tokens(apiKey(name, "0123456789abcdef"))).name()).isEqualTo(name);
   }
 
   @ParameterizedTest
@@ -716,34 +754,6 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void apiKeyTokenFromTheEnvironmentWinsOverTheFile() {
-    Map<String, String> env = Map.of("GRAPPLE_PROVISIONING_TOKEN_CI", "0123456789abcdef-env");
-
-    Config config = parse(tokens(apiKey("ci", "0123456789abcdef-file")), env);
-
-    assertThat(config.provisioning().tokens().get(0).token()).isEqualTo("0123456789abcdef-env");
-  }
-
-  @Test
-  void apiKeyTokenFromTheEnvironmentLetsTheFileLeaveItOut() {
-    Map<String, String> env =
-        Map.of("GRAPPLE_PROVISIONING_TOKEN_CI_DEPLOY_PROD", "0123456789abcdef-env");
-
-    Config config = parse(tokens("{name: ci-deploy.prod, scopes: [admin]}"), env);
-
-    assertThat(config.provisioning().tokens().get(0).token()).isEqualTo("0123456789abcdef-env");
-  }
-
-  @Test
-  void emptyApiKeyTokenInTheEnvironmentIsIgnored() {
-    Map<String, String> env = Map.of("GRAPPLE_PROVISIONING_TOKEN_CI", "");
-
-    Config config = parse(tokens(apiKey("ci", "0123456789abcdef-file")), env);
-
-    assertThat(config.provisioning().tokens().get(0).token()).isEqualTo("0123456789abcdef-file");
-  }
-
-  @Test
   void badApiKeyTokenFromTheEnvironmentNamesTheVariable() {
     Map<String, String> env = Map.of("GRAPPLE_PROVISIONING_TOKEN_CI", "short");
 
@@ -787,12 +797,10 @@ class ConfigLoaderTest {
   @ValueSource(
       strings = {"!ops:example.org", "!31hneApxJ_1o-63DmFrpeqnkFfWppnzWso1JvH3ogLM" /* v12 */})
   void apiKeyRoomsMayBeAnyRoomVersionsIds(String room) {
-    Config config =
-        parse(
-            tokens(
-                "{name: ci, token: 0123456789abcdef, scopes: [admin], rooms: ['" + room + "']}"));
+    String yaml =
+        tokens("{name: ci, token: 0123456789abcdef, scopes: [admin], rooms: ['" + room + "']}");
 
-    assertThat(config.provisioning().tokens().get(0).rooms()).containsExactly(room);
+    assertThat(theOneKeyOf(yaml).rooms()).containsExactly(room);
   }
 
   @ParameterizedTest
@@ -819,18 +827,7 @@ class ConfigLoaderTest {
   @ParameterizedTest
   @ValueSource(strings = {"rooms: []", "rooms: "})
   void anApiKeysRoomsWrittenButEmptyIsRefusedNotReadAsEveryRoom(String rooms) {
-    String yaml =
-        """
-        provisioning:
-          tokens:
-            - name: ci
-              token: 0123456789abcdef
-              scopes: [admin]
-              %s
-        """
-            .formatted(rooms);
-
-    assertThat(problems(yaml))
+    assertThat(problems(anAdminKeyWith(rooms)))
         .containsExactly(
             "config: provisioning.tokens[0].rooms: must list at least one room id (quoted, like"
                 + " '!room:example.org'); leave rooms out for a key of every room");
@@ -838,16 +835,7 @@ class ConfigLoaderTest {
 
   @Test
   void unquotedApiKeyRoomIsReportedAsEmpty() {
-    String yaml =
-        """
-        provisioning:
-          tokens:
-            - name: ci
-              token: 0123456789abcdef
-              scopes: [admin]
-              rooms:
-                - !ops:example.org
-        """;
+    String yaml = anAdminKeyWith("rooms:\n        - !ops:example.org");
 
     assertThat(problems(yaml))
         .containsExactly(
@@ -1095,9 +1083,7 @@ class ConfigLoaderTest {
 
   @Test
   void logLevelIsCaseInsensitiveAndStoredLowercase() {
-    Config config = parse("logging: {level: DEBUG}");
-
-    assertThat(config.logging().level()).isEqualTo("debug");
+    assertThat(parse("logging: {level: DEBUG}").logging().level()).isEqualTo("debug");
   }
 
   @Test
@@ -1407,6 +1393,24 @@ class ConfigLoaderTest {
 
   private static String matrix(String url) {
     return "homeserver: {url: '" + url + "'}\nbot: {accessToken: syt_test}";
+  }
+
+  /** The API key, the only one, of the config {@code yaml}. */
+  private static Config.ApiKey theOneKeyOf(String yaml) {
+    return parse(yaml).provisioning().tokens().get(0);
+  }
+
+  /** A config of one API key, ci, of scope admin, whose last line (or lines) is {@code rooms}. */
+  private static String anAdminKeyWith(String rooms) {
+    return """
+        provisioning:
+          tokens:
+            - name: ci
+              token: 0123456789abcdef
+              scopes: [admin]
+              %s
+        """
+        .formatted(rooms);
   }
 
   private static String apiKey(String name, String token) {

@@ -33,8 +33,7 @@ class ConsoleGatewayTest {
   }
 
   private String startWith(ConsoleGateway.Console console) {
-    gateway =
-        new ConsoleGateway("localhost", "@grapple:localhost", new LocalStateStore(db), console);
+    gateway = gatewayOn(console);
     gateway.start((event, initial) -> {}, () -> {});
     return out.toString(StandardCharsets.UTF_8);
   }
@@ -64,16 +63,10 @@ class ConsoleGatewayTest {
    */
   @Test
   void controlCharactersFromAWebhookAreShownNotObeyed() throws Exception {
-    startWith(ConsoleGateway.headless(print()));
     String body = "a\u001b]52;c;ZXZpbA==\u0007b\u001b[2J\rfake\u009b1m\u007f\nnext\tcol";
 
-    gateway.send(
-        "!console:localhost",
-        "m.room.message",
-        grapple.state.Json.object().put("msgtype", "m.notice").put("body", body),
-        "t1");
+    String printed = printedOfANotice(body);
 
-    String printed = out.toString(StandardCharsets.UTF_8);
     assertThat(printed)
         .contains(
             "grapple: a\\u001b]52;c;ZXZpbA==\\u0007b\\u001b[2J\\u000dfake\\u009b1m\\u007f\nnext\tcol")
@@ -90,16 +83,9 @@ class ConsoleGatewayTest {
    */
   @Test
   void directionControlsFromAWebhookAreShownNotObeyed() throws Exception {
-    startWith(ConsoleGateway.headless(print()));
     String body = "deploy \u202egnp.exe\u202c ok \u2066x\u2069 \u200f\u061c";
 
-    gateway.send(
-        "!console:localhost",
-        "m.room.message",
-        grapple.state.Json.object().put("msgtype", "m.notice").put("body", body),
-        "t1");
-
-    assertThat(out.toString(StandardCharsets.UTF_8))
+    assertThat(printedOfANotice(body))
         .contains("grapple: deploy \\u202egnp.exe\\u202c ok \\u2066x\\u2069 \\u200f\\u061c")
         .doesNotContain("\u202e")
         .doesNotContain("\u2066");
@@ -210,15 +196,7 @@ class ConsoleGatewayTest {
     java.util.List<String> order = new java.util.concurrent.CopyOnWriteArrayList<>();
     java.util.concurrent.CountDownLatch asked = new java.util.concurrent.CountDownLatch(1);
     java.util.concurrent.CountDownLatch answered = new java.util.concurrent.CountDownLatch(1);
-    gateway =
-        new ConsoleGateway(
-            "localhost",
-            "@grapple:localhost",
-            new LocalStateStore(db),
-            ConsoleGateway.plain(
-                new java.io.ByteArrayInputStream(
-                    "!grapple webhook ci\n/state t ci {}\n".getBytes(StandardCharsets.UTF_8)),
-                print()));
+    gateway = typing("!grapple webhook ci\n/state t ci {}\n");
     gateway.start(
         new grapple.bot.room.RoomEvents() {
           @Override
@@ -319,16 +297,33 @@ class ConsoleGatewayTest {
   private java.util.List<grapple.bot.room.RoomEvent> typed(String lines, int count) {
     java.util.List<grapple.bot.room.RoomEvent> seen =
         new java.util.concurrent.CopyOnWriteArrayList<>();
-    gateway =
-        new ConsoleGateway(
-            "localhost",
-            "@grapple:localhost",
-            new LocalStateStore(db),
-            ConsoleGateway.plain(
-                new java.io.ByteArrayInputStream(lines.getBytes(StandardCharsets.UTF_8)), print()));
+    gateway = typing(lines);
     gateway.start((event, initial) -> seen.add(event), () -> {});
     grapple.testing.Await.until(java.time.Duration.ofSeconds(5), () -> seen.size() >= 4 + count);
     return seen.subList(4, seen.size());
+  }
+
+  /** A console gateway of the bot {@code @grapple:localhost}, its room's state in {@link #db}. */
+  private ConsoleGateway gatewayOn(ConsoleGateway.Console console) {
+    return new ConsoleGateway("localhost", "@grapple:localhost", new LocalStateStore(db), console);
+  }
+
+  /** A console gateway at which {@code lines} are typed. */
+  private ConsoleGateway typing(String lines) {
+    return gatewayOn(
+        ConsoleGateway.plain(
+            new java.io.ByteArrayInputStream(lines.getBytes(StandardCharsets.UTF_8)), print()));
+  }
+
+  /** What a headless console prints of a notice of {@code body} the bot sends its room. */
+  private String printedOfANotice(String body) throws Exception {
+    startWith(ConsoleGateway.headless(print()));
+    gateway.send(
+        "!console:localhost",
+        "m.room.message",
+        grapple.state.Json.object().put("msgtype", "m.notice").put("body", body),
+        "t1");
+    return out.toString(StandardCharsets.UTF_8);
   }
 
   private PrintStream print() {

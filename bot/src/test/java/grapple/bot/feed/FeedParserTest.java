@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.FieldSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -609,27 +610,26 @@ class FeedParserTest {
    * the T or RFC 1123: the item keeps its date ($DATE, pubdate, and the order new items post in).
    */
   @ParameterizedTest
-  @MethodSource("jsonFeedDates")
+  @FieldSource("JSON_FEED_DATES")
   void readsJsonFeedDatesAsGeneratorsWriteThem(String written, String expected) throws Exception {
     List<FeedItem> items = oneItemJsonFeed("\"date_published\": \"" + written + "\"");
 
     assertThat(items).singleElement().extracting(FeedItem::date).isEqualTo(Instant.parse(expected));
   }
 
-  static Stream<Arguments> jsonFeedDates() {
-    return Stream.of(
-        arguments("2026-12-05T10:15:30+02:00", "2026-12-05T08:15:30Z"),
-        arguments("2026-12-05t10:15:30z", "2026-12-05T10:15:30Z"),
-        arguments("2026-12-05 10:15:30Z", "2026-12-05T10:15:30Z"),
-        arguments("2026-12-05T10:15:30", "2026-12-05T10:15:30Z"),
-        arguments("2026-12-05T10:15:30.250", "2026-12-05T10:15:30.250Z"),
-        arguments("2026-12-05 10:15", "2026-12-05T10:15:00Z"),
-        arguments("2026-12-05", "2026-12-05T00:00:00Z"),
-        arguments("Sat, 5 Dec 2026 10:15:30 GMT", "2026-12-05T10:15:30Z"),
-        arguments("2026-12-05T10:15:30+0100", "2026-12-05T09:15:30Z"),
-        arguments("2026-12-05T10:15:30.123456789Z", "2026-12-05T10:15:30.123456789Z"),
-        arguments("Sat, 05 Dec 2026 10:15:30", "2026-12-05T10:15:30Z"));
-  }
+  static final List<Arguments> JSON_FEED_DATES =
+      List.of(
+          arguments("2026-12-05T10:15:30+02:00", "2026-12-05T08:15:30Z"),
+          arguments("2026-12-05t10:15:30z", "2026-12-05T10:15:30Z"),
+          arguments("2026-12-05 10:15:30Z", "2026-12-05T10:15:30Z"),
+          arguments("2026-12-05T10:15:30", "2026-12-05T10:15:30Z"),
+          arguments("2026-12-05T10:15:30.250", "2026-12-05T10:15:30.250Z"),
+          arguments("2026-12-05 10:15", "2026-12-05T10:15:00Z"),
+          arguments("2026-12-05", "2026-12-05T00:00:00Z"),
+          arguments("Sat, 5 Dec 2026 10:15:30 GMT", "2026-12-05T10:15:30Z"),
+          arguments("2026-12-05T10:15:30+0100", "2026-12-05T09:15:30Z"),
+          arguments("2026-12-05T10:15:30.123456789Z", "2026-12-05T10:15:30.123456789Z"),
+          arguments("Sat, 05 Dec 2026 10:15:30", "2026-12-05T10:15:30Z"));
 
   /**
    * ROME read RSS and Atom dates with SimpleDateFormat masks: a fraction of more than three digits
@@ -639,7 +639,7 @@ class FeedParserTest {
    * as UTC; what this does not read (a named zone) ROME still does.
    */
   @ParameterizedTest
-  @MethodSource("xmlDates")
+  @FieldSource("XML_DATES")
   void readsRssAndAtomDatesAsGeneratorsWriteThem(String written, String expected) throws Exception {
     String rss =
         "<rss version=\"2.0\"><channel><title>t</title><item><guid>1</guid><title>x</title>"
@@ -672,22 +672,21 @@ class FeedParserTest {
     }
   }
 
-  static Stream<Arguments> xmlDates() {
-    return Stream.of(
-        arguments("2026-12-05T10:15:30", "2026-12-05T10:15:30Z"),
-        arguments("2026-12-05 10:15:30", "2026-12-05T10:15:30Z"),
-        arguments("2026-12-05T10:15", "2026-12-05T10:15:00Z"),
-        arguments("Sat, 05 Dec 2026 10:15:30", "2026-12-05T10:15:30Z"),
-        arguments("05 Dec 2026 10:15", "2026-12-05T10:15:00Z"),
-        arguments("2026-12-05T10:15:30.123456Z", "2026-12-05T10:15:30.123Z"),
-        arguments("2026-12-05T10:15:30.123456789+02:00", "2026-12-05T08:15:30.123Z"),
-        arguments("2026-12-05T10:15:30.5+01:00", "2026-12-05T09:15:30.500Z"),
-        arguments("2026-12-05T10:15:30+0100", "2026-12-05T09:15:30Z"),
-        arguments("2026-12-05 10:15:30+01:00", "2026-12-05T09:15:30Z"),
-        arguments("Sat, 05 Dec 2026 10:15:30 GMT", "2026-12-05T10:15:30Z"),
-        arguments("Sat, 05 Dec 2026 10:15:30 EST", "2026-12-05T15:15:30Z"),
-        arguments("Mon, 05 Dec 2026 10:15:30 +0000", "2026-12-05T10:15:30Z"));
-  }
+  static final List<Arguments> XML_DATES =
+      List.of(
+          arguments("2026-12-05T10:15:30", "2026-12-05T10:15:30Z"),
+          arguments("2026-12-05 10:15:30", "2026-12-05T10:15:30Z"),
+          arguments("2026-12-05T10:15", "2026-12-05T10:15:00Z"),
+          arguments("Sat, 05 Dec 2026 10:15:30", "2026-12-05T10:15:30Z"),
+          arguments("05 Dec 2026 10:15", "2026-12-05T10:15:00Z"),
+          arguments("2026-12-05T10:15:30.123456Z", "2026-12-05T10:15:30.123Z"),
+          arguments("2026-12-05T10:15:30.123456789+02:00", "2026-12-05T08:15:30.123Z"),
+          arguments("2026-12-05T10:15:30.5+01:00", "2026-12-05T09:15:30.500Z"),
+          arguments("2026-12-05T10:15:30+0100", "2026-12-05T09:15:30Z"),
+          arguments("2026-12-05 10:15:30+01:00", "2026-12-05T09:15:30Z"),
+          arguments("Sat, 05 Dec 2026 10:15:30 GMT", "2026-12-05T10:15:30Z"),
+          arguments("Sat, 05 Dec 2026 10:15:30 EST", "2026-12-05T15:15:30Z"),
+          arguments("Mon, 05 Dec 2026 10:15:30 +0000", "2026-12-05T10:15:30Z"));
 
   @Test
   void decodesIso88591DeclaredInXmlProlog() throws Exception {
@@ -734,13 +733,25 @@ class FeedParserTest {
               + "<rss version=\"2.0\"><channel><title>Café</title>"
               + "<item><guid>1</guid><title>Ünïcode é</title></item></channel></rss>";
 
-      ParsedFeed feed =
-          FeedParser.parse(
-              xml.getBytes(StandardCharsets.UTF_8), contentType, URI.create("https://e.org/"));
-
-      assertThat(feed.title()).isEqualTo("Café");
-      assertThat(feed.items().get(0).title()).isEqualTo("Ünïcode é");
+      assertReadAsCafe(xml.getBytes(StandardCharsets.UTF_8), contentType);
     }
+  }
+
+  /**
+   * {@code bytes}, served as {@code contentType}, are read as the feed Café whose item is Ünïcode
+   * é.
+   */
+  private static void assertReadAsCafe(byte[] bytes, String contentType) throws Exception {
+    assertReadAsCafe(contentType, bytes, contentType);
+  }
+
+  /** As above, {@code what} naming the case. */
+  private static void assertReadAsCafe(String what, byte[] bytes, String contentType)
+      throws Exception {
+    ParsedFeed feed = FeedParser.parse(bytes, contentType, URI.create("https://e.org/"));
+
+    assertThat(feed.title()).as(what).isEqualTo("Café");
+    assertThat(feed.items().get(0).title()).isEqualTo("Ünïcode é");
   }
 
   /**
@@ -755,12 +766,7 @@ class FeedParserTest {
                 + "<item><guid>1</guid><title>Ünïcode é</title></item></channel></rss>")
             .getBytes(StandardCharsets.UTF_8);
 
-    ParsedFeed feed =
-        FeedParser.parse(
-            xml, "application/rss+xml; charset=ISO-8859-1", URI.create("https://e.org/"));
-
-    assertThat(feed.title()).isEqualTo("Café");
-    assertThat(feed.items().get(0).title()).isEqualTo("Ünïcode é");
+    assertReadAsCafe(xml, "application/rss+xml; charset=ISO-8859-1");
   }
 
   /**
@@ -779,12 +785,7 @@ class FeedParserTest {
                   + "<item><guid>1</guid><title>Ünïcode é</title></item></channel></rss>")
               .getBytes(StandardCharsets.UTF_8);
 
-      ParsedFeed feed =
-          FeedParser.parse(
-              xml, "application/rss+xml; charset=" + charset, URI.create("https://e.org/"));
-
-      assertThat(feed.title()).isEqualTo("Café");
-      assertThat(feed.items().get(0).title()).isEqualTo("Ünïcode é");
+      assertReadAsCafe(xml, "application/rss+xml; charset=" + charset);
     }
   }
 
@@ -812,12 +813,10 @@ class FeedParserTest {
     for (java.nio.charset.Charset charset :
         List.of(StandardCharsets.UTF_16LE, StandardCharsets.UTF_16BE)) {
       for (String lead : List.of("", " \r\n ")) {
-        ParsedFeed feed =
-            FeedParser.parse(
-                (lead + doc).getBytes(charset), contentType, URI.create("https://e.org/"));
-
-        assertThat(feed.title()).as("%s, %s", charset, contentType).isEqualTo("Café");
-        assertThat(feed.items().get(0).title()).isEqualTo("Ünïcode é");
+        assertReadAsCafe(
+            String.format("%s, %s", charset, contentType),
+            (lead + doc).getBytes(charset),
+            contentType);
       }
     }
   }
@@ -839,10 +838,7 @@ class FeedParserTest {
     for (String prolog : List.of("", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>")) {
       byte[] latin1 = (prolog + CAFE_FEED).getBytes(StandardCharsets.ISO_8859_1);
 
-      ParsedFeed feed = FeedParser.parse(latin1, contentType, URI.create("https://e.org/"));
-
-      assertThat(feed.title()).isEqualTo("Café");
-      assertThat(feed.items().get(0).title()).isEqualTo("Ünïcode é");
+      assertReadAsCafe(latin1, contentType);
     }
     byte[] mixed =
         concat(
@@ -876,25 +872,18 @@ class FeedParserTest {
             "<?xml version=\"1.0\" encoding=\"windows-1252\"?>")) {
       byte[] utf8 = (prolog + CAFE_FEED).getBytes(StandardCharsets.UTF_8);
 
-      ParsedFeed feed = FeedParser.parse(utf8, contentType, URI.create("https://e.org/"));
-
-      assertThat(feed.title()).as("%s, %s", prolog, contentType).isEqualTo("Café");
-      assertThat(feed.items().get(0).title()).isEqualTo("Ünïcode é");
+      assertReadAsCafe(String.format("%s, %s", prolog, contentType), utf8, contentType);
     }
   }
 
   /** A JSON Feed written in ISO-8859-1 (JSON must be UTF-8): read as windows-1252, not U+FFFD. */
   @Test
   void aJsonFeedWhoseBytesAreNotUtf8IsReadAsWindows1252() throws Exception {
-    byte[] json =
+    assertReadAsCafe(
         ("{\"version\":\"https://jsonfeed.org/version/1.1\",\"title\":\"Café\","
                 + "\"items\":[{\"id\":\"1\",\"title\":\"Ünïcode é\"}]}")
-            .getBytes(StandardCharsets.ISO_8859_1);
-
-    ParsedFeed feed = FeedParser.parse(json, "application/feed+json", URI.create("https://e.org/"));
-
-    assertThat(feed.title()).isEqualTo("Café");
-    assertThat(feed.items().get(0).title()).isEqualTo("Ünïcode é");
+            .getBytes(StandardCharsets.ISO_8859_1),
+        "application/feed+json");
   }
 
   private static byte[] concat(byte[]... parts) {

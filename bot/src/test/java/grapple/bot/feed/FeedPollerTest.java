@@ -50,6 +50,12 @@ class FeedPollerTest {
   /** Whether the bot is out of {@link #ROOM} (kicked, banned, left). */
   private final AtomicBoolean botAway = new AtomicBoolean();
 
+  /** The notices of the feed labelled News, failing with HTTP 500, then working again. */
+  private static final String NEWS_FAILING =
+      "Feed News is failing: HTTP 500. I will keep trying and tell you when it works again.";
+
+  private static final String NEWS_WORKING_AGAIN = "Feed News is working again.";
+
   @BeforeEach
   void setUp() throws Exception {
     server.start();
@@ -90,8 +96,7 @@ class FeedPollerTest {
   /** {@code poller} with one connection ({@code extra} config), primed on a feed of {@code ids}. */
   private FeedPoller primed(FeedPoller poller, String extra, String... ids) throws Exception {
     poller.register(sub(connection(extra)), true);
-    serve(rss(ids));
-    poller.pollOnce(url());
+    pollOnceServing(poller, rss(ids));
     return poller;
   }
 
@@ -156,6 +161,52 @@ class FeedPollerTest {
         .body(body);
   }
 
+  /**
+   * A new subscription polled twice, each time sent on by a {@code code} redirect to {@code
+   * location}, where the feed lists the item 1, then 2 and 1, with links relative to it.
+   */
+  private void pollTwiceThroughARedirect(int code, String location) throws Exception {
+    FeedPoller poller = poller(0);
+    poller.register(sub(connection("")), true);
+    for (String[] ids : new String[][] {{"1"}, {"2", "1"}}) {
+      server.enqueue(new MockResponse.Builder().code(code).addHeader("Location", location).build());
+      StringBuilder items = new StringBuilder();
+      for (String id : ids)
+        items.append("<item><title>Post " + id + "</title><link>p/" + id + "</link></item>");
+      serve(rssItems(items.toString()));
+      poller.pollOnce(url());
+    }
+  }
+
+  /**
+   * Polls the feed once with {@code poller}, the server answering the RSS document {@code body}.
+   */
+  private void pollOnceServing(FeedPoller poller, String body) {
+    serve(body);
+    poller.pollOnce(url());
+  }
+
+  /** The server answers the next request with an HTTP 500. */
+  private void answerA500() {
+    server.enqueue(new MockResponse.Builder().code(500).build());
+  }
+
+  /** The message posted of the item {@code id} of {@link #rss}. */
+  private static String newPost(String id) {
+    return "New post in Blog: Post " + id + " (https://blog.example/p/" + id + ")";
+  }
+
+  /** What was posted, within 3 s for the first, is {@code bodies}, in order. */
+  private void assertPosted(String... bodies) throws Exception {
+    assertThat(posted(Duration.ofSeconds(3))).containsExactly(bodies);
+  }
+
+  /** A fetch of {@code url} that found the RSS document {@code document}, without validators. */
+  private static FeedFetcher.Result fetched(String document, String url) {
+    return new FeedFetcher.Result(
+        200, document.getBytes(UTF_8), "application/rss+xml", null, null, null, null, url, null);
+  }
+
   private List<String> posted(Duration wait) throws Exception {
     List<String> bodies = new ArrayList<>();
     for (FakeGateway.Sent s = gateway.takeSent(wait);
@@ -173,29 +224,17 @@ class FeedPollerTest {
 
     poller.pollOnce(url());
 
-    assertThat(posted(Duration.ofSeconds(3)))
-        .containsExactly("New post in Blog: Post 3 (https://blog.example/p/3)");
+    assertPosted(newPost("3"));
   }
 
   /** A feed whose links are relative and that has moved: its items link where it now is. */
   @Test
   void relativeLinksAreResolvedAgainstWhereARedirectLedNotTheSubscribedUrl() throws Exception {
-    FeedPoller poller = poller(0);
-    poller.register(sub(connection("")), true);
-    for (String[] ids : new String[][] {{"1"}, {"2", "1"}}) {
-      server.enqueue(
-          new MockResponse.Builder().code(301).addHeader("Location", "/moved/feed.xml").build());
-      StringBuilder items = new StringBuilder();
-      for (String id : ids)
-        items.append("<item><title>Post " + id + "</title><link>p/" + id + "</link></item>");
-      serve(rssItems(items.toString()));
-      poller.pollOnce(url());
-    }
+    pollTwiceThroughARedirect(301, "/moved/feed.xml");
 
-    assertThat(posted(Duration.ofSeconds(3)))
-        .containsExactly(
-            movedNotice(url(), server.url("/moved/feed.xml").toString()),
-            "New post in Blog: Post 2 (" + server.url("/moved/p/2") + ")");
+    assertPosted(
+        movedNotice(url(), server.url("/moved/feed.xml").toString()),
+        "New post in Blog: Post 2 (" + server.url("/moved/p/2") + ")");
   }
 
   /**
@@ -205,20 +244,9 @@ class FeedPollerTest {
    */
   @Test
   void aFeedARedirectLedToAnAddressWithABarInItsQueryIsRead() throws Exception {
-    FeedPoller poller = poller(0);
-    poller.register(sub(connection("")), true);
-    for (String[] ids : new String[][] {{"1"}, {"2", "1"}}) {
-      server.enqueue(
-          new MockResponse.Builder().code(302).addHeader("Location", "/feed.xml?tags=a|b").build());
-      StringBuilder items = new StringBuilder();
-      for (String id : ids)
-        items.append("<item><title>Post " + id + "</title><link>p/" + id + "</link></item>");
-      serve(rssItems(items.toString()));
-      poller.pollOnce(url());
-    }
+    pollTwiceThroughARedirect(302, "/feed.xml?tags=a|b");
 
-    assertThat(posted(Duration.ofSeconds(3)))
-        .containsExactly("New post in Blog: Post 2 (" + server.url("/p/2") + ")");
+    assertPosted("New post in Blog: Post 2 (" + server.url("/p/2") + ")");
     assertThat(store.url(url()).orElseThrow().lastError()).isNull();
   }
 
@@ -258,13 +286,12 @@ class FeedPollerTest {
       poller.pollOnce(secretUrl);
     }
 
-    assertThat(posted(Duration.ofSeconds(3)))
-        .containsExactly(
-            movedNotice(
-                secretUrl.replace("alice:s3cret@", "***@").replace("t0ps3cret", "***"),
-                movedTo.replace("n3ws3cret", "***")),
-            "New post in Blog: Post 2 (https://blog.example/p/2)",
-            "New post in Blog: Post 3 (https://blog.example/p/3)");
+    assertPosted(
+        movedNotice(
+            secretUrl.replace("alice:s3cret@", "***@").replace("t0ps3cret", "***"),
+            movedTo.replace("n3ws3cret", "***")),
+        newPost("2"),
+        newPost("3"));
     for (int poll = 0; poll < 3; poll++) {
       assertThat(server.takeRequest().getUrl().encodedPath()).isEqualTo("/feed.xml");
       server.takeRequest();
@@ -280,14 +307,12 @@ class FeedPollerTest {
     poller.register(sub(connection("")), true);
     server.enqueue(new MockResponse.Builder().code(302).addHeader("Location", "/a").build());
     server.enqueue(new MockResponse.Builder().code(301).addHeader("Location", "/b").build());
-    serve(rss("1"));
-    poller.pollOnce(url());
+    pollOnceServing(poller, rss("1"));
     server.enqueue(new MockResponse.Builder().code(307).addHeader("Location", "/c").build());
     serve(rss("2", "1"));
     poller.pollOnce(url());
 
-    assertThat(posted(Duration.ofSeconds(3)))
-        .containsExactly("New post in Blog: Post 2 (https://blog.example/p/2)");
+    assertPosted(newPost("2"));
   }
 
   /** A channel of raw {@code <item>} elements. */
@@ -311,16 +336,13 @@ class FeedPollerTest {
         "<item><enclosure url=\"https://blog.example/2.mp3\" type=\"audio/mpeg\"/></item>";
     FeedPoller poller = poller(0);
     poller.register(sub(connection("")), true);
-    serve(rssItems(episode, up));
-    poller.pollOnce(url());
-    serve(rssItems(episode2, down, episode, up));
-    poller.pollOnce(url());
+    pollOnceServing(poller, rssItems(episode, up));
+    pollOnceServing(poller, rssItems(episode2, down, episode, up));
     serve(rssItems(episode2, down, episode, up));
 
     poller.pollOnce(url());
 
-    assertThat(posted(Duration.ofSeconds(3)))
-        .containsExactly("New post in Blog: Status", "New post in Blog: (untitled)");
+    assertPosted("New post in Blog: Status", "New post in Blog: (untitled)");
   }
 
   /**
@@ -335,21 +357,17 @@ class FeedPollerTest {
     FeedSettings settings = settings(0, 10);
     FeedPoller poller = poller(new FeedFetcher(settings), clock, settings);
     poller.register(sub(connection("")), true);
-    serve(rss("1"));
-    poller.pollOnce(url());
+    pollOnceServing(poller, rss("1"));
     clock.advance(Duration.ofDays(1));
-    serve(rss("2"));
-    poller.pollOnce(url());
+    pollOnceServing(poller, rss("2"));
     clock.advance(Duration.ofDays(120));
-    serve(rss("2"));
-    poller.pollOnce(url());
+    pollOnceServing(poller, rss("2"));
     clock.advance(Duration.ofDays(1));
     serve(rss("2", "1"));
 
     poller.pollOnce(url());
 
-    assertThat(posted(Duration.ofSeconds(3)))
-        .containsExactly("New post in Blog: Post 2 (https://blog.example/p/2)");
+    assertPosted(newPost("2"));
   }
 
   /**
@@ -366,18 +384,15 @@ class FeedPollerTest {
     poller.register(sub(connection("")), true);
     String[] before = new String[FeedStore.MAX_SEEN + 1];
     for (int i = 0; i < before.length; i++) before[i] = "old-" + i;
-    serve(rss(before));
-    poller.pollOnce(url());
+    pollOnceServing(poller, rss(before));
     clock.set(Instant.parse("2025-12-31T23:00:00Z"));
-    serve(rss("new"));
-    poller.pollOnce(url());
+    pollOnceServing(poller, rss("new"));
     clock.advance(Duration.ofMinutes(10));
     serve(rss("new"));
 
     poller.pollOnce(url());
 
-    assertThat(posted(Duration.ofSeconds(3)))
-        .containsExactly("New post in Blog: Post new (https://blog.example/p/new)");
+    assertPosted("New post in Blog: Post new (https://blog.example/p/new)");
   }
 
   /**
@@ -414,10 +429,7 @@ class FeedPollerTest {
 
     poller.pollOnce(url());
 
-    assertThat(posted(Duration.ofSeconds(3)))
-        .containsExactly(
-            "New post in Blog: Post 2 (https://blog.example/p/2)",
-            "New post in Blog: Post 3 (https://blog.example/p/3)");
+    assertPosted(newPost("2"), newPost("3"));
   }
 
   /**
@@ -436,11 +448,10 @@ class FeedPollerTest {
 
     poller.pollOnce(url());
 
-    assertThat(posted(Duration.ofSeconds(3)))
-        .containsExactly(
-            "New post in Blog: Post 2",
-            "New post in Blog: Post 3",
-            "… and 1 more new item in Blog (only the newest 2 are posted per poll).");
+    assertPosted(
+        "New post in Blog: Post 2",
+        "New post in Blog: Post 3",
+        "… and 1 more new item in Blog (only the newest 2 are posted per poll).");
   }
 
   @Test
@@ -451,10 +462,7 @@ class FeedPollerTest {
 
     poller.pollOnce(url());
 
-    assertThat(posted(Duration.ofSeconds(3)))
-        .containsExactly(
-            "New post in Blog: Post 1 (https://blog.example/p/1)",
-            "New post in Blog: Post 3 (https://blog.example/p/3)");
+    assertPosted(newPost("1"), newPost("3"));
   }
 
   @Test
@@ -468,10 +476,8 @@ class FeedPollerTest {
 
     List<String> posted = posted(Duration.ofSeconds(3));
     assertThat(posted).hasSize(11);
-    assertThat(posted.get(0))
-        .isEqualTo("New post in Blog: Post 2991 (https://blog.example/p/2991)");
-    assertThat(posted.get(9))
-        .isEqualTo("New post in Blog: Post 3000 (https://blog.example/p/3000)");
+    assertThat(posted.get(0)).isEqualTo(newPost("2991"));
+    assertThat(posted.get(9)).isEqualTo(newPost("3000"));
     assertThat(posted.get(10))
         .isEqualTo("… and 2,990 more new items in Blog (only the newest 10 are posted per poll).");
   }
@@ -479,8 +485,7 @@ class FeedPollerTest {
   @Test
   void itemsOverMaxItemsPerPollAreMarkedSeenAndNeverPostedLater() throws Exception {
     FeedPoller poller = primed(poller(0, 1), ",\"label\":\"*Blog*\"", "1");
-    serve(rss("4", "3", "2", "1"));
-    poller.pollOnce(url());
+    pollOnceServing(poller, rss("4", "3", "2", "1"));
     serve(rss("5", "4", "3", "2", "1"));
 
     poller.pollOnce(url());
@@ -507,20 +512,17 @@ class FeedPollerTest {
     FeedPoller first = poller(0);
     Connection c = connection("");
     first.register(sub(c), true);
-    serve(rss("1"));
-    first.pollOnce(url());
+    pollOnceServing(first, rss("1"));
     first.close();
     outbox.close();
     db.close();
     openDatabase();
     FeedPoller second = poller(0);
     second.register(sub(c), false);
-    serve(rss("2", "1"));
 
-    second.pollOnce(url());
+    pollOnceServing(second, rss("2", "1"));
 
-    assertThat(posted(Duration.ofSeconds(3)))
-        .containsExactly("New post in Blog: Post 2 (https://blog.example/p/2)");
+    assertPosted(newPost("2"));
   }
 
   /**
@@ -535,8 +537,7 @@ class FeedPollerTest {
     Connection c = connection("");
     FeedPoller previousLeader = poller(new FeedFetcher(settings), clock, settings);
     previousLeader.register(sub(c), true);
-    serve(rss("1"));
-    previousLeader.pollOnce(url());
+    pollOnceServing(previousLeader, rss("1"));
     FeedStore.UrlState primed = store.url(url()).orElseThrow();
     store.saveUrl(withNextPoll(primed, 3, clock.millis() + Duration.ofDays(1).toMillis()));
     FeedPoller follower = poller(new FeedFetcher(settings), clock, settings);
@@ -548,8 +549,7 @@ class FeedPollerTest {
 
     follower.start();
 
-    assertThat(posted(Duration.ofSeconds(5)))
-        .containsExactly("New post in Blog: Post 2 (https://blog.example/p/2)");
+    assertThat(posted(Duration.ofSeconds(5))).containsExactly(newPost("2"));
   }
 
   private static FeedStore.UrlState withNextPoll(FeedStore.UrlState u, int failures, long at) {
@@ -591,16 +591,7 @@ class FeedPollerTest {
     FeedSource source =
         (url, etag, lastModified) -> {
           if (documents.size() == 2) poller.get().unregister(c); // the second fetch
-          return new FeedFetcher.Result(
-              200,
-              documents.remove(0).getBytes(UTF_8),
-              "application/rss+xml",
-              null,
-              null,
-              null,
-              null,
-              url,
-              null);
+          return fetched(documents.remove(0), url);
         };
     poller.set(poller(source, Clock.systemUTC(), settings(0, 10)));
     poller.get().register(sub(c), true);
@@ -628,16 +619,7 @@ class FeedPollerTest {
     FeedSource source =
         (url, etag, lastModified) -> {
           if (fetches.incrementAndGet() == 1) poller.get().register(sub(b), true);
-          return new FeedFetcher.Result(
-              200,
-              rss("1").getBytes(UTF_8),
-              "application/rss+xml",
-              null,
-              null,
-              null,
-              null,
-              url,
-              null);
+          return fetched(rss("1"), url);
         };
     poller.set(poller(source, Clock.systemUTC(), settings(0, 10)));
     poller.get().register(sub(a), true);
@@ -713,8 +695,7 @@ class FeedPollerTest {
     assertThat(server.takeRequest().getHeaders().get("If-None-Match"))
         .as("the validators from before the bot left: the feed did change since")
         .isEqualTo("\"v" + rss("1").length() + "\"");
-    assertThat(posted(Duration.ofSeconds(3)))
-        .containsExactly("New post in Blog: Post 2 (https://blog.example/p/2)");
+    assertPosted(newPost("2"));
   }
 
   /**
@@ -735,8 +716,7 @@ class FeedPollerTest {
 
     poller.pollOnce(url());
 
-    assertThat(posted(Duration.ofSeconds(3)))
-        .containsExactly("New post in Blog: Post 2 (https://blog.example/p/2)");
+    assertPosted(newPost("2"));
     assertThat(store.url(url()).orElseThrow().lastError()).isNull();
   }
 
@@ -748,25 +728,21 @@ class FeedPollerTest {
 
     poller.pollOnce(url());
 
-    assertThat(posted(Duration.ofSeconds(3)))
-        .containsExactly("New post in Blog: Post 2 (https://blog.example/p/2)");
+    assertPosted(newPost("2"));
   }
 
   @Test
   void aFailingFeedNotifiesOnceAndOnceOnRecovery() throws Exception {
     FeedPoller poller = primed(poller(0), ",\"notifyOnFailure\":true,\"label\":\"News\"", "1");
-    server.enqueue(new MockResponse.Builder().code(500).build());
-    server.enqueue(new MockResponse.Builder().code(500).build());
+    answerA500();
+    answerA500();
     poller.pollOnce(url());
     poller.pollOnce(url());
     serve(rss("1"));
 
     poller.pollOnce(url());
 
-    assertThat(posted(Duration.ofSeconds(3)))
-        .containsExactly(
-            "Feed News is failing: HTTP 500. I will keep trying and tell you when it works again.",
-            "Feed News is working again.");
+    assertPosted(NEWS_FAILING, NEWS_WORKING_AGAIN);
   }
 
   /**
@@ -776,19 +752,15 @@ class FeedPollerTest {
   @Test
   void notifyOnFailureTurnedOnWhileTheFeedFailsTellsOfTheNextFailure() throws Exception {
     FeedPoller poller = primed(poller(0), ",\"label\":\"News\"", "1");
-    server.enqueue(new MockResponse.Builder().code(500).build());
+    answerA500();
     poller.pollOnce(url());
     poller.register(sub(connection(",\"notifyOnFailure\":true,\"label\":\"News\"")), false);
-    server.enqueue(new MockResponse.Builder().code(500).build());
-    poller.pollOnce(url());
-    serve(rss("1"));
-
+    answerA500();
     poller.pollOnce(url());
 
-    assertThat(posted(Duration.ofSeconds(3)))
-        .containsExactly(
-            "Feed News is failing: HTTP 500. I will keep trying and tell you when it works again.",
-            "Feed News is working again.");
+    pollOnceServing(poller, rss("1"));
+
+    assertPosted(NEWS_FAILING, NEWS_WORKING_AGAIN);
   }
 
   /**
@@ -805,16 +777,14 @@ class FeedPollerTest {
                 "CREATE TRIGGER refuse_notice BEFORE INSERT ON outbox"
                     + " WHEN NEW.content LIKE '%is failing%'"
                     + " BEGIN SELECT RAISE(ABORT, 'disk full'); END"));
-    server.enqueue(new MockResponse.Builder().code(500).build());
+    answerA500();
     var unused = catchThrowable(() -> poller.pollOnce(url())); // the refusal, or nothing
     db.writeAndWait(c -> grapple.state.Sql.update(c, "DROP TRIGGER refuse_notice"));
-    server.enqueue(new MockResponse.Builder().code(500).build());
+    answerA500();
 
     poller.pollOnce(url());
 
-    assertThat(posted(Duration.ofSeconds(3)))
-        .containsExactly(
-            "Feed News is failing: HTTP 500. I will keep trying and tell you when it works again.");
+    assertPosted(NEWS_FAILING);
   }
 
   @Test
@@ -853,7 +823,7 @@ class FeedPollerTest {
             + "?access_token=t0ps3cret&page=2";
     FeedPoller poller = poller(0);
     poller.register(sub(connection(secretUrl, ",\"notifyOnFailure\":true")), true);
-    server.enqueue(new MockResponse.Builder().code(500).build());
+    answerA500();
 
     try (grapple.testing.LogCapture logged = grapple.testing.LogCapture.of(FeedPoller.class)) {
       poller.pollOnce(secretUrl);
@@ -875,7 +845,7 @@ class FeedPollerTest {
     poller.register(
         sub(connection(",\"notifyOnFailure\":true,\"label\":\"*News* [x](https://e.example)\"")),
         true);
-    server.enqueue(new MockResponse.Builder().code(500).build());
+    answerA500();
 
     poller.pollOnce(url());
 
@@ -893,8 +863,8 @@ class FeedPollerTest {
     Connection c = connection("");
     new ConnectionStore(db).put(c);
     FeedPoller poller = primed(poller(0), "", "1");
-    server.enqueue(new MockResponse.Builder().code(500).build());
-    server.enqueue(new MockResponse.Builder().code(500).build());
+    answerA500();
+    answerA500();
     poller.pollOnce(url());
     poller.pollOnce(url());
     assertThat(store.failingCount()).isEqualTo(1);
@@ -904,7 +874,7 @@ class FeedPollerTest {
     assertThat(store.failingCount()).isZero();
     assertThat(store.url(url())).isEmpty();
     poller.register(sub(c), true);
-    server.enqueue(new MockResponse.Builder().code(500).build());
+    answerA500();
     long before = System.currentTimeMillis();
     poller.pollOnce(url());
     FeedStore.UrlState state = store.url(url()).orElseThrow();
@@ -1019,8 +989,7 @@ class FeedPollerTest {
             "!other:test", "Feed", FeedService.EVENT_TYPE, url(), a.config(), a.created());
     poller.register(sub(a), true);
     poller.register(sub(b), true);
-    serve(rss("1"));
-    poller.pollOnce(url());
+    pollOnceServing(poller, rss("1"));
     serve(rss("2", "1"));
 
     poller.pollOnce(url());
@@ -1039,16 +1008,7 @@ class FeedPollerTest {
             overflows.incrementAndGet();
             throw new StackOverflowError();
           }
-          return new FeedFetcher.Result(
-              200,
-              rss("1").getBytes(UTF_8),
-              "application/rss+xml",
-              null,
-              null,
-              null,
-              null,
-              url,
-              null);
+          return fetched(rss("1"), url);
         };
     FeedPoller poller = poller(source, Clock.systemUTC(), settings(0, 10));
     poller.register(sub(connection("")), true);

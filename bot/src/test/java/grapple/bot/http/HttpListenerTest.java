@@ -74,6 +74,27 @@ class HttpListenerTest {
                 limits));
   }
 
+  /** Starts a listener of two threads on {@code router} with {@code budget} of bytes in flight. */
+  private void start(Router router, InFlight budget) throws Exception {
+    start(router, 2, budget, HttpListener.Limits.DEFAULT);
+  }
+
+  /** Answers 200, recording in {@code handled} the length of each body it is handed. */
+  private static Router.Handler recording200(List<Integer> handled) {
+    return request -> {
+      handled.add(request.body().length);
+      return Response.ok(200);
+    };
+  }
+
+  /** Answers 202 at once, recording in {@code handled} the length of each body it is handed. */
+  private static Router.AsyncHandler recording202(List<Integer> handled) {
+    return request -> {
+      handled.add(request.body().length);
+      return CompletableFuture.completedFuture(Response.ok(202));
+    };
+  }
+
   /**
    * Answers with {@code answer} once it is completed, counting the requests that have reached it.
    */
@@ -124,6 +145,11 @@ class HttpListenerTest {
     socket.getOutputStream().write(head.getBytes(StandardCharsets.ISO_8859_1));
     socket.getOutputStream().flush();
     return socket;
+  }
+
+  /** What the listener answers on a raw connection that sent {@code raw}, as {@link #readAll}. */
+  private String exchange(String raw) throws IOException {
+    return readAll(rawConnection(raw));
   }
 
   /** Everything the server sends until it closes the connection (or 10 s pass). */
@@ -279,11 +305,10 @@ class HttpListenerTest {
 
     // Pipelined on one connection: a body sent after the HEAD answer would be read as the next.
     String answers =
-        readAll(
-            rawConnection(
-                "HEAD /things/a HTTP/1.1\r\nHost: x\r\n\r\n"
-                    + "HEAD /only-post HTTP/1.1\r\nHost: x\r\n\r\n"
-                    + "GET /things/b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+        exchange(
+            "HEAD /things/a HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "HEAD /only-post HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "GET /things/b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
 
     List<String> statusLines = answers.lines().filter(line -> line.startsWith("HTTP/1.1")).toList();
     assertThat(statusLines)
@@ -311,30 +336,26 @@ class HttpListenerTest {
     String origin = "Origin: https://widget.example\r\n";
 
     String preflight =
-        readAll(
-            rawConnection(
-                "OPTIONS /v1/%21r%3Ax/connections HTTP/1.1\r\nHost: x\r\n"
-                    + origin
-                    + "Access-Control-Request-Method: GET\r\n"
-                    + "Access-Control-Request-Headers: authorization, content-type\r\n"
-                    + "Connection: close\r\n\r\n"));
+        exchange(
+            "OPTIONS /v1/%21r%3Ax/connections HTTP/1.1\r\nHost: x\r\n"
+                + origin
+                + "Access-Control-Request-Method: GET\r\n"
+                + "Access-Control-Request-Headers: authorization, content-type\r\n"
+                + "Connection: close\r\n\r\n");
     String call =
-        readAll(
-            rawConnection(
-                "GET /v1/%21r%3Ax/connections HTTP/1.1\r\nHost: x\r\n"
-                    + origin
-                    + "Authorization: Bearer t\r\nConnection: close\r\n\r\n"));
+        exchange(
+            "GET /v1/%21r%3Ax/connections HTTP/1.1\r\nHost: x\r\n"
+                + origin
+                + "Authorization: Bearer t\r\nConnection: close\r\n\r\n");
     String refused =
-        readAll(
-            rawConnection(
-                "GET /v1/%21r%3Ax/connections HTTP/1.1\r\nHost: x\r\n"
-                    + origin
-                    + "Connection: close\r\n\r\n"));
+        exchange(
+            "GET /v1/%21r%3Ax/connections HTTP/1.1\r\nHost: x\r\n"
+                + origin
+                + "Connection: close\r\n\r\n");
     String sameOrigin =
-        readAll(
-            rawConnection(
-                "GET /v1/%21r%3Ax/connections HTTP/1.1\r\nHost: x\r\n"
-                    + "Authorization: Bearer t\r\nConnection: close\r\n\r\n"));
+        exchange(
+            "GET /v1/%21r%3Ax/connections HTTP/1.1\r\nHost: x\r\n"
+                + "Authorization: Bearer t\r\nConnection: close\r\n\r\n");
 
     assertThat(preflight)
         .startsWith("HTTP/1.1 204")
@@ -357,17 +378,14 @@ class HttpListenerTest {
         new StringBuilder("POST /v1/x HTTP/1.1\r\nHost: x\r\n" + origin + "Connection: close\r\n");
     for (int i = 0; i < 150; i++) many.append("X-").append(i).append(": 1\r\n");
 
-    String tooMany = readAll(rawConnection(many.append("\r\n").toString()));
+    String tooMany = exchange(many.append("\r\n").toString());
     String coded =
-        readAll(
-            rawConnection(
-                "POST /v1/x HTTP/1.1\r\nHost: x\r\n"
-                    + origin
-                    + "Transfer-Encoding: gzip, chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n"));
+        exchange(
+            "POST /v1/x HTTP/1.1\r\nHost: x\r\n"
+                + origin
+                + "Transfer-Encoding: gzip, chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n");
     String badEscape =
-        readAll(
-            rawConnection(
-                "POST /v1/%zz HTTP/1.1\r\nHost: x\r\n" + origin + "Connection: close\r\n\r\n"));
+        exchange("POST /v1/%zz HTTP/1.1\r\nHost: x\r\n" + origin + "Connection: close\r\n\r\n");
 
     assertThat(tooMany)
         .startsWith("HTTP/1.1 431")
@@ -388,10 +406,9 @@ class HttpListenerTest {
     start(new Router().add("POST", "/webhook/{id}", request -> Response.ok(200)), 2);
 
     String preflight =
-        readAll(
-            rawConnection(
-                "OPTIONS /webhook/a HTTP/1.1\r\nHost: x\r\nOrigin: https://w.example\r\n"
-                    + "Access-Control-Request-Method: POST\r\nConnection: close\r\n\r\n"));
+        exchange(
+            "OPTIONS /webhook/a HTTP/1.1\r\nHost: x\r\nOrigin: https://w.example\r\n"
+                + "Access-Control-Request-Method: POST\r\nConnection: close\r\n\r\n");
 
     assertThat(preflight).startsWith("HTTP/1.1 405").doesNotContain("Access-Control-");
   }
@@ -461,7 +478,7 @@ class HttpListenerTest {
   }
 
   private String errorOf(String request) throws Exception {
-    String answer = readAll(rawConnection(request));
+    String answer = exchange(request);
     assertThat(answer).startsWith("HTTP/1.1 ");
     return jsonBody(answer).path("error").asText();
   }
@@ -483,9 +500,7 @@ class HttpListenerTest {
         2);
 
     String answer =
-        readAll(
-            rawConnection(
-                "GET /raw?text=CPU+at+95% HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+        exchange("GET /raw?text=CPU+at+95% HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
 
     assertThat(answer).startsWith("HTTP/1.1 200");
     assertThat(jsonBody(answer).path("raw").asText()).isEqualTo("text=CPU+at+95%");
@@ -504,20 +519,16 @@ class HttpListenerTest {
 
       List<String> answers = new ArrayList<>();
       answers.add(
-          readAll(
-              rawConnection(
-                  "POST /webhook/"
-                      + secret
-                      + "%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")));
-      answers.add(readAll(rawConnection("NOT A REQUEST LINE " + secret + "\r\n\r\n")));
+          exchange(
+              "POST /webhook/" + secret + "%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+      answers.add(exchange("NOT A REQUEST LINE " + secret + "\r\n\r\n"));
       answers.add(
-          readAll(
-              rawConnection(
-                  "POST /webhook/"
-                      + secret
-                      + " HTTP/1.1\r\nHost: x\r\nX-Big: "
-                      + "a".repeat(40_000)
-                      + "\r\n\r\n")));
+          exchange(
+              "POST /webhook/"
+                  + secret
+                  + " HTTP/1.1\r\nHost: x\r\nX-Big: "
+                  + "a".repeat(40_000)
+                  + "\r\n\r\n"));
 
       for (String answer : answers) {
         assertThat(answer).startsWith("HTTP/1.1 4");
@@ -546,9 +557,8 @@ class HttpListenerTest {
   void jettysOwnProtocolErrorsAreCountedInTheRequestMetrics() throws Exception {
     start(new Router().add("GET", "/x", request -> Response.ok(200)), 2);
 
-    String badEscape =
-        readAll(rawConnection("GET /x%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
-    String badLine = readAll(rawConnection("NOT A REQUEST LINE\r\n\r\n"));
+    String badEscape = exchange("GET /x%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    String badLine = exchange("NOT A REQUEST LINE\r\n\r\n");
 
     assertThat(badEscape).startsWith("HTTP/1.1 400");
     assertThat(badLine).startsWith("HTTP/1.1 400");
@@ -565,8 +575,8 @@ class HttpListenerTest {
             + "a".repeat(40_000)
             + "\r\n\r\n";
 
-    String tooMany = readAll(rawConnection(many.append("\r\n").toString()));
-    String tooLarge = readAll(rawConnection(huge));
+    String tooMany = exchange(many.append("\r\n").toString());
+    String tooLarge = exchange(huge);
 
     assertThat(tooMany).startsWith("HTTP/1.1 431");
     assertThat(jsonBody(tooMany).path("error").asText()).contains("Too many headers");
@@ -624,13 +634,7 @@ class HttpListenerTest {
                 (status, message, id) -> Response.error(status, message + " [" + id + "]"),
                 path -> path),
             new Router()
-                .add(
-                    "POST",
-                    "/echo",
-                    request -> {
-                      handled.add(request.body().length);
-                      return Response.ok(200);
-                    })
+                .add("POST", "/echo", recording200(handled))
                 .add("GET", "/x", request -> Response.ok(200)),
             new HttpListener.Shared(
                 TestListeners.readyWith(Optional::empty),
@@ -648,10 +652,9 @@ class HttpListenerTest {
     assertThat(get("/x").statusCode()).isEqualTo(200);
     Await.until(WAIT, () -> statuses.contains(200));
     String broken =
-        readAll(
-            rawConnection(
-                "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-                    + "5\r\nhello\r\nzz\r\n"));
+        exchange(
+            "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "5\r\nhello\r\nzz\r\n");
     Await.until(WAIT, () -> statuses.size() == 3);
 
     assertThat(handled).isEmpty();
@@ -666,40 +669,28 @@ class HttpListenerTest {
     start(echo(), 2);
 
     assertThat(post("/echo", "x".repeat(10_000)).body()).isEqualTo("{\"bytes\":10000}");
-    String chunked =
-        readAll(
-            rawConnection(
+    assertThat(
+            exchange(
                 "POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-                    + "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"));
-    assertThat(chunked).startsWith("HTTP/1.1 200").endsWith("{\"bytes\":11}");
+                    + "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"))
+        .startsWith("HTTP/1.1 200")
+        .endsWith("{\"bytes\":11}");
   }
 
   @Test
   void aTransferCodingOtherThanChunkedIs501AndNoHandlerReadsTheCodedBytes() throws Exception {
     List<Integer> handled = new CopyOnWriteArrayList<>();
-    start(
-        new Router()
-            .add(
-                "POST",
-                "/echo",
-                request -> {
-                  handled.add(request.body().length);
-                  return Response.ok(200);
-                }),
-        2);
+    start(new Router().add("POST", "/echo", recording200(handled)), 2);
     String chunks = "2\r\nhi\r\n0\r\n\r\n";
 
     String oneLine =
-        readAll(
-            rawConnection(
-                "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
-                    + chunks));
+        exchange(
+            "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n" + chunks);
     String twoLines =
-        readAll(
-            rawConnection(
-                "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n"
-                    + "Transfer-Encoding: chunked\r\n\r\n"
-                    + chunks));
+        exchange(
+            "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n"
+                + chunks);
 
     assertThat(oneLine).startsWith("HTTP/1.1 501").containsIgnoringCase("Connection: close");
     assertThat(jsonBody(oneLine).path("error").asText()).contains("Transfer-Encoding gzip");
@@ -726,15 +717,13 @@ class HttpListenerTest {
                 }),
         2);
 
-    String declared =
-        readAll(rawConnection("POST /small HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n"));
+    String declared = exchange("POST /small HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n");
     String chunked =
-        readAll(
-            rawConnection(
-                "POST /small HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-                    + "800\r\n"
-                    + "a".repeat(0x800)
-                    + "\r\n"));
+        exchange(
+            "POST /small HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "800\r\n"
+                + "a".repeat(0x800)
+                + "\r\n");
 
     assertThat(declared).startsWith("HTTP/1.1 413").containsIgnoringCase("Connection: close");
     assertThat(chunked).startsWith("HTTP/1.1 413");
@@ -759,16 +748,10 @@ class HttpListenerTest {
                     head.header("X-Token").filter(t -> t.equals("yes")).isPresent()
                         ? Optional.empty()
                         : Optional.of(Response.error(401, "no token")),
-                request -> {
-                  handled.add(request.body().length);
-                  return CompletableFuture.completedFuture(Response.ok(202));
-                }),
-        2,
-        budget,
-        HttpListener.Limits.DEFAULT);
+                recording202(handled)),
+        budget);
 
-    String refused =
-        readAll(rawConnection("POST /gated HTTP/1.1\r\nHost: x\r\nContent-Length: 900000\r\n\r\n"));
+    String refused = exchange("POST /gated HTTP/1.1\r\nHost: x\r\nContent-Length: 900000\r\n\r\n");
 
     assertThat(refused).startsWith("HTTP/1.1 401").containsIgnoringCase("Connection: close");
     assertThat(jsonBody(refused).path("error").asText()).isEqualTo("no token");
@@ -805,25 +788,12 @@ class HttpListenerTest {
   void overTheBudgetOfBytesInFlightIsA503WithRetryAfterAndNothingIsRead() throws Exception {
     List<Integer> handled = new CopyOnWriteArrayList<>();
     InFlight budget = new InFlight(10_000);
-    start(
-        new Router()
-            .addAsync(
-                "POST",
-                "/in",
-                1 << 20,
-                request -> {
-                  handled.add(request.body().length);
-                  return CompletableFuture.completedFuture(Response.ok(202));
-                }),
-        2,
-        budget,
-        HttpListener.Limits.DEFAULT);
+    start(new Router().addAsync("POST", "/in", 1 << 20, recording202(handled)), budget);
     Socket holding =
         rawConnection("POST /in HTTP/1.1\r\nHost: x\r\nContent-Length: 8000\r\n\r\nabc");
     Await.until(WAIT, () -> budget.used() == 8000);
 
-    String refused =
-        readAll(rawConnection("POST /in HTTP/1.1\r\nHost: x\r\nContent-Length: 8000\r\n\r\n"));
+    String refused = exchange("POST /in HTTP/1.1\r\nHost: x\r\nContent-Length: 8000\r\n\r\n");
 
     assertThat(refused).startsWith("HTTP/1.1 503").contains("Retry-After: 1");
     assertThat(jsonBody(refused).path("error").asText()).contains("nothing was accepted");
@@ -854,9 +824,7 @@ class HttpListenerTest {
                 "/in",
                 1 << 20,
                 request -> CompletableFuture.completedFuture(Response.ok(202))),
-        2,
-        budget,
-        HttpListener.Limits.DEFAULT);
+        budget);
 
     for (int i = 0; i < 300; i++) {
       assertThat(post("/in", "y".repeat(9000)).statusCode()).as("post %d", i).isEqualTo(202);
@@ -873,19 +841,7 @@ class HttpListenerTest {
   void aLargeDeclaredBodyHoldsOfTheBudgetOnlyWhatHasArrived() throws Exception {
     List<Integer> handled = new CopyOnWriteArrayList<>();
     InFlight budget = new InFlight(1 << 20);
-    start(
-        new Router()
-            .addAsync(
-                "POST",
-                "/in",
-                1 << 20,
-                request -> {
-                  handled.add(request.body().length);
-                  return CompletableFuture.completedFuture(Response.ok(202));
-                }),
-        2,
-        budget,
-        HttpListener.Limits.DEFAULT);
+    start(new Router().addAsync("POST", "/in", 1 << 20, recording202(handled)), budget);
     Socket slow =
         rawConnection("POST /in HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\nabc");
     Await.until(WAIT, () -> budget.used() > 0);

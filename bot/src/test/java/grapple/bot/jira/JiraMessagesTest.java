@@ -38,6 +38,38 @@ class JiraMessagesTest {
   }
 
   /** The notice of the first event of {@code payload}, for a connection that takes every event. */
+  /** The config of the project {@code key} on the test server, of {@code events}. */
+  private static JiraProjectConfig project(String key, boolean strict, String... events) {
+    com.fasterxml.jackson.databind.node.ArrayNode list = Json.object().arrayNode();
+    for (String event : events) list.add(event);
+    return JiraProjectConfig.parse(
+        Json.object()
+            .put("url", "https://jira.test-example.ru/projects/" + key)
+            .set("events", list),
+        strict);
+  }
+
+  /** Gives {@code payload} the issue {@code id}, {@code key} of the test server, without fields. */
+  private static void withIssue(ObjectNode payload, String id, String key) {
+    payload
+        .putObject("issue")
+        .put("id", id)
+        .put("self", "https://jira.test-example.ru/rest/api/2/issue/" + id)
+        .put("key", key);
+  }
+
+  /** A {@code webhookEvent} of the version 2.0 (10200) of the project 10105, on {@code api}. */
+  private static ObjectNode versionEvent(String webhookEvent, String api) {
+    ObjectNode payload = Json.object().put("timestamp", 1).put("webhookEvent", webhookEvent);
+    payload
+        .putObject("version")
+        .put("self", api + "/version/10200")
+        .put("id", "10200")
+        .put("name", "2.0")
+        .put("projectId", 10105);
+    return payload;
+  }
+
   private static ObjectNode render(ObjectNode payload) {
     return JiraMessages.render(JiraEvent.of(payload).get(0), payload, ALL).orElseThrow();
   }
@@ -126,12 +158,7 @@ class JiraMessagesTest {
     // Hookshot's widget writes "events": [] when every box is unticked; hookshot then posts
     // nothing for the project (only a missing list means issue_created).
     JsonNode created = Json.UNTRUSTED.readTree(JiraCorpus.server("issue/created.json"));
-    JiraProjectConfig none =
-        JiraProjectConfig.parse(
-            Json.object()
-                .put("url", "https://jira.test-example.ru/projects/INDEV")
-                .set("events", Json.object().arrayNode()),
-            false);
+    JiraProjectConfig none = project("INDEV", false);
 
     assertThat(none.events()).isEmpty();
     assertThat(JiraEvent.of(created)).isNotEmpty();
@@ -144,12 +171,7 @@ class JiraMessagesTest {
   @Test
   void severalChangesAreAListAndOneIsInline() throws Exception {
     JsonNode generic = Json.UNTRUSTED.readTree(JiraCorpus.server("issue/updated/generic.json"));
-    JiraProjectConfig bbcom =
-        JiraProjectConfig.parse(
-            Json.object()
-                .put("url", "https://jira.test-example.ru/projects/BBCOM")
-                .set("events", Json.object().arrayNode().add("issue_updated")),
-            true);
+    JiraProjectConfig bbcom = project("BBCOM", true, "issue_updated");
 
     ObjectNode notice =
         JiraMessages.render(JiraEvent.of(generic).get(0), generic, bbcom).orElseThrow();
@@ -173,11 +195,7 @@ class JiraMessagesTest {
   @Test
   void anIssueWithoutFieldsOrKeyPostsNothing() {
     ObjectNode created = Json.object().put("webhookEvent", "jira:issue_created");
-    created
-        .putObject("issue")
-        .put("id", "1")
-        .put("self", "https://jira.test-example.ru/rest/api/2/issue/1")
-        .put("key", "INDEV-1");
+    withIssue(created, "1", "INDEV-1");
     created.putObject("user").put("displayName", "Someone");
     ObjectNode nullFields = created.deepCopy();
     nullFields.withObjectProperty("issue").putNull("fields");
@@ -208,13 +226,7 @@ class JiraMessagesTest {
     ObjectNode payload =
         issueCreated("https://jira.test-example.ru/tools/jira/rest/api/2", "Hello", "Alice");
     ObjectNode version =
-        Json.object().put("timestamp", 1).put("webhookEvent", "jira:version_created");
-    version
-        .putObject("version")
-        .put("self", "https://jira.test-example.ru/tools/jira/rest/api/2/version/10200")
-        .put("id", "10200")
-        .put("name", "2.0")
-        .put("projectId", 10105);
+        versionEvent("jira:version_created", "https://jira.test-example.ru/tools/jira/rest/api/2");
 
     ObjectNode created = render(payload);
     ObjectNode released = render(version);
@@ -232,15 +244,8 @@ class JiraMessagesTest {
   @Test
   void aVersionReleasedNoticeLinksTheProjectAndTheVersion() {
     ObjectNode payload =
-        Json.object().put("timestamp", 1).put("webhookEvent", "jira:version_released");
-    payload
-        .putObject("version")
-        .put("self", "https://jira.test-example.ru/rest/api/2/version/10200")
-        .put("id", "10200")
-        .put("description", "The *big* one")
-        .put("name", "2.0")
-        .put("released", true)
-        .put("projectId", 10105);
+        versionEvent("jira:version_released", "https://jira.test-example.ru/rest/api/2");
+    payload.withObjectProperty("version").put("description", "The *big* one").put("released", true);
 
     List<JiraEvent> events = JiraEvent.of(payload);
     ObjectNode notice = JiraMessages.render(events.get(0), payload, ALL).orElseThrow();
@@ -255,11 +260,7 @@ class JiraMessagesTest {
   @Test
   void aCloudCommentWithAnAdfBodyIsReadableText() {
     ObjectNode payload = Json.object().put("webhookEvent", "comment_created");
-    payload
-        .putObject("issue")
-        .put("id", "10007")
-        .put("self", "https://jira.test-example.ru/rest/api/2/issue/10007")
-        .put("key", "INDEV-8");
+    withIssue(payload, "10007", "INDEV-8");
     ObjectNode comment = payload.putObject("comment");
     comment.putObject("author").put("accountId", "1").put("displayName", "Test User");
     ObjectNode doc = comment.putObject("body").put("type", "doc").put("version", 1);

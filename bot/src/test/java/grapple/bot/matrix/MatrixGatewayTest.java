@@ -46,6 +46,17 @@ class MatrixGatewayTest {
   private final java.util.Set<String> leftDirectRooms =
       java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+  /** The waits of a sync stuck for good: 30 s, then twice as long each time up to 5 minutes. */
+  private static final List<Duration> WAITS_THAT_GROW =
+      List.of(
+          Duration.ofSeconds(30),
+          Duration.ofMinutes(1),
+          Duration.ofMinutes(2),
+          Duration.ofMinutes(4),
+          Duration.ofMinutes(5),
+          Duration.ofMinutes(5),
+          Duration.ofMinutes(5));
+
   @BeforeEach
   void setUp() throws Exception {
     server.start();
@@ -413,13 +424,10 @@ class MatrixGatewayTest {
   void aDirectRoomWhoseCreationAnswerWasLostIsFoundNotMadeTwice() throws Exception {
     java.util.Set<String> created = java.util.concurrent.ConcurrentHashMap.newKeySet();
     List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
-    server.setDispatcher(
-        new mockwebserver3.Dispatcher() {
-          @Override
-          public mockwebserver3.MockResponse dispatch(RecordedRequest r) {
-            String path = r.getUrl().encodedPath().replace("/_matrix/client/v3/", "");
-            calls.add(r.getMethod() + " " + path);
-            return switch (path) {
+    answerClientApi(
+        calls,
+        (r, path) ->
+            switch (path) {
               case "createRoom" -> {
                 created.add("!dm" + (created.size() + 1) + ":test");
                 // The homeserver made the room; a proxy timed out waiting for its answer.
@@ -438,14 +446,8 @@ class MatrixGatewayTest {
                   json(200, "{\"room_version\":\"10\",\"grapple.direct_with\":\"@alice:test\"}");
               case "rooms/!dm1:test/state/m.room.member/@alice:test" ->
                   json(200, "{\"membership\":\"invite\",\"is_direct\":true}");
-              case "user/@bot:test/account_data/m.direct" ->
-                  r.getMethod().equals("GET")
-                      ? json(404, "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"none\"}")
-                      : json(200, "{}");
-              default -> json(404, "{\"errcode\":\"M_UNRECOGNIZED\",\"error\":\"?\"}");
-            };
-          }
-        });
+              default -> noDirectRoomsYet(r, path);
+            });
 
     assertThatThrownBy(() -> gateway.directRoom("@alice:test")).isInstanceOf(MatrixException.class);
     String room = gateway.directRoom("@alice:test");
@@ -467,31 +469,28 @@ class MatrixGatewayTest {
   void aDirectRoomMadeWithoutItsInviteIsLeftWhenTheNextOneIsMade() throws Exception {
     List<String> created = java.util.Collections.synchronizedList(new ArrayList<>());
     List<String> left = java.util.Collections.synchronizedList(new ArrayList<>());
-    server.setDispatcher(
-        new mockwebserver3.Dispatcher() {
-          @Override
-          public mockwebserver3.MockResponse dispatch(RecordedRequest r) {
-            String path = r.getUrl().encodedPath().replace("/_matrix/client/v3/", "");
-            if (path.equals("createRoom")) {
-              created.add("!dm" + (created.size() + 1) + ":test");
-              return json(502, "{\"errcode\":\"M_UNKNOWN\",\"error\":\"Failed to send invite\"}");
-            }
-            if (path.equals("joined_rooms")) {
-              List<String> in = new ArrayList<>(created);
-              in.removeAll(left);
-              return json(
-                  200, Json.object().set("joined_rooms", Json.MAPPER.valueToTree(in)).toString());
-            }
-            if (path.endsWith("/state/m.room.create/"))
-              return json(200, "{\"room_version\":\"10\",\"grapple.direct_with\":\"@alice:test\"}");
-            if (path.endsWith("/state/m.room.member/@alice:test"))
-              return json(404, "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"no member event\"}");
-            if (path.endsWith("/leave")) {
-              left.add(path.split("/")[1]);
-              return json(200, "{}");
-            }
-            return json(404, "{\"errcode\":\"M_UNRECOGNIZED\",\"error\":\"?\"}");
+    answerClientApi(
+        java.util.Collections.synchronizedList(new ArrayList<>()),
+        (r, path) -> {
+          if (path.equals("createRoom")) {
+            created.add("!dm" + (created.size() + 1) + ":test");
+            return json(502, "{\"errcode\":\"M_UNKNOWN\",\"error\":\"Failed to send invite\"}");
           }
+          if (path.equals("joined_rooms")) {
+            List<String> in = new ArrayList<>(created);
+            in.removeAll(left);
+            return json(
+                200, Json.object().set("joined_rooms", Json.MAPPER.valueToTree(in)).toString());
+          }
+          if (path.endsWith("/state/m.room.create/"))
+            return json(200, "{\"room_version\":\"10\",\"grapple.direct_with\":\"@alice:test\"}");
+          if (path.endsWith("/state/m.room.member/@alice:test"))
+            return json(404, "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"no member event\"}");
+          if (path.endsWith("/leave")) {
+            left.add(path.split("/")[1]);
+            return json(200, "{}");
+          }
+          return json(404, "{\"errcode\":\"M_UNRECOGNIZED\",\"error\":\"?\"}");
         });
 
     for (int i = 0; i < 3; i++)
@@ -509,26 +508,17 @@ class MatrixGatewayTest {
   @Test
   void aDirectRoomTheHomeserverRefusedToMakeIsNotLookedForAfterwards() throws Exception {
     List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
-    server.setDispatcher(
-        new mockwebserver3.Dispatcher() {
-          @Override
-          public mockwebserver3.MockResponse dispatch(RecordedRequest r) {
-            String path = r.getUrl().encodedPath().replace("/_matrix/client/v3/", "");
-            calls.add(r.getMethod() + " " + path);
-            return switch (path) {
+    answerClientApi(
+        calls,
+        (r, path) ->
+            switch (path) {
               case "createRoom" ->
                   calls.stream().filter(c -> c.endsWith("createRoom")).count() == 1
                       ? json(403, "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Invite refused\"}")
                       : json(200, "{\"room_id\":\"!dm:test\"}");
               case "joined_rooms" -> json(200, "{\"joined_rooms\":[\"!other:test\"]}");
-              case "user/@bot:test/account_data/m.direct" ->
-                  r.getMethod().equals("GET")
-                      ? json(404, "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"none\"}")
-                      : json(200, "{}");
-              default -> json(404, "{\"errcode\":\"M_UNRECOGNIZED\",\"error\":\"?\"}");
-            };
-          }
-        });
+              default -> noDirectRoomsYet(r, path);
+            });
 
     assertThatThrownBy(() -> gateway.directRoom("@alice:test")).isInstanceOf(MatrixException.class);
 
@@ -713,6 +703,68 @@ class MatrixGatewayTest {
     server.enqueue(json(200, "{}"));
   }
 
+  /**
+   * Answers the homeserver's client API with {@code answer} of a request and its path below
+   * /_matrix/client/v3/, recording each request as "METHOD path" in {@code calls} first.
+   */
+  private void answerClientApi(
+      List<String> calls,
+      java.util.function.BiFunction<RecordedRequest, String, mockwebserver3.MockResponse> answer) {
+    server.setDispatcher(
+        new mockwebserver3.Dispatcher() {
+          @Override
+          public mockwebserver3.MockResponse dispatch(RecordedRequest r) {
+            String path = r.getUrl().encodedPath().replace("/_matrix/client/v3/", "");
+            calls.add(r.getMethod() + " " + path);
+            return answer.apply(r, path);
+          }
+        });
+  }
+
+  /** The bot's m.direct account data, absent until it is written; any other path is unknown. */
+  private static mockwebserver3.MockResponse noDirectRoomsYet(RecordedRequest r, String path) {
+    if (!path.equals("user/@bot:test/account_data/m.direct"))
+      return json(404, "{\"errcode\":\"M_UNRECOGNIZED\",\"error\":\"?\"}");
+    return r.getMethod().equals("GET")
+        ? json(404, "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"none\"}")
+        : json(200, "{}");
+  }
+
+  /** The next {@code count} requests the homeserver was sent, each as {@code describe} says. */
+  private List<String> nextRequests(int count, RequestDescription describe) throws Exception {
+    List<String> asked = new ArrayList<>();
+    for (int i = 0; i < count; i++) asked.add(describe.of(server.takeRequest()));
+    return asked;
+  }
+
+  /** A request to the homeserver in a few words. */
+  private interface RequestDescription {
+    String of(RecordedRequest request) throws Exception;
+  }
+
+  /**
+   * The homeserver's /messages pages of the gap before p2: {@code events} back to p1, then none.
+   */
+  private void answerTheGapBeforeP2(String... events) {
+    server.enqueue(
+        json(
+            200, "{\"chunk\":[" + String.join(",", events) + "],\"start\":\"p2\",\"end\":\"p1\"}"));
+    server.enqueue(json(200, "{\"chunk\":[],\"start\":\"p1\"}"));
+  }
+
+  /**
+   * The batch s2, in which !r:test has {@code stateEvent} in its state section and a timeline
+   * limited before p2 holding {@code timelineEvents}.
+   */
+  private static String aBatchWithAGap(String stateEvent, String... timelineEvents) {
+    return "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!r:test\":{"
+        + "\"state\":{\"events\":["
+        + stateEvent
+        + "]},\"timeline\":{\"limited\":true,\"prev_batch\":\"p2\",\"events\":["
+        + String.join(",", timelineEvents)
+        + "]}}}}}";
+  }
+
   /** The homeserver's answers to the filter upload and then to each sync, in order. */
   private void answerSyncs(String... batches) {
     server.enqueue(json(200, "{\"filter_id\":\"f1\"}"));
@@ -742,12 +794,47 @@ class MatrixGatewayTest {
    * events left out) and holds the message {@code eventId}.
    */
   private void answerSyncsWithAGapBefore(String eventId) {
+    answerSyncsWithALimitedRoom("!r:test", "p2", eventId);
+  }
+
+  /**
+   * Answers the first sync (s1), then one (s2) in which {@code roomId} alone has a timeline limited
+   * before {@code prevBatch} holding the message {@code eventId}.
+   */
+  private void answerSyncsWithALimitedRoom(String roomId, String prevBatch, String eventId) {
     answerSyncs(
         "{\"next_batch\":\"s1\"}",
-        "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!r:test\":{\"timeline\":{"
-            + "\"limited\":true,\"prev_batch\":\"p2\",\"events\":["
-            + message(eventId)
-            + "]}}}}}");
+        "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{"
+            + limitedRoom(roomId, prevBatch, eventId)
+            + "}}}");
+  }
+
+  /** Starts the gateway; the events it hands on, described, those of the initial load so marked. */
+  private BlockingQueue<String> startSeeingEvents() {
+    BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+    gateway.start(
+        (event, initial) -> seen.add(describe(event) + (initial ? " (initial)" : "")), () -> {});
+    return seen;
+  }
+
+  /** A fake clock, at the start of 2026, that times the gateway from now on. */
+  private grapple.testing.FakeClock timeByAFakeClock() {
+    grapple.testing.FakeClock clock =
+        new grapple.testing.FakeClock(java.time.Instant.parse("2026-01-01T00:00:00Z"));
+    gateway.timedBy(clock);
+    return clock;
+  }
+
+  /** As {@link #startSeeingMessageIds}, each of a message sent before the start so marked. */
+  private BlockingQueue<String> startSeeingMessageIdsMarkingThoseBeforeTheStart() {
+    BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+    gateway.start(
+        (event, initial) -> {
+          if (event instanceof RoomEvent.Message m)
+            seen.add(m.eventId() + (initial ? " (before the start)" : ""));
+        },
+        () -> {});
+    return seen;
   }
 
   /** Starts the gateway; the ids of the messages it hands on, in order. */
@@ -813,17 +900,16 @@ class MatrixGatewayTest {
     gateway.start((event, initial) -> {}, () -> {});
 
     awaitSince("s3");
-    List<String> asked = new ArrayList<>();
-    for (int i = 0; i < 7; i++) {
-      RecordedRequest request = server.takeRequest();
-      String path = request.getUrl().encodedPath();
-      asked.add(
-          path.endsWith("/filter")
-              ? "filter "
-                  + Json.MAPPER.readTree(request.getBody().utf8()).at("/room/timeline/limit")
-              : "sync " + request.getUrl().queryParameter("filter"));
-    }
-    assertThat(asked)
+    assertThat(
+            nextRequests(
+                7,
+                request ->
+                    request.getUrl().encodedPath().endsWith("/filter")
+                        ? "filter "
+                            + Json.MAPPER
+                                .readTree(request.getBody().utf8())
+                                .at("/room/timeline/limit")
+                        : "sync " + request.getUrl().queryParameter("filter")))
         .containsExactly(
             "filter 100", "sync f1", "sync f1", "filter 10", "sync f2", "filter 100", "sync f3");
     assertThat(gateway.stuck()).isEmpty();
@@ -864,9 +950,7 @@ class MatrixGatewayTest {
    */
   @Test
   void aSyncStuckOnAnswersTooLargeAsksAgainLessAndLessOftenAndSaysWhyOnce() throws Exception {
-    grapple.testing.FakeClock clock =
-        new grapple.testing.FakeClock(java.time.Instant.parse("2026-01-01T00:00:00Z"));
-    gateway.timedBy(clock);
+    grapple.testing.FakeClock clock = timeByAFakeClock();
     List<Duration> waits = new java.util.concurrent.CopyOnWriteArrayList<>();
     gateway.pauseWith(
         wait -> {
@@ -888,14 +972,7 @@ class MatrixGatewayTest {
 
     assertThat(waits.subList(2, 9))
         .as("the waits once even one event per timeline is too large")
-        .containsExactly(
-            Duration.ofSeconds(30),
-            Duration.ofMinutes(1),
-            Duration.ofMinutes(2),
-            Duration.ofMinutes(4),
-            Duration.ofMinutes(5),
-            Duration.ofMinutes(5),
-            Duration.ofMinutes(5));
+        .containsExactlyElementsOf(WAITS_THAT_GROW);
     assertThat(logged.events())
         .filteredOn(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.INFO))
         .extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
@@ -920,9 +997,7 @@ class MatrixGatewayTest {
    */
   @Test
   void aSyncThatMakesNoProgressCountsAsStuckUntilItMovesAgain() throws Exception {
-    grapple.testing.FakeClock clock =
-        new grapple.testing.FakeClock(java.time.Instant.parse("2026-01-01T00:00:00Z"));
-    gateway.timedBy(clock);
+    grapple.testing.FakeClock clock = timeByAFakeClock();
     answerSyncs(
         "{\"next_batch\":\"s1\"}",
         "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!r:test\":{\"timeline\":{\"events\":["
@@ -984,15 +1059,7 @@ class MatrixGatewayTest {
   @Test
   void theEventsALimitedTimelineLeftOutAreFetchedAndHandedOnInOrder() throws Exception {
     answerSyncsWithAGapBefore("$late");
-    server.enqueue(
-        json(
-            200,
-            "{\"chunk\":["
-                + message("$gap2")
-                + ","
-                + message("$gap1")
-                + "],\"start\":\"p2\",\"end\":\"p1\"}"));
-    server.enqueue(json(200, "{\"chunk\":[],\"start\":\"p1\"}"));
+    answerTheGapBeforeP2(message("$gap2"), message("$gap1"));
 
     BlockingQueue<String> seen = startSeeingMessageIds();
 
@@ -1058,11 +1125,7 @@ class MatrixGatewayTest {
   @Test
   void aGapPageTooLargeIsAskedForAnEventAtATimeNotTakenForATooLargeSync() throws Exception {
     gateway.answersOfAtMost(4_000);
-    answerSyncs(
-        "{\"next_batch\":\"s1\"}",
-        "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{"
-            + limitedRoom("!a:test", "pa", "$lateA")
-            + "}}}");
+    answerSyncsWithALimitedRoom("!a:test", "pa", "$lateA");
     server.enqueue(json(200, "{\"chunk\":[" + message("$" + "x".repeat(5_000)) + "]}"));
     server.enqueue(
         json(200, "{\"chunk\":[" + message("$gapA") + "],\"start\":\"pa\",\"end\":\"pa2\"}"));
@@ -1079,18 +1142,15 @@ class MatrixGatewayTest {
     awaitSince("s3");
     assertThat(seen).containsExactly("$gapA", "$lateA");
     assertThat(gateway.stuck()).isEmpty();
-    List<String> asked = new ArrayList<>();
-    for (int i = 0; i < 7; i++) {
-      RecordedRequest request = server.takeRequest();
-      String path = request.getUrl().encodedPath();
-      asked.add(
-          path.endsWith("/messages")
-              ? "messages " + request.getUrl().queryParameter("limit")
-              : path.endsWith("/filter")
-                  ? "filter"
-                  : "sync " + request.getUrl().queryParameter("filter"));
-    }
-    assertThat(asked)
+    assertThat(
+            nextRequests(
+                7,
+                request ->
+                    request.getUrl().encodedPath().endsWith("/messages")
+                        ? "messages " + request.getUrl().queryParameter("limit")
+                        : request.getUrl().encodedPath().endsWith("/filter")
+                            ? "filter"
+                            : "sync " + request.getUrl().queryParameter("filter")))
         .as("no new filter with fewer events per timeline")
         .containsExactly(
             "filter", "sync f1", "sync f1", "messages 100", "messages 1", "messages 1", "sync f1");
@@ -1105,11 +1165,7 @@ class MatrixGatewayTest {
   @Test
   void aGapHoldsAtMostHalfOfWhatOneAnswerMayBeAndSkipsTheRestNamingTheRoom() throws Exception {
     gateway.answersOfAtMost(4_000);
-    answerSyncs(
-        "{\"next_batch\":\"s1\"}",
-        "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{"
-            + limitedRoom("!a:test", "pa", "$lateA")
-            + "}}}");
+    answerSyncsWithALimitedRoom("!a:test", "pa", "$lateA");
     server.enqueue(json(200, gapPage("$new", 5, "pa", "pa2")));
     server.enqueue(json(200, gapPage("$old", 15, "pa2", "pa3")));
     server.enqueue(json(200, "{\"next_batch\":\"s3\"}"));
@@ -1174,9 +1230,7 @@ class MatrixGatewayTest {
    */
   @Test
   void aSyncRefusedForGoodTellsReadyWhyLogsItOnceAndAsksLessAndLessOften() throws Exception {
-    grapple.testing.FakeClock clock =
-        new grapple.testing.FakeClock(java.time.Instant.parse("2026-01-01T00:00:00Z"));
-    gateway.timedBy(clock);
+    grapple.testing.FakeClock clock = timeByAFakeClock();
     List<Duration> waits = new java.util.concurrent.CopyOnWriteArrayList<>();
     List<String> saidWhileWaiting = new java.util.concurrent.CopyOnWriteArrayList<>();
     gateway.pauseWith(
@@ -1198,14 +1252,7 @@ class MatrixGatewayTest {
       awaitSince("s2");
     }
 
-    assertThat(waits)
-        .containsExactly(
-            Duration.ofSeconds(30),
-            Duration.ofMinutes(1),
-            Duration.ofMinutes(2),
-            Duration.ofMinutes(4),
-            Duration.ofMinutes(5),
-            Duration.ofMinutes(5));
+    assertThat(waits).containsExactlyElementsOf(WAITS_THAT_GROW.subList(0, 6));
     assertThat(saidWhileWaiting)
         .hasSize(6)
         .containsOnly(
@@ -1250,14 +1297,8 @@ class MatrixGatewayTest {
         "{\"next_batch\":\"s3\",\"rooms\":{\"join\":{\"!r:test\":{\"timeline\":{\"events\":["
             + messageAt("$afterStart", now - Duration.ofMinutes(10).toMillis())
             + "]}}}}}");
-    BlockingQueue<String> seen = new LinkedBlockingQueue<>();
 
-    gateway.start(
-        (event, initial) -> {
-          if (event instanceof RoomEvent.Message m)
-            seen.add(m.eventId() + (initial ? " (before the start)" : ""));
-        },
-        () -> {});
+    BlockingQueue<String> seen = startSeeingMessageIdsMarkingThoseBeforeTheStart();
 
     assertThat(List.of(poll(seen), poll(seen)))
         .containsExactly("$whileDown (before the start)", "$afterStart");
@@ -1274,9 +1315,7 @@ class MatrixGatewayTest {
   void aMessageSentWhileTheRunsFirstSyncWasRetriedIsNotTakenForOneBeforeTheStart()
       throws Exception {
     syncStore.commit("s1", List.of());
-    grapple.testing.FakeClock clock =
-        new grapple.testing.FakeClock(java.time.Instant.parse("2026-01-01T00:00:00Z"));
-    gateway.timedBy(clock);
+    grapple.testing.FakeClock clock = timeByAFakeClock();
     gateway.pauseWith(clock::advance);
     server.enqueue(json(200, "{\"filter_id\":\"f1\"}"));
     server.enqueue(json(502, "<html>Bad Gateway</html>"));
@@ -1290,14 +1329,8 @@ class MatrixGatewayTest {
                 + ","
                 + message("$noAge")
                 + "]}}}}}"));
-    BlockingQueue<String> seen = new LinkedBlockingQueue<>();
 
-    gateway.start(
-        (event, initial) -> {
-          if (event instanceof RoomEvent.Message m)
-            seen.add(m.eventId() + (initial ? " (before the start)" : ""));
-        },
-        () -> {});
+    BlockingQueue<String> seen = startSeeingMessageIdsMarkingThoseBeforeTheStart();
 
     assertThat(List.of(poll(seen), poll(seen), poll(seen)))
         .containsExactly(
@@ -1322,23 +1355,11 @@ class MatrixGatewayTest {
   void theGapOfTheFirstSyncAfterARestartIsFetched() throws Exception {
     syncStore.commit("s1", List.of());
     answerSyncs(
-        "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!r:test\":{"
-            + "\"state\":{\"events\":["
-            + botMember("$joined", "")
-            + "]},\"timeline\":{\"limited\":true,\"prev_batch\":\"p2\",\"events\":["
-            + botMember("$renamed", ",\"unsigned\":{\"prev_content\":{\"membership\":\"join\"}}")
-            + ","
-            + message("$late")
-            + "]}}}}}");
-    server.enqueue(
-        json(
-            200,
-            "{\"chunk\":["
-                + message("$gap2")
-                + ","
-                + message("$gap1")
-                + "],\"start\":\"p2\",\"end\":\"p1\"}"));
-    server.enqueue(json(200, "{\"chunk\":[],\"start\":\"p1\"}"));
+        aBatchWithAGap(
+            botMember("$joined", ""),
+            botMember("$renamed", ",\"unsigned\":{\"prev_content\":{\"membership\":\"join\"}}"),
+            message("$late")));
+    answerTheGapBeforeP2(message("$gap2"), message("$gap1"));
 
     BlockingQueue<String> seen = startSeeingMessageIds();
 
@@ -1357,24 +1378,8 @@ class MatrixGatewayTest {
   @Test
   void theGapOfTheFirstSyncAfterARestartStartsAtTheBotsJoin() throws Exception {
     syncStore.commit("s1", List.of());
-    answerSyncs(
-        "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!r:test\":{"
-            + "\"state\":{\"events\":["
-            + botMember("$joined", "")
-            + "]},\"timeline\":{\"limited\":true,\"prev_batch\":\"p2\",\"events\":["
-            + message("$late")
-            + "]}}}}}");
-    server.enqueue(
-        json(
-            200,
-            "{\"chunk\":["
-                + message("$after")
-                + ","
-                + botMember("$joined", "")
-                + ","
-                + message("$before")
-                + "],\"start\":\"p2\",\"end\":\"p1\"}"));
-    server.enqueue(json(200, "{\"chunk\":[],\"start\":\"p1\"}"));
+    answerSyncs(aBatchWithAGap(botMember("$joined", ""), message("$late")));
+    answerTheGapBeforeP2(message("$after"), botMember("$joined", ""), message("$before"));
 
     BlockingQueue<String> seen = startSeeingMessageIds();
 
@@ -1415,50 +1420,23 @@ class MatrixGatewayTest {
       throws Exception {
     gateway.followRoomEvents(List.of("*"));
     answerSyncs(
-        "{\"next_batch\":\"s1\"}",
-        "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!r:test\":{"
-            + "\"state\":{\"events\":["
-            + hookState("$h2", "v2")
-            + "]},\"timeline\":{\"limited\":true,\"prev_batch\":\"p2\",\"events\":["
-            + message("$late")
-            + "]}}}}}");
-    server.enqueue(
-        json(
-            200,
-            "{\"chunk\":["
-                + message("$gap2")
-                + ","
-                + hookState("$h2", "v2")
-                + ","
-                + hookState("$h1", "v1")
-                + ","
-                + message("$gap1")
-                + "],\"start\":\"p2\",\"end\":\"p1\"}"));
-    server.enqueue(json(200, "{\"chunk\":[],\"start\":\"p1\"}"));
-    BlockingQueue<String> raw = new LinkedBlockingQueue<>();
-    BlockingQueue<String> core = new LinkedBlockingQueue<>();
+        "{\"next_batch\":\"s1\"}", aBatchWithAGap(hookState("$h2", "v2"), message("$late")));
+    answerTheGapBeforeP2(
+        message("$gap2"), hookState("$h2", "v2"), hookState("$h1", "v1"), message("$gap1"));
 
-    gateway.start(
-        new RoomEvents() {
-          @Override
-          public void onEvent(RoomEvent event, boolean initial) {
-            core.add(
+    Handed handed =
+        startHandingOn(
+            event ->
                 event instanceof RoomEvent.State s
                     ? "state " + s.content().path("name").asText()
-                    : describe(event));
-          }
-
-          @Override
-          public void onRoomEvent(String roomId, ObjectNode event) {
-            raw.add(event.path("event_id").asText());
-          }
-        },
-        () -> {});
+                    : describe(event),
+            (roomId, event) -> event.path("event_id").asText());
 
     awaitSince("s2");
-    assertThat(new ArrayList<>(core))
+    assertThat(new ArrayList<>(handed.core()))
         .containsExactly("state v2", "message $gap1", "message $gap2", "message $late");
-    assertThat(new ArrayList<>(raw)).containsExactly("$gap1", "$h1", "$h2", "$gap2", "$late");
+    assertThat(new ArrayList<>(handed.raw()))
+        .containsExactly("$gap1", "$h1", "$h2", "$gap2", "$late");
     assertThat(syncStore.processed("$h1")).isTrue();
   }
 
@@ -1542,10 +1520,8 @@ class MatrixGatewayTest {
           {"type":"uk.half-shot.matrix-hookshot.generic.hook","state_key":"x","sender":"@a:test","event_id":"$h",
            "content":{"name":"x"}}
         ]}}}}}""");
-    BlockingQueue<String> seen = new LinkedBlockingQueue<>();
 
-    gateway.start(
-        (event, initial) -> seen.add(describe(event) + (initial ? " (initial)" : "")), () -> {});
+    BlockingQueue<String> seen = startSeeingEvents();
 
     assertThat(seen.poll(5, TimeUnit.SECONDS)).isEqualTo("state m.room.member (initial)");
     assertThat(seen.poll(5, TimeUnit.SECONDS))
@@ -1575,10 +1551,8 @@ class MatrixGatewayTest {
              "event_id":"$h","origin_server_ts":%d,"content":{"name":"x"}}]},
           "timeline":{"events":[%s]}}}}}"""
             .formatted(now, message("$n")));
-    BlockingQueue<String> seen = new LinkedBlockingQueue<>();
 
-    gateway.start(
-        (event, initial) -> seen.add(describe(event) + (initial ? " (initial)" : "")), () -> {});
+    BlockingQueue<String> seen = startSeeingEvents();
 
     assertThat(poll(seen)).isEqualTo("state uk.half-shot.matrix-hookshot.generic.hook");
     assertThat(poll(seen)).as("the repeat of $h is skipped").isEqualTo("message $n");
@@ -1606,10 +1580,8 @@ class MatrixGatewayTest {
         {"next_batch":"s3","rooms":{"join":{"!r:test":{"state":{"events":[%s]},
           "timeline":{"events":[%s]}}}}}"""
             .formatted(hook, message("$n")));
-    BlockingQueue<String> seen = new LinkedBlockingQueue<>();
 
-    gateway.start(
-        (event, initial) -> seen.add(describe(event) + (initial ? " (initial)" : "")), () -> {});
+    BlockingQueue<String> seen = startSeeingEvents();
 
     assertThat(poll(seen)).isEqualTo("state uk.half-shot.matrix-hookshot.generic.hook");
     assertThat(poll(seen)).isEqualTo("message $m");
@@ -1653,30 +1625,19 @@ class MatrixGatewayTest {
            "origin_server_ts":%d,"content":{"membership":"join"}}
         ]}}}}}"""
             .formatted(now, now, now, now, now, now));
-    BlockingQueue<String> raw = new LinkedBlockingQueue<>();
-    BlockingQueue<String> core = new LinkedBlockingQueue<>();
 
-    gateway.start(
-        new RoomEvents() {
-          @Override
-          public void onEvent(RoomEvent event, boolean initial) {
-            core.add(describe(event));
-          }
-
-          @Override
-          public void onRoomEvent(String roomId, ObjectNode event) {
-            raw.add(
+    Handed handed =
+        startHandingOn(
+            MatrixGatewayTest::describe,
+            (roomId, event) ->
                 roomId + " " + event.path("type").asText() + " " + event.path("event_id").asText());
-          }
-        },
-        () -> {});
 
     var filter = Json.MAPPER.readTree(server.takeRequest().getBody().utf8());
     assertThat(filter.path("room").path("timeline").path("types").toString())
         .contains("\"*\"", "m.room.message");
     assertThat(filter.path("room").path("state").path("types").toString()).doesNotContain("*");
     awaitSince("s2");
-    assertThat(new ArrayList<>(raw))
+    assertThat(new ArrayList<>(handed.raw()))
         .containsExactly(
             "!r:test m.room.message $msg",
             "!r:test m.reaction $react",
@@ -1684,7 +1645,7 @@ class MatrixGatewayTest {
             "!r:test m.room.redaction $redact",
             "!r:test m.room.topic $topic",
             "!r:test m.room.member $join");
-    assertThat(new ArrayList<>(core))
+    assertThat(new ArrayList<>(handed.core()))
         .as("commands and connections: the message and the followed state only")
         .containsExactly("message $msg", "state m.room.member");
     assertThat(syncStore.processed("$react")).isTrue();
@@ -1856,14 +1817,11 @@ class MatrixGatewayTest {
    */
   @Test
   void aBatchWhoseCommitFailsComesAgain() throws Exception {
-    long now = System.currentTimeMillis() + 60_000;
     answerSyncs(
         "{\"next_batch\":\"s1\"}",
-        """
-        {"next_batch":"s2","rooms":{"join":{"!r:test":{"timeline":{"events":[
-          {"type":"m.room.message","sender":"@a:test","event_id":"$new","origin_server_ts":%d,"content":{"body":"x"}}
-        ]}}}}}"""
-            .formatted(now),
+        "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!r:test\":{\"timeline\":{\"events\":["
+            + message("$new")
+            + "]}}}}}",
         "{\"next_batch\":\"s3\"}",
         "{\"next_batch\":\"s3\"}",
         "{\"next_batch\":\"s3\"}");
@@ -1988,6 +1946,30 @@ class MatrixGatewayTest {
             "alerts @mod:test {}",
             " @a:test {\"room_version\":\"12\"}",
             "other @a:test {\"name\":\"other\"}");
+  }
+
+  /** What the core and the services were handed, each as the test describes it. */
+  private record Handed(BlockingQueue<String> core, BlockingQueue<String> raw) {}
+
+  /** Starts the gateway, describing what it hands the core and what it hands on raw. */
+  private Handed startHandingOn(
+      java.util.function.Function<RoomEvent, String> toCore,
+      java.util.function.BiFunction<String, ObjectNode, String> toRaw) {
+    Handed handed = new Handed(new LinkedBlockingQueue<>(), new LinkedBlockingQueue<>());
+    gateway.start(
+        new RoomEvents() {
+          @Override
+          public void onEvent(RoomEvent event, boolean initial) {
+            handed.core().add(toCore.apply(event));
+          }
+
+          @Override
+          public void onRoomEvent(String roomId, ObjectNode event) {
+            handed.raw().add(toRaw.apply(roomId, event));
+          }
+        },
+        () -> {});
+    return handed;
   }
 
   private static String describe(RoomEvent event) {

@@ -239,6 +239,78 @@ class OutboundSenderTest {
   }
 
   /** The next attempt for c1's head event is {@code millis} after the clock's now. */
+  /** An answer {@code code} that sends the request on to {@code location}. */
+  private static MockResponse redirect(int code, String location) {
+    return new MockResponse.Builder().code(code).addHeader("Location", location).build();
+  }
+
+  /** An answer {@code code} that asks for a wait, {@code retryAfter} (seconds or an HTTP date). */
+  private static MockResponse retryAfter(int code, String retryAfter) {
+    return new MockResponse.Builder().code(code).addHeader("Retry-After", retryAfter).build();
+  }
+
+  /** The HTTP date {@code wait} from the bot's clock's now. */
+  private String httpDateIn(Duration wait) {
+    return java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
+        clock.instant().plus(wait).atZone(java.time.ZoneOffset.UTC));
+  }
+
+  /**
+   * Queues an event for {@link #ciHook()}, whose target answers {@code answer}, and delivers it.
+   */
+  private void deliverAnEventToCiAnsweredBy(MockResponse answer) {
+    ciHook();
+    queueEvent("c1", text("x"));
+    server.enqueue(answer);
+
+    sender.startDue().await();
+  }
+
+  /**
+   * Delivers what is queued, {@code server} answering {@code serverStatus} and {@code slow}
+   * answering {@code slowStatus}: each is asked once.
+   */
+  private void deliverOnceEachAnsweredBy(int serverStatus, int slowStatus) {
+    server.enqueue(new MockResponse.Builder().code(serverStatus).build());
+    slow.enqueue(new MockResponse.Builder().code(slowStatus).build());
+
+    sender.startDue().await();
+
+    assertEquals(1, server.getRequestCount());
+    assertEquals(1, slow.getRequestCount());
+  }
+
+  /** c1's redirect to {@code where} was not followed: its error names it, once reported. */
+  private void assertNotFollowedTo(String where) {
+    String error = lastErrorOfC1();
+    assertTrue(error.contains(where), error);
+    assertTrue(error.contains("another host or port"), error);
+    assertEquals(1, reports.size(), reports.toString());
+  }
+
+  /** The last error of the hook c1, which has one. */
+  private String lastErrorOfC1() {
+    String error = queue.status("c1").lastError();
+    assertNotNull(error);
+    return error;
+  }
+
+  /**
+   * Replaces the sender by one of {@code maxAttempts} whose lookup removes each hook (its queue and
+   * tally) right after its delivery was started.
+   */
+  private void senderRemovingEachHookInFlight(int maxAttempts) {
+    sender.close();
+    sender =
+        sender(
+            true,
+            maxAttempts,
+            e -> {
+              queue.forget(e.connectionId()); // removed right after the delivery was started
+              return targets.get(e.connectionId());
+            });
+  }
+
   private void assertNextAttemptIn(long millis) {
     assertEquals(clock.millis() + millis, queue.head("c1").orElseThrow().nextAt());
   }
@@ -579,11 +651,7 @@ class OutboundSenderTest {
 
   @Test
   void retryAfterIsHonoured() throws Exception {
-    ciHook();
-    queueEvent("c1", text("x"));
-    server.enqueue(new MockResponse.Builder().code(429).addHeader("Retry-After", "42").build());
-
-    sender.startDue().await();
+    deliverAnEventToCiAnsweredBy(retryAfter(429, "42"));
 
     assertNextAttemptIn(42_000);
   }
@@ -597,16 +665,11 @@ class OutboundSenderTest {
   void retryAfterIsCappedAtMaxRetryDelay() throws Exception {
     ciHook();
     queueEvent("c1", text("x"));
-    String tenHours =
-        java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
-            clock.instant().plus(Duration.ofHours(10)).atZone(java.time.ZoneOffset.UTC));
-    String halfAMinute =
-        java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
-            clock.instant().plus(Duration.ofSeconds(120 + 30)).atZone(java.time.ZoneOffset.UTC));
-    server.enqueue(new MockResponse.Builder().code(503).addHeader("Retry-After", "36000").build());
-    server.enqueue(new MockResponse.Builder().code(503).addHeader("Retry-After", tenHours).build());
-    server.enqueue(
-        new MockResponse.Builder().code(429).addHeader("Retry-After", halfAMinute).build());
+    String tenHours = httpDateIn(Duration.ofHours(10));
+    String halfAMinute = httpDateIn(Duration.ofSeconds(120 + 30));
+    server.enqueue(retryAfter(503, "36000"));
+    server.enqueue(retryAfter(503, tenHours));
+    server.enqueue(retryAfter(429, halfAMinute));
 
     sender.startDue().await();
     assertNextAttemptIn(60_000);
@@ -675,12 +738,8 @@ class OutboundSenderTest {
   void aTemporaryOrPermanentRedirectIsFollowedWithTheSameMethodAndBody() throws Exception {
     hook("c1", "ci", server.url("/hook").toString(), "POST");
     queueEvent("c1", text("moved"));
-    server.enqueue(
-        new MockResponse.Builder()
-            .code(307)
-            .addHeader("Location", server.url("/there").toString())
-            .build());
-    server.enqueue(new MockResponse.Builder().code(308).addHeader("Location", "/final").build());
+    server.enqueue(redirect(307, server.url("/there").toString()));
+    server.enqueue(redirect(308, "/final"));
     server.enqueue(new MockResponse.Builder().code(200).build());
 
     sender.startDue().await();
@@ -707,19 +766,10 @@ class OutboundSenderTest {
    */
   @Test
   void anotherRedirectFailsNamingTheStatusAndWhereTo() throws Exception {
-    ciHook();
-    queueEvent("c1", text("x"));
-    server.enqueue(
-        new MockResponse.Builder()
-            .code(301)
-            .addHeader("Location", "https://elsewhere.example/new?key=secret")
-            .build());
-
-    sender.startDue().await();
+    deliverAnEventToCiAnsweredBy(redirect(301, "https://elsewhere.example/new?key=secret"));
 
     assertEquals(1, server.getRequestCount());
-    String error = queue.status("c1").lastError();
-    assertNotNull(error);
+    String error = lastErrorOfC1();
     assertTrue(error.startsWith("HTTP 301 from " + server.getHostName()), error);
     assertTrue(error.contains("https://elsewhere.example"), error);
     assertFalse(error.contains("secret"), error);
@@ -735,20 +785,12 @@ class OutboundSenderTest {
     hook("c1", "ci", server.url("/hook").toString(), "POST");
     queueEvent("c1", text("x"));
     String other = server.getHostName().equals("localhost") ? "127.0.0.1" : "localhost";
-    server.enqueue(
-        new MockResponse.Builder()
-            .code(307)
-            .addHeader("Location", "http://" + other + ":" + slow.getPort() + "/there")
-            .build());
+    server.enqueue(redirect(307, "http://" + other + ":" + slow.getPort() + "/there"));
 
     sender.startDue().await();
 
     assertEquals(0, slow.getRequestCount());
-    String error = queue.status("c1").lastError();
-    assertNotNull(error);
-    assertTrue(error.contains("http://" + other + ":" + slow.getPort()), error);
-    assertTrue(error.contains("another host or port"), error);
-    assertEquals(1, reports.size(), reports.toString());
+    assertNotFollowedTo("http://" + other + ":" + slow.getPort());
   }
 
   /**
@@ -759,21 +801,13 @@ class OutboundSenderTest {
   void aRedirectToAnotherPortOfTheSameHostIsNotFollowed() throws Exception {
     hook("c1", "ci", server.url("/hook").toString(), "POST");
     queueEvent("c1", text("x"));
-    server.enqueue(
-        new MockResponse.Builder()
-            .code(307)
-            .addHeader("Location", slow.url("/there").toString())
-            .build());
+    server.enqueue(redirect(307, slow.url("/there").toString()));
     slow.enqueue(new MockResponse.Builder().code(200).build());
 
     sender.startDue().await();
 
     assertEquals(0, slow.getRequestCount(), "the token went to another port");
-    String error = queue.status("c1").lastError();
-    assertNotNull(error);
-    assertTrue(error.contains(":" + slow.getPort()), error);
-    assertTrue(error.contains("another host or port"), error);
-    assertEquals(1, reports.size(), reports.toString());
+    assertNotFollowedTo(":" + slow.getPort());
   }
 
   /** timeoutSeconds bounds one attempt, redirects and all: not each hop of it. */
@@ -802,14 +836,12 @@ class OutboundSenderTest {
   void aRedirectLoopEndsAfterABoundedNumberOfHops() throws Exception {
     ciHook();
     queueEvent("c1", text("x"));
-    for (int i = 0; i < 20; i++)
-      server.enqueue(new MockResponse.Builder().code(307).addHeader("Location", "/hook").build());
+    for (int i = 0; i < 20; i++) server.enqueue(redirect(307, "/hook"));
 
     sender.startDue().await();
 
     assertEquals(OutboundRequest.MAX_REDIRECTS + 1, server.getRequestCount());
-    String error = queue.status("c1").lastError();
-    assertNotNull(error);
+    String error = lastErrorOfC1();
     assertTrue(error.contains("redirect"), error);
   }
 
@@ -1090,24 +1122,12 @@ class OutboundSenderTest {
   void aDeliveryWhoseHookIsRemovedInFlightLeavesNoTallyAndNoNotice() throws Exception {
     hook("failing", "failing", server.url("/hook").toString(), "PUT");
     hook("taking", "taking", slow.url("/hook").toString(), "PUT");
-    sender.close();
-    sender =
-        sender(
-            true,
-            1,
-            e -> {
-              queue.forget(e.connectionId()); // removed right after the delivery was started
-              return targets.get(e.connectionId());
-            });
+    senderRemovingEachHookInFlight(1);
     String lost = queueEvent("failing", text("a"));
     queueEvent("taking", text("b"));
-    server.enqueue(new MockResponse.Builder().code(503).build());
-    slow.enqueue(new MockResponse.Builder().code(200).build());
 
-    sender.startDue().await();
+    deliverOnceEachAnsweredBy(503, 200);
 
-    assertEquals(1, server.getRequestCount());
-    assertEquals(1, slow.getRequestCount());
     assertEquals(List.of(), reports, "a notice about a removed hook (event " + lost + ")");
     assertEquals(Map.of(), queue.statuses());
   }
@@ -1121,24 +1141,12 @@ class OutboundSenderTest {
   void aDeliveryWhoseHookIsRemovedInFlightIsNotCountedAsFailedOrRetried() {
     hook("refusing", "refusing", server.url("/hook").toString(), "PUT");
     hook("down", "down", slow.url("/hook").toString(), "PUT");
-    sender.close();
-    sender =
-        sender(
-            true,
-            3,
-            e -> {
-              queue.forget(e.connectionId()); // removed right after the delivery was started
-              return targets.get(e.connectionId());
-            });
+    senderRemovingEachHookInFlight(3);
     queueEvent("refusing", text("a"));
     queueEvent("down", text("b"));
-    server.enqueue(new MockResponse.Builder().code(404).build());
-    slow.enqueue(new MockResponse.Builder().code(503).build());
 
-    sender.startDue().await();
+    deliverOnceEachAnsweredBy(404, 503);
 
-    assertEquals(1, server.getRequestCount());
-    assertEquals(1, slow.getRequestCount());
     assertEquals(0, sender.failedCount(), "failed");
     assertEquals(0, sender.retriedCount(), "retried");
     assertEquals(List.of(), reports);
