@@ -286,10 +286,12 @@ public final class ApiCli {
   }
 
   /**
-   * Sends one call; throws when Grapple cannot be reached or answers something else than JSON. A
-   * redirect is not followed: a 307 or 308 would carry the body, the key in it, to whatever address
-   * it names (another host, or plain http), and a 301 or 302 would turn the call into a GET that
-   * Grapple answers with a puzzling 405. The error names where it points, to give as --apihost.
+   * Sends one call; throws when Grapple cannot be reached or answers something else than a JSON-RPC
+   * answer (HTTP 200, {@code id}, {@code result}, {@code error}): another listener's 404 is not
+   * Grapple's word on the call, which "grapple said:" would make it. A redirect is not followed: a
+   * 307 or 308 would carry the body, the key in it, to whatever address it names (another host, or
+   * plain http), and a 301 or 302 would turn the call into a GET that Grapple answers with a
+   * puzzling 405. The error names where it points, to give as --apihost.
    */
   static JsonNode post(ApiConfig config, ObjectNode request, Duration timeout) throws IOException {
     OkHttpClient http =
@@ -314,20 +316,34 @@ public final class ApiCli {
                 + " --apihost");
       }
       String body = response.body() == null ? "" : response.body().string();
+      JsonNode answer = null;
       try {
-        JsonNode answer = Json.UNTRUSTED.readTree(body);
-        if (answer != null && answer.isObject() && answer.has("error")) return answer;
+        answer = Json.UNTRUSTED.readTree(body);
       } catch (IOException e) {
         // Not the API's answer: reported below with the status.
       }
+      if (response.code() == 200 && answer != null && isAnswer(answer)) return answer;
+      // Another listener's error ({"ok": false, "error": "Not found"} on the webhook port) is not
+      // Grapple's answer to the call: what it says is quoted (escaped), beside the status.
+      JsonNode said = answer == null ? null : answer.get("error");
       throw new IOException(
           "HTTP "
               + response.code()
-              + " without a JSON-RPC answer (is this Grapple's provisioning listener?)");
+              + " without a JSON-RPC answer"
+              + (said != null && said.isTextual() ? " (it said " + Json.write(said) + ")" : "")
+              + "; is this Grapple's provisioning listener?");
     } finally {
       http.dispatcher().executorService().shutdown();
       http.connectionPool().evictAll();
     }
+  }
+
+  /**
+   * The JSON-RPC answer's shape (CONTRACT §14): an object with {@code id}, {@code result} and
+   * {@code error}, which the API always answers with HTTP 200.
+   */
+  private static boolean isAnswer(JsonNode answer) {
+    return answer.isObject() && answer.has("id") && answer.has("result") && answer.has("error");
   }
 
   private int completion(Line line) {

@@ -237,6 +237,22 @@ class ApiCliTest {
     assertThat(run.err()).contains("cannot reach http://127.0.0.1:1/_admin/api");
   }
 
+  /**
+   * Another listener's error (the webhook port's 404) is not Grapple's answer to the call: it is
+   * not printed as "grapple said:", and stderr says what answered.
+   */
+  @Test
+  void anAnswerThatIsNoJsonRpcAnswerIsNotPrintedAsGrapplesWord() throws Exception {
+    Run run = cli("--apihost=http://127.0.0.1:" + grapple.app.webhookPort(), "get_health");
+
+    assertThat(run.status()).isEqualTo(1);
+    assertThat(run.out()).doesNotContain("grapple said");
+    assertThat(run.err())
+        .contains(
+            "HTTP 404 without a JSON-RPC answer (it said \"Not found\"); is this Grapple's"
+                + " provisioning listener?");
+  }
+
   /** Both overrides given: nothing is needed from the saved file, so a broken one is not read. */
   @Test
   void bothOptionsCallWithoutReadingABrokenSavedConfig() throws Exception {
