@@ -204,7 +204,13 @@ public final class ApiCli {
               + KEY_ENV
               + ") and --apihost");
     }
-    return new ApiConfig(key, ApiConfig.checkedHost(host));
+    // A host read from the file is named so: "--apihost must be ..." would blame an option not
+    // given, and giving it would leave the file as broken.
+    String what =
+        line.apihost() != null
+            ? "--apihost"
+            : "the apihost saved in " + file + " (run _create_config again, or give --apihost)";
+    return new ApiConfig(key, ApiConfig.checkedHost(host, what));
   }
 
   /**

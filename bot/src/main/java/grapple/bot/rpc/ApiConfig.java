@@ -55,19 +55,26 @@ record ApiConfig(String apikey, String apihost) {
    * "calling ... to" line); the refusal does not repeat the URL, which holds that password.
    */
   static String checkedHost(String host) {
+    return checkedHost(host, "--apihost");
+  }
+
+  /** {@link #checkedHost(String)}, the refusal naming where the host came from ({@code what}). */
+  static String checkedHost(String host, String what) {
     try {
       URI uri = new URI(host);
       String scheme = uri.getScheme();
       if (uri.getRawUserInfo() != null)
         throw new IllegalArgumentException(
-            "--apihost must not carry a user or password (user:password@): the client sends none;"
+            what
+                + " must not carry a user or password (user:password@): the client sends none;"
                 + " the key goes as api_key (--apikey)");
       if (("http".equals(scheme) || "https".equals(scheme)) && uri.getHost() != null) return host;
     } catch (URISyntaxException e) {
       // Reported below with the rule.
     }
     throw new IllegalArgumentException(
-        "--apihost must be an http or https URL like http://127.0.0.1:9001, was '"
+        what
+            + " must be an http or https URL like http://127.0.0.1:9001, was '"
             // Whatever stands before an @ may be a password, even in a URL that does not parse.
             + host.replaceFirst("^([^/@]*//)?[^/@]*@", "$1***@")
             + "'");

@@ -253,6 +253,25 @@ class ApiCliTest {
                 + " provisioning listener?");
   }
 
+  /** A bad host in the saved file is blamed on the file, not on a --apihost that was not given. */
+  @Test
+  void aBadSavedHostIsNamedAsTheFilesNotAsTheOption() throws Exception {
+    Path saved = Files.createDirectories(dir.resolve("bad-host-xdg").resolve("grapple"));
+    Files.writeString(
+        saved.resolve("api.json"),
+        "{\"apikey\": \"" + READER + "\", \"apihost\": \"127.0.0.1:9001\"}");
+
+    Run run = cli(saved.getParent(), "get_health");
+
+    assertThat(run.status()).isEqualTo(1);
+    assertThat(run.err())
+        .contains(
+            "the apihost saved in "
+                + saved.resolve("api.json")
+                + " (run _create_config again, or give --apihost) must be an http or https URL")
+        .doesNotContain("--apihost must");
+  }
+
   /** Both overrides given: nothing is needed from the saved file, so a broken one is not read. */
   @Test
   void bothOptionsCallWithoutReadingABrokenSavedConfig() throws Exception {
