@@ -354,6 +354,34 @@ class ApiCliTest {
     assertThat(fresh.resolve("grapple").resolve("api.json")).doesNotExist();
   }
 
+  /**
+   * A host the client could not call as given is refused when saved, not at every call after: a
+   * port no TCP port is, or a ?query the endpoint's path would land after (posting to /).
+   */
+  @Test
+  void aHostNoCallCanGoToIsRefusedWhenSaved() throws Exception {
+    Path fresh = Files.createDirectory(dir.resolve("uncallable-xdg"));
+
+    Run port =
+        cli(fresh, "_create_config", "--apikey=" + READER, "--apihost=http://127.0.0.1:99999");
+    Run query =
+        cli(fresh, "_create_config", "--apikey=" + READER, "--apihost=" + grapple.url() + "/?a=1");
+
+    assertThat(port.status()).isEqualTo(1);
+    assertThat(port.err())
+        .contains(
+            "--apihost must be an http or https URL like http://127.0.0.1:9001, was"
+                + " 'http://127.0.0.1:99999'");
+    assertThat(query.status()).isEqualTo(1);
+    assertThat(query.err())
+        .contains(
+            "--apihost must not carry a ?query or #fragment (the client adds /_admin/api to its"
+                + " path), was '"
+                + grapple.url()
+                + "/?a=1'");
+    assertThat(fresh.resolve("grapple").resolve("api.json")).doesNotExist();
+  }
+
   @Test
   void aWrongKeyExitsOne() throws Exception {
     Run run = cli("--apikey=wrong-key-0123456789", "--format=json", "get_health");
