@@ -10,9 +10,11 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -91,6 +93,7 @@ public final class ApiCli {
       boolean json = false;
       boolean help = false;
       List<String> words = new ArrayList<>();
+      Set<String> given = new HashSet<>();
       CliArgs cli = new CliArgs(args, 0);
       while (cli.hasNext()) {
         String arg = cli.next();
@@ -105,6 +108,10 @@ public final class ApiCli {
           else words.add(arg);
           continue;
         }
+        // Twice (a script's --apihost=$PROD, then one more): which one counts would be a guess,
+        // and the key goes wherever it is; refused as an arg given twice is. Named without values.
+        if (!given.add(name))
+          throw new IllegalArgumentException(name + " is given twice; give it once");
         String value = cli.value(arg);
         switch (name) {
           case "--apikey" -> apikey = value;

@@ -462,6 +462,16 @@ class ApiCliTest {
     assertThat(run.out()).doesNotContain("calling");
   }
 
+  /** An option given twice is refused, as an arg given twice is: the key goes to one host only. */
+  @Test
+  void anOptionGivenTwiceIsAUsageErrorNotTheLastOneSilently() throws Exception {
+    Run run = cli("--apihost=http://127.0.0.1:1", "--apihost=" + grapple.url(), "get_health");
+
+    assertThat(run.status()).isEqualTo(1);
+    assertThat(run.err()).contains("--apihost is given twice; give it once");
+    assertThat(run.out()).doesNotContain("calling");
+  }
+
   @Test
   void anUnknownOptionExitsOneAsEveryFailureDoes() throws Exception {
     Run run = cli("--apikye=x", "get_health");
