@@ -10,9 +10,11 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -91,6 +93,7 @@ public final class ApiCli {
       boolean json = false;
       boolean help = false;
       List<String> words = new ArrayList<>();
+      Set<String> given = new HashSet<>();
       CliArgs cli = new CliArgs(args, 0);
       while (cli.hasNext()) {
         String arg = cli.next();
@@ -105,6 +108,10 @@ public final class ApiCli {
           else words.add(arg);
           continue;
         }
+        // Twice (a script's --apihost=$PROD, then one more): which one counts would be a guess,
+        // and the key goes wherever it is; refused as an arg given twice is. Named without values.
+        if (!given.add(name))
+          throw new IllegalArgumentException(name + " is given twice; give it once");
         String value = cli.value(arg);
         switch (name) {
           case "--apikey" -> apikey = value;
@@ -204,7 +211,13 @@ public final class ApiCli {
               + KEY_ENV
               + ") and --apihost");
     }
-    return new ApiConfig(key, ApiConfig.checkedHost(host));
+    // A host read from the file is named so: "--apihost must be ..." would blame an option not
+    // given, and giving it would leave the file as broken.
+    String what =
+        line.apihost() != null
+            ? "--apihost"
+            : "the apihost saved in " + file + " (run _create_config again, or give --apihost)";
+    return new ApiConfig(key, ApiConfig.checkedHost(host, what));
   }
 
   /**
@@ -286,10 +299,12 @@ public final class ApiCli {
   }
 
   /**
-   * Sends one call; throws when Grapple cannot be reached or answers something else than JSON. A
-   * redirect is not followed: a 307 or 308 would carry the body, the key in it, to whatever address
-   * it names (another host, or plain http), and a 301 or 302 would turn the call into a GET that
-   * Grapple answers with a puzzling 405. The error names where it points, to give as --apihost.
+   * Sends one call; throws when Grapple cannot be reached or answers something else than a JSON-RPC
+   * answer (HTTP 200, {@code id}, {@code result}, {@code error}): another listener's 404 is not
+   * Grapple's word on the call, which "grapple said:" would make it. A redirect is not followed: a
+   * 307 or 308 would carry the body, the key in it, to whatever address it names (another host, or
+   * plain http), and a 301 or 302 would turn the call into a GET that Grapple answers with a
+   * puzzling 405. The error names where it points, to give as --apihost.
    */
   static JsonNode post(ApiConfig config, ObjectNode request, Duration timeout) throws IOException {
     OkHttpClient http =
@@ -314,20 +329,34 @@ public final class ApiCli {
                 + " --apihost");
       }
       String body = response.body() == null ? "" : response.body().string();
+      JsonNode answer = null;
       try {
-        JsonNode answer = Json.UNTRUSTED.readTree(body);
-        if (answer != null && answer.isObject() && answer.has("error")) return answer;
+        answer = Json.UNTRUSTED.readTree(body);
       } catch (IOException e) {
         // Not the API's answer: reported below with the status.
       }
+      if (response.code() == 200 && answer != null && isAnswer(answer)) return answer;
+      // Another listener's error ({"ok": false, "error": "Not found"} on the webhook port) is not
+      // Grapple's answer to the call: what it says is quoted (escaped), beside the status.
+      JsonNode said = answer == null ? null : answer.get("error");
       throw new IOException(
           "HTTP "
               + response.code()
-              + " without a JSON-RPC answer (is this Grapple's provisioning listener?)");
+              + " without a JSON-RPC answer"
+              + (said != null && said.isTextual() ? " (it said " + Json.write(said) + ")" : "")
+              + "; is this Grapple's provisioning listener?");
     } finally {
       http.dispatcher().executorService().shutdown();
       http.connectionPool().evictAll();
     }
+  }
+
+  /**
+   * The JSON-RPC answer's shape (CONTRACT §14): an object with {@code id}, {@code result} and
+   * {@code error}, which the API always answers with HTTP 200.
+   */
+  private static boolean isAnswer(JsonNode answer) {
+    return answer.isObject() && answer.has("id") && answer.has("result") && answer.has("error");
   }
 
   private int completion(Line line) {

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
+import okhttp3.HttpUrl;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -50,27 +51,52 @@ record ApiConfig(String apikey, String apihost) {
   }
 
   /**
-   * The host, checked: an http or https URL without a user or password. The client sends no HTTP
-   * credentials (a user:password@ in the URL would be dropped without a word, and printed in every
-   * "calling ... to" line); the refusal does not repeat the URL, which holds that password.
+   * The host, checked: an http or https URL (one an HTTP client can call) without a query,
+   * fragment, user or password. The client sends no HTTP credentials (a user:password@ in the URL
+   * would be dropped without a word, and printed in every "calling ... to" line); the refusal does
+   * not repeat the URL, which holds that password.
    */
   static String checkedHost(String host) {
+    return checkedHost(host, "--apihost");
+  }
+
+  /** {@link #checkedHost(String)}, the refusal naming where the host came from ({@code what}). */
+  static String checkedHost(String host, String what) {
     try {
       URI uri = new URI(host);
       String scheme = uri.getScheme();
       if (uri.getRawUserInfo() != null)
         throw new IllegalArgumentException(
-            "--apihost must not carry a user or password (user:password@): the client sends none;"
+            what
+                + " must not carry a user or password (user:password@): the client sends none;"
                 + " the key goes as api_key (--apikey)");
-      if (("http".equals(scheme) || "https".equals(scheme)) && uri.getHost() != null) return host;
+      // The endpoint is the host with /_admin/api added: after a ?query or #fragment that would
+      // be no path at all (http://h:9001/?a=1/_admin/api posts to /).
+      if (uri.getRawQuery() != null || uri.getRawFragment() != null)
+        throw new IllegalArgumentException(
+            what
+                + " must not carry a ?query or #fragment (the client adds "
+                + JsonRpc.PATH
+                + " to its path), was '"
+                + masked(host)
+                + "'");
+      // What java.net.URI takes but no HTTP client can call, e.g. the port 99999.
+      if (("http".equals(scheme) || "https".equals(scheme))
+          && uri.getHost() != null
+          && HttpUrl.parse(host) != null) return host;
     } catch (URISyntaxException e) {
       // Reported below with the rule.
     }
     throw new IllegalArgumentException(
-        "--apihost must be an http or https URL like http://127.0.0.1:9001, was '"
-            // Whatever stands before an @ may be a password, even in a URL that does not parse.
-            + host.replaceFirst("^([^/@]*//)?[^/@]*@", "$1***@")
+        what
+            + " must be an http or https URL like http://127.0.0.1:9001, was '"
+            + masked(host)
             + "'");
+  }
+
+  /** {@code host} to quote: whatever stands before an @ may be a password, parsed or not. */
+  private static String masked(String host) {
+    return host.replaceFirst("^([^/@]*//)?[^/@]*@", "$1***@");
   }
 
   /**

@@ -237,6 +237,41 @@ class ApiCliTest {
     assertThat(run.err()).contains("cannot reach http://127.0.0.1:1/_admin/api");
   }
 
+  /**
+   * Another listener's error (the webhook port's 404) is not Grapple's answer to the call: it is
+   * not printed as "grapple said:", and stderr says what answered.
+   */
+  @Test
+  void anAnswerThatIsNoJsonRpcAnswerIsNotPrintedAsGrapplesWord() throws Exception {
+    Run run = cli("--apihost=http://127.0.0.1:" + grapple.app.webhookPort(), "get_health");
+
+    assertThat(run.status()).isEqualTo(1);
+    assertThat(run.out()).doesNotContain("grapple said");
+    assertThat(run.err())
+        .contains(
+            "HTTP 404 without a JSON-RPC answer (it said \"Not found\"); is this Grapple's"
+                + " provisioning listener?");
+  }
+
+  /** A bad host in the saved file is blamed on the file, not on a --apihost that was not given. */
+  @Test
+  void aBadSavedHostIsNamedAsTheFilesNotAsTheOption() throws Exception {
+    Path saved = Files.createDirectories(dir.resolve("bad-host-xdg").resolve("grapple"));
+    Files.writeString(
+        saved.resolve("api.json"),
+        "{\"apikey\": \"" + READER + "\", \"apihost\": \"127.0.0.1:9001\"}");
+
+    Run run = cli(saved.getParent(), "get_health");
+
+    assertThat(run.status()).isEqualTo(1);
+    assertThat(run.err())
+        .contains(
+            "the apihost saved in "
+                + saved.resolve("api.json")
+                + " (run _create_config again, or give --apihost) must be an http or https URL")
+        .doesNotContain("--apihost must");
+  }
+
   /** Both overrides given: nothing is needed from the saved file, so a broken one is not read. */
   @Test
   void bothOptionsCallWithoutReadingABrokenSavedConfig() throws Exception {
@@ -319,6 +354,34 @@ class ApiCliTest {
     assertThat(fresh.resolve("grapple").resolve("api.json")).doesNotExist();
   }
 
+  /**
+   * A host the client could not call as given is refused when saved, not at every call after: a
+   * port no TCP port is, or a ?query the endpoint's path would land after (posting to /).
+   */
+  @Test
+  void aHostNoCallCanGoToIsRefusedWhenSaved() throws Exception {
+    Path fresh = Files.createDirectory(dir.resolve("uncallable-xdg"));
+
+    Run port =
+        cli(fresh, "_create_config", "--apikey=" + READER, "--apihost=http://127.0.0.1:99999");
+    Run query =
+        cli(fresh, "_create_config", "--apikey=" + READER, "--apihost=" + grapple.url() + "/?a=1");
+
+    assertThat(port.status()).isEqualTo(1);
+    assertThat(port.err())
+        .contains(
+            "--apihost must be an http or https URL like http://127.0.0.1:9001, was"
+                + " 'http://127.0.0.1:99999'");
+    assertThat(query.status()).isEqualTo(1);
+    assertThat(query.err())
+        .contains(
+            "--apihost must not carry a ?query or #fragment (the client adds /_admin/api to its"
+                + " path), was '"
+                + grapple.url()
+                + "/?a=1'");
+    assertThat(fresh.resolve("grapple").resolve("api.json")).doesNotExist();
+  }
+
   @Test
   void aWrongKeyExitsOne() throws Exception {
     Run run = cli("--apikey=wrong-key-0123456789", "--format=json", "get_health");
@@ -396,6 +459,16 @@ class ApiCliTest {
 
     assertThat(run.status()).isEqualTo(1);
     assertThat(run.err()).contains("the arg config names the field 'name' twice; give it once");
+    assertThat(run.out()).doesNotContain("calling");
+  }
+
+  /** An option given twice is refused, as an arg given twice is: the key goes to one host only. */
+  @Test
+  void anOptionGivenTwiceIsAUsageErrorNotTheLastOneSilently() throws Exception {
+    Run run = cli("--apihost=http://127.0.0.1:1", "--apihost=" + grapple.url(), "get_health");
+
+    assertThat(run.status()).isEqualTo(1);
+    assertThat(run.err()).contains("--apihost is given twice; give it once");
     assertThat(run.out()).doesNotContain("calling");
   }
 
