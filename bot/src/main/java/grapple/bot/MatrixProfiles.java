@@ -38,7 +38,14 @@ public final class MatrixProfiles {
     Optional<String> name = fromProfile(userId).or(() -> rooms.displayName(userId));
     if (name.isEmpty()) return;
     String kept = name.get().strip();
-    if (kept.length() > MAX_NAME_CHARS) kept = kept.substring(0, MAX_NAME_CHARS);
+    if (kept.length() > MAX_NAME_CHARS) {
+      // Not between the two halves of a surrogate pair: half an emoji is not valid text.
+      int end =
+          Character.isHighSurrogate(kept.charAt(MAX_NAME_CHARS - 1))
+              ? MAX_NAME_CHARS - 1
+              : MAX_NAME_CHARS;
+      kept = kept.substring(0, end);
+    }
     store.rememberDisplayName(userId, kept);
   }
 

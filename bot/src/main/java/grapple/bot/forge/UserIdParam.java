@@ -29,7 +29,7 @@ public final class UserIdParam {
     BadInput.check(
         userId != null && MatrixIds.isUserId(userId),
         "userId",
-        "must be a Matrix user id like @alice:example.org, was %s",
+        "must be a Matrix user id like @alice:example.org (255 characters at most), was %s",
         userId == null ? "missing" : "'" + userId + "'");
     return java.util.Objects.requireNonNull(userId);
   }

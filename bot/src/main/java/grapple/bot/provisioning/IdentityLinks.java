@@ -158,7 +158,7 @@ public final class IdentityLinks {
     BadInput.check(
         MatrixIds.isUserId(userId),
         "matrix.userId",
-        "is required and must look like @user:server.name, was '%s'",
+        "is required and must look like @user:server.name (255 characters at most), was '%s'",
         userId);
     List<Identity> identities = new ArrayList<>();
     String linkId = ADMIN_PREFIX + HexFormat.of().formatHex(randomBytes());

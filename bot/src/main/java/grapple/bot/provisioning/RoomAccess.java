@@ -43,7 +43,8 @@ final class RoomAccess {
     }
     if (!MatrixIds.isUserId(userId)) {
       throw new ApiException(
-          ErrorCode.BAD_VALUE, "userId must look like @user:server.name, was '" + userId + "'");
+          ErrorCode.BAD_VALUE,
+          "userId must look like @user:server.name (255 characters at most), was '" + userId + "'");
     }
     if (!rooms.isJoined(roomId, userId)) {
       throw new ApiException(ErrorCode.NOT_IN_ROOM, userId + " is not joined to " + roomId + ".");

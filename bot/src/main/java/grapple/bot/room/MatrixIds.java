@@ -26,9 +26,12 @@ public final class MatrixIds {
 
   private MatrixIds() {}
 
-  /** Whether all of {@code text} is a user id, {@code @user:server}. */
+  /** The spec's bound on a whole user id, sigil and server name included. */
+  static final int MAX_USER_ID_CHARS = 255;
+
+  /** Whether all of {@code text} is a user id, {@code @user:server}, of at most 255 characters. */
   public static boolean isUserId(String text) {
-    return USER_ID.matcher(text).matches();
+    return text.length() <= MAX_USER_ID_CHARS && USER_ID.matcher(text).matches();
   }
 
   /** Whether all of {@code text} is a room id, {@code !opaque:server} or {@code !<hash>}. */

@@ -345,7 +345,10 @@ public final class CoreMethods {
           "`userid` is required: the Matrix user the call is made for, @user:server.");
     if (!MatrixIds.isUserId(userId))
       throw new ApiException(
-          ErrorCode.BAD_VALUE, "`userid` must look like @user:server.name, was '" + userId + "'.");
+          ErrorCode.BAD_VALUE,
+          "`userid` must look like @user:server.name (255 characters at most), was '"
+              + userId
+              + "'.");
     return userId;
   }
 

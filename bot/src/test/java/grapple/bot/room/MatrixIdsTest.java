@@ -41,4 +41,16 @@ class MatrixIdsTest {
   void idsWithControlInvisibleOrForeignCharactersAreRefused(String id) {
     assertThat(MatrixIds.isUserId(id)).isFalse();
   }
+
+  /** The spec bounds the whole id, not each part: 255 characters, sigil and server included. */
+  @org.junit.jupiter.api.Test
+  void aUserIdOver255CharactersIsRefused() {
+    String server = ":example.org";
+    String longest = "@" + "a".repeat(255 - 1 - server.length()) + server;
+
+    assertThat(longest).hasSize(255);
+    assertThat(MatrixIds.isUserId(longest)).isTrue();
+    assertThat(MatrixIds.isUserId("@a" + longest.substring(1))).isFalse();
+    assertThat(MatrixIds.isUserId("@" + "a".repeat(255) + ":" + "b".repeat(255))).isFalse();
+  }
 }

@@ -431,7 +431,7 @@ class JsonRpcTest {
             SECRET,
             "get_room",
             "{\"roomid\":\"" + ROOM + "\",\"userid\":\"bob\"}",
-            "`userid` must look like @user:server.name, was 'bob'."),
+            "`userid` must look like @user:server.name (255 characters at most), was 'bob'."),
         // as /v1's not found
         Arguments.of(
             WRITER,

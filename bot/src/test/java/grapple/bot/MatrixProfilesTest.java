@@ -1,0 +1,56 @@
+package grapple.bot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import grapple.bot.room.RoomEvent;
+import grapple.bot.room.RoomStates;
+import grapple.state.Database;
+import grapple.state.Json;
+import grapple.state.PeopleLinks;
+import java.nio.file.Path;
+import java.time.Clock;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MatrixProfilesTest {
+  private static final String ALICE = "@alice:test";
+
+  @TempDir Path dir;
+  private Database db;
+
+  @AfterEach
+  void close() {
+    if (db != null) db.close();
+  }
+
+  /** A name cut at its 256th character kept half of an emoji there: not valid text. */
+  @Test
+  void aLongNameIsCutBetweenCharactersNotInsideOne() {
+    String name = "a".repeat(MatrixProfiles.MAX_NAME_CHARS - 1) + "\uD83D\uDE00" + "tail";
+
+    String kept = remembered(name);
+
+    assertThat(kept).isEqualTo("a".repeat(MatrixProfiles.MAX_NAME_CHARS - 1));
+    assertThat(remembered("b".repeat(300))).hasSize(MatrixProfiles.MAX_NAME_CHARS);
+  }
+
+  private String remembered(String displayName) {
+    if (db == null) db = Database.open(dir.resolve("grapple.db"));
+    RoomStates rooms = new RoomStates();
+    rooms.apply(
+        new RoomEvent.State(
+            "!room:test",
+            "$member",
+            ALICE,
+            "m.room.member",
+            ALICE,
+            Json.object().put("membership", "join").put("displayname", displayName)));
+    new MatrixProfiles(rooms, null, new PeopleLinks(db, Clock.systemUTC())).remember(ALICE);
+    return db.first(
+            "SELECT display_name FROM matrix_profiles WHERE matrix_user = ?",
+            rs -> rs.getString(1),
+            ALICE)
+        .orElseThrow();
+  }
+}
