@@ -423,14 +423,7 @@ final class FeedParser {
   }
 
   private static String sha256(String text) {
-    try {
-      byte[] digest =
-          java.security.MessageDigest.getInstance("SHA-256")
-              .digest(text.getBytes(StandardCharsets.UTF_8));
-      return java.util.HexFormat.of().formatHex(digest, 0, 16);
-    } catch (java.security.NoSuchAlgorithmException ex) {
-      throw new IllegalStateException("every JDK has SHA-256", ex);
-    }
+    return java.util.HexFormat.of().formatHex(grapple.state.Sha256.of(text), 0, 16);
   }
 
   private static @Nullable String summary(SyndEntry e) {

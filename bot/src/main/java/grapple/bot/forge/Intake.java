@@ -13,12 +13,10 @@ import grapple.state.Database;
 import grapple.state.ForgeDeliveries;
 import grapple.state.Json;
 import grapple.state.OutboxStore;
+import grapple.state.Sha256;
 import grapple.state.SqlWork;
 import grapple.state.StorageException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -154,7 +152,7 @@ public final class Intake {
    */
   static String kept(String id) {
     if (id.length() <= MAX_ID_CHARS) return id;
-    return "id-sha256:" + HexFormat.of().formatHex(sha256(id.getBytes(StandardCharsets.UTF_8)));
+    return "id-sha256:" + HexFormat.of().formatHex(Sha256.of(id));
   }
 
   /**
@@ -255,14 +253,6 @@ public final class Intake {
 
   /** The delivery id of a body that came without one: {@code sha256:<hex>}. */
   public static String digestId(byte[] body) {
-    return "sha256:" + HexFormat.of().formatHex(sha256(body));
-  }
-
-  public static byte[] sha256(byte[] bytes) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(bytes);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("SHA-256", e);
-    }
+    return "sha256:" + HexFormat.of().formatHex(Sha256.of(body));
   }
 }

@@ -12,7 +12,7 @@ import grapple.bot.http.Request;
 import grapple.bot.http.Response;
 import grapple.state.ForgeDeliveries;
 import grapple.state.OutboxStore;
-import java.nio.charset.StandardCharsets;
+import grapple.state.Sha256;
 import java.security.MessageDigest;
 import java.util.List;
 import java.util.Map;
@@ -54,7 +54,7 @@ final class GitlabReceiver {
             parts.context(),
             deliveries);
     this.comments = comments;
-    this.secret = Intake.sha256(parts.settings().webhookSecret().getBytes(StandardCharsets.UTF_8));
+    this.secret = Sha256.of(parts.settings().webhookSecret());
   }
 
   /**
@@ -64,9 +64,7 @@ final class GitlabReceiver {
   Optional<Response> unsigned(Request head) {
     Optional<String> token = head.header("X-Gitlab-Token");
     // Both sides digested first: the comparison takes the same time whatever the token's length.
-    if (token.isPresent()
-        && MessageDigest.isEqual(
-            secret, Intake.sha256(token.get().getBytes(StandardCharsets.UTF_8))))
+    if (token.isPresent() && MessageDigest.isEqual(secret, Sha256.of(token.get())))
       return Optional.empty();
     log.info("gitlab: refused a webhook with a missing or wrong X-Gitlab-Token");
     return Optional.of(Response.error(401, "Missing or wrong X-Gitlab-Token"));

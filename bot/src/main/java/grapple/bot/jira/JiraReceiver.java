@@ -11,6 +11,7 @@ import grapple.bot.http.Response;
 import grapple.state.ForgeDeliveries;
 import grapple.state.Json;
 import grapple.state.OutboxStore;
+import grapple.state.Sha256;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -51,7 +52,7 @@ final class JiraReceiver {
     this.projects = projects;
     this.intake = new Intake(JiraService.NAME, "", parts.context(), deliveries);
     this.secret = parts.settings().webhookSecret().getBytes(StandardCharsets.UTF_8);
-    this.secretDigest = Intake.sha256(secret);
+    this.secretDigest = Sha256.of(secret);
   }
 
   CompletableFuture<Response> receive(Request request, byte[] body) {
@@ -107,7 +108,7 @@ final class JiraReceiver {
     String query = request.query().get("secret");
     if (query != null && !query.isEmpty()) {
       // Both sides digested first, as GitLab's token: the time taken tells nothing of the length.
-      byte[] given = Intake.sha256(query.getBytes(StandardCharsets.UTF_8));
+      byte[] given = Sha256.of(query);
       boolean same = MessageDigest.isEqual(given, secretDigest);
       return same ? Optional.empty() : Optional.of("Invalid secret");
     }

@@ -2,8 +2,8 @@ package grapple.bot.provisioning;
 
 import grapple.bot.config.Config;
 import grapple.bot.http.Request;
+import grapple.state.Sha256;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.Optional;
@@ -32,7 +32,7 @@ final class ApiAuth {
    * {@code api_key}): a key pasted with its line break is still the key.
    */
   Caller check(String presented) {
-    byte[] given = sha256(presented.strip().getBytes(StandardCharsets.UTF_8));
+    byte[] given = Sha256.of(presented.strip());
     Caller found = null;
     if (settings.secret() != null && matches(given, settings.secret()))
       found = Caller.plainSecret();
@@ -49,15 +49,7 @@ final class ApiAuth {
    * the same time whatever the lengths of the token presented and of the one it is compared with.
    */
   private static boolean matches(byte[] given, String expected) {
-    return MessageDigest.isEqual(given, sha256(expected.getBytes(StandardCharsets.UTF_8)));
-  }
-
-  private static byte[] sha256(byte[] bytes) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(bytes);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("SHA-256", e);
-    }
+    return MessageDigest.isEqual(given, Sha256.of(expected));
   }
 
   /**

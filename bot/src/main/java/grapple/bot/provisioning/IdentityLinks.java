@@ -9,9 +9,7 @@ import grapple.state.BadInput;
 import grapple.state.Json;
 import grapple.state.PeopleLinks;
 import grapple.state.PeopleLinks.Identity;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import grapple.state.Sha256;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -379,13 +377,7 @@ public final class IdentityLinks {
 
   /** A stable id for a user's own accounts, not showing the user id in URLs. */
   static String accountLinkId(String matrixUser) {
-    try {
-      byte[] hash =
-          MessageDigest.getInstance("SHA-256").digest(matrixUser.getBytes(StandardCharsets.UTF_8));
-      return ACCOUNT_PREFIX + HexFormat.of().formatHex(hash, 0, 8);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java has SHA-256", e);
-    }
+    return ACCOUNT_PREFIX + HexFormat.of().formatHex(Sha256.of(matrixUser), 0, 8);
   }
 
   /**

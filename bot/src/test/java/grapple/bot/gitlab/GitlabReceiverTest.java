@@ -30,11 +30,6 @@ class GitlabReceiverTest {
   }
 
   private static String sha256Hex() {
-    try {
-      return java.util.HexFormat.of()
-          .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(BODY));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new AssertionError(e);
-    }
+    return java.util.HexFormat.of().formatHex(grapple.state.Sha256.of(BODY));
   }
 }
