@@ -18,6 +18,7 @@ import grapple.bot.rpc.RpcMethod.Arg;
 import grapple.state.Json;
 import grapple.state.OutboxStore;
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +33,9 @@ import org.jspecify.annotations.Nullable;
  * RoomConnections}), so the checks, audit fields and errors are the same.
  */
 public final class CoreMethods {
-  private static final long RETRY_WAIT_SECONDS = 10;
+  /** How long {@code retry_failed} waits for the database to queue the messages again. */
+  static final Duration RETRY_WAIT = Duration.ofSeconds(10);
+
   private static final Arg ROOM =
       required("roomid", RpcMethod.Type.STRING, "the room id, !opaque:server");
   private static final Arg USER =
@@ -50,6 +53,7 @@ public final class CoreMethods {
   private final @Nullable Outbox outbox;
   private final @Nullable IdentityLinks links;
   private final @Nullable Backlog backlog;
+  private final Duration retryWait;
 
   /** A table built to list the methods (the CLI's help), not to run. */
   public CoreMethods(
@@ -66,10 +70,21 @@ public final class CoreMethods {
       @Nullable Outbox outbox,
       @Nullable IdentityLinks links,
       @Nullable Backlog backlog) {
+    this(rooms, outbox, links, backlog, RETRY_WAIT);
+  }
+
+  /** {@code retryWait}: how long {@code retry_failed} waits ({@link #RETRY_WAIT}; tests: less). */
+  CoreMethods(
+      @Nullable RoomConnections rooms,
+      @Nullable Outbox outbox,
+      @Nullable IdentityLinks links,
+      @Nullable Backlog backlog,
+      Duration retryWait) {
     this.rooms = rooms;
     this.outbox = outbox;
     this.links = links;
     this.backlog = backlog;
+    this.retryWait = retryWait;
   }
 
   public List<RpcMethod> table() {
@@ -289,12 +304,20 @@ public final class CoreMethods {
 
   private JsonNode retryFailed(RpcCall c) {
     try {
-      int queued = outbox().retry(failures(c)).get(RETRY_WAIT_SECONDS, TimeUnit.SECONDS);
+      int queued = outbox().retry(failures(c)).get(retryWait.toMillis(), TimeUnit.MILLISECONDS);
       return Json.object().put("retried", queued);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ApiException(ErrorCode.UNKNOWN, "Interrupted while queueing the messages again.");
-    } catch (ExecutionException | TimeoutException e) {
+    } catch (TimeoutException e) {
+      // Not "something went wrong": the requeue is still on its way and may well be done.
+      throw new ApiException(
+          ErrorCode.UNKNOWN,
+          "The database did not queue the messages again within "
+              + retryWait.toSeconds()
+              + " s; it may still do so. get_outbox shows the messages still refused, and"
+              + " calling retry_failed again retries only those.");
+    } catch (ExecutionException e) {
       throw new IllegalStateException("queueing refused messages again failed", e);
     }
   }

@@ -731,6 +731,54 @@ class JsonRpcTest {
     }
   }
 
+  /**
+   * A requeue the database has not done within the wait answered "Something went wrong", though it
+   * was still on its way and then done: the caller, told of a failure, had no reason to think so.
+   */
+  @Test
+  void aRetryTheDatabaseIsSlowToDoSaysItMayStillBeDone(@TempDir Path own) throws Exception {
+    try (Database db = Database.open(own.resolve("outbox.db"), Migrations.core())) {
+      OutboxStore store = new OutboxStore(db);
+      long seq =
+          store
+              .enqueue(List.of(new OutboxStore.Draft("!r:x.org", "m.room.message", Json.object())))
+              .join()
+              .get(0)
+              .seq();
+      store.failed(seq, "M_FORBIDDEN").join();
+      Outbox outbox = new Outbox(store, null, 1, Duration.ofSeconds(1));
+      RpcMethod retry =
+          new CoreMethods(null, outbox, null, new Backlog(db), Duration.ofMillis(200))
+              .table().stream()
+                  .filter(m -> m.name().equals("retry_failed"))
+                  .findFirst()
+                  .orElseThrow();
+      java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+      db.write(
+          c -> {
+            try {
+              release.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            return null;
+          });
+      Caller ops = new Caller("ops", Set.of(Caller.ADMIN), List.of());
+
+      Throwable thrown =
+          org.assertj.core.api.Assertions.catchThrowable(
+              () ->
+                  retry.handler().call(new RpcCall(ops, Map.of("roomid", Json.MAPPER.nullNode()))));
+      release.countDown();
+
+      assertThat(thrown)
+          .isInstanceOf(grapple.bot.provisioning.ApiException.class)
+          .hasMessageContaining("it may still do so")
+          .hasMessageContaining("retries only those");
+      Await.until(Duration.ofSeconds(10), () -> store.failures().isEmpty());
+    }
+  }
+
   @Test
   void retryFailedWithNothingRefusedRetriesNothing() {
     JsonNode a = grapple.rpc(SECRET, "retry_failed", "{\"roomid\":\"" + ROOM + "\"}");
