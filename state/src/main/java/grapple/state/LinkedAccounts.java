@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -85,11 +86,13 @@ public final class LinkedAccounts {
   }
 
   /**
-   * Stores the renewed tokens of a link that is still there (the same forge account); false, and
-   * nothing stored, when it was removed meanwhile (its user logged out while the forge answered a
-   * refresh, which would otherwise have linked the account again). Waits until durable.
+   * Stores the renewed tokens of a link that is still the one {@code read} (the same forge account,
+   * with the tokens {@code read} holds); false, and nothing stored, when it was removed meanwhile
+   * (its user logged out while the forge answered a refresh, which would otherwise have linked the
+   * account again) or linked again (a personal token, or a new login, which the renewed tokens of
+   * the old link would otherwise replace). Waits until durable.
    */
-  public boolean renew(Account fresh) {
+  public boolean renew(Account read, Account fresh) {
     String token =
         box.seal(
             fresh.token(), context(fresh.service(), fresh.instance(), fresh.matrixUser(), "token"));
@@ -100,24 +103,45 @@ public final class LinkedAccounts {
                 fresh.refreshToken(),
                 context(fresh.service(), fresh.instance(), fresh.matrixUser(), "refresh"));
     return db.writeAndWait(
-        c ->
-            Sql.update(
-                    c,
-                    "UPDATE linked_accounts SET token = ?, refresh_token = ?, expires_at = ?,"
-                        + " refresh_expires_at = ?, updated_at = ?"
-                        + " WHERE service = ? AND instance = ? AND matrix_user = ? AND forge_id = ?",
-                    token,
-                    refresh,
-                    fresh.expiresAt() == null ? null : fresh.expiresAt().toEpochMilli(),
-                    fresh.refreshExpiresAt() == null
-                        ? null
-                        : fresh.refreshExpiresAt().toEpochMilli(),
-                    clock.millis(),
-                    fresh.service(),
-                    fresh.instance(),
-                    fresh.matrixUser(),
-                    fresh.forgeId())
-                > 0);
+        c -> {
+          // The row's sealed token while it still holds read's tokens, matched again by the
+          // UPDATE: a link made between this read and the write (another instance) is kept too.
+          Optional<String> sealedRead =
+              Sql.first(
+                      c,
+                      "SELECT * FROM linked_accounts"
+                          + " WHERE service = ? AND instance = ? AND matrix_user = ? AND forge_id = ?",
+                      rs -> {
+                        String sealed = rs.getString("token");
+                        return opened(rs).filter(now -> sameTokens(now, read)).map(now -> sealed);
+                      },
+                      read.service(),
+                      read.instance(),
+                      read.matrixUser(),
+                      read.forgeId())
+                  .flatMap(found -> found);
+          if (sealedRead.isEmpty()) return false;
+          return Sql.update(
+                  c,
+                  "UPDATE linked_accounts SET token = ?, refresh_token = ?, expires_at = ?,"
+                      + " refresh_expires_at = ?, updated_at = ? WHERE service = ? AND instance = ?"
+                      + " AND matrix_user = ? AND forge_id = ? AND token = ?",
+                  token,
+                  refresh,
+                  fresh.expiresAt() == null ? null : fresh.expiresAt().toEpochMilli(),
+                  fresh.refreshExpiresAt() == null ? null : fresh.refreshExpiresAt().toEpochMilli(),
+                  clock.millis(),
+                  read.service(),
+                  read.instance(),
+                  read.matrixUser(),
+                  read.forgeId(),
+                  sealedRead.get())
+              > 0;
+        });
+  }
+
+  private static boolean sameTokens(Account a, Account b) {
+    return a.token().equals(b.token()) && Objects.equals(a.refreshToken(), b.refreshToken());
   }
 
   private void store(Account a, @Nullable Profile profile) {

@@ -110,7 +110,7 @@ class ForgeStoresTest extends OnBothDialects {
     LinkedAccounts accounts = new LinkedAccounts(db, box, clock);
     accounts.link(alice("first"));
 
-    assertThat(accounts.renew(alice("renewed"))).isTrue();
+    assertThat(accounts.renew(alice("first"), alice("renewed"))).isTrue();
     assertThat(accounts.get("github", "", "@alice:x"))
         .get()
         .extracting(LinkedAccounts.Account::token)
@@ -120,12 +120,33 @@ class ForgeStoresTest extends OnBothDialects {
         new LinkedAccounts.Account(
             "github", "", "@alice:x", "Other-GH", "7", "other", null, null, null);
     accounts.link(other);
-    assertThat(accounts.renew(alice("stale"))).as("relinked as another account").isFalse();
+    assertThat(accounts.renew(alice("renewed"), alice("stale")))
+        .as("relinked as another account")
+        .isFalse();
     assertThat(accounts.get("github", "", "@alice:x")).get().isEqualTo(other);
 
     accounts.unlink("github", "", "@alice:x");
-    assertThat(accounts.renew(alice("late"))).as("logged out").isFalse();
+    assertThat(accounts.renew(alice("renewed"), alice("late"))).as("logged out").isFalse();
     assertThat(accounts.get("github", "", "@alice:x")).isEmpty();
+  }
+
+  /**
+   * The same forge account linked again while a refresh of its old link was under way (a personal
+   * token, a new login): the old link's renewed tokens replaced the new link's.
+   */
+  @Test
+  void renewedTokensDoNotReplaceTheSameAccountLinkedAgain() {
+    LinkedAccounts accounts = new LinkedAccounts(db, box, clock);
+    accounts.link(alice("first"));
+    LinkedAccounts.Account read = accounts.get("github", "", "@alice:x").orElseThrow();
+    LinkedAccounts.Account personal =
+        new LinkedAccounts.Account(
+            "github", "", "@alice:x", "Alice-GH", "42", "ghp_personal", null, null, null);
+    accounts.link(personal);
+
+    assertThat(accounts.renew(read, alice("renewed"))).isFalse();
+
+    assertThat(accounts.get("github", "", "@alice:x")).get().isEqualTo(personal);
   }
 
   @Test

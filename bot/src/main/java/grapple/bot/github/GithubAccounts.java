@@ -209,8 +209,9 @@ final class GithubAccounts implements Mentions {
       return Optional.empty();
     }
     Account fresh = withTokens(account, tokens);
-    // Stored only while still linked: a logout while GitHub answered would be undone otherwise.
-    return store.renew(fresh) ? Optional.of(fresh) : Optional.empty();
+    // Stored only while still the link read: a logout while GitHub answered would be undone
+    // otherwise, and a new link (a personal token) replaced by the old one's renewed tokens.
+    return store.renew(account, fresh) ? Optional.of(fresh) : account(account.matrixUser());
   }
 
   /** Leader's chore: refreshes every token that expires soon. */

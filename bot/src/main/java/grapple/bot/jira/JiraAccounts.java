@@ -325,8 +325,9 @@ final class JiraAccounts {
       return Optional.empty();
     }
     Account fresh = withTokens(stored.get(), tokens);
-    // Stored only while still linked: a logout while Atlassian answered would be undone otherwise.
-    if (!store.renew(fresh)) return Optional.empty();
+    // Stored only while still the link read: a logout while Atlassian answered would be undone
+    // otherwise, and a new login replaced by the old one's renewed tokens.
+    if (!store.renew(stored.get(), fresh)) return store.get(SERVICE, CLOUD, account.matrixUser());
     log.debug("jira: refreshed the Cloud token of {}", account.matrixUser());
     return Optional.of(fresh);
   }

@@ -436,6 +436,36 @@ class GithubAccountsTest {
     assertThat(accounts.account(ALICE)).isEmpty();
   }
 
+  /**
+   * A personal token linked while GitHub answers the refresh of the OAuth link (the same GitHub
+   * account): the renewed OAuth tokens were stored over it.
+   */
+  @Test
+  void aTokenLinkedWhileGithubAnswersARefreshIsKept() throws Exception {
+    github.user("alice").token("ghp_alice_0123456789");
+    accounts.linkCode(ALICE, github.authorizeCode("alice"));
+    clock.advance(USER_TOKEN_LIFETIME.minusMinutes(10));
+    Account readBefore = accounts.account(ALICE).orElseThrow();
+    github.stallNext("POST", TOKEN_URL, 1, Duration.ofSeconds(1));
+
+    CompletableFuture<Optional<Account>> refreshed =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return accounts.refresh(readBefore);
+              } catch (ForgeException e) {
+                throw new java.util.concurrent.CompletionException(e);
+              }
+            });
+    Await.until(Duration.ofSeconds(10), () -> github.requestsTo("POST", TOKEN_URL).size() == 2);
+    accounts.linkToken(ALICE, "ghp_alice_0123456789");
+
+    assertThat(refreshed.get(10, TimeUnit.SECONDS))
+        .hasValueSatisfying(a -> assertThat(a.token()).isEqualTo("ghp_alice_0123456789"));
+    assertThat(accounts.account(ALICE).orElseThrow().refreshToken()).isNull();
+    assertThat(accounts.token(ALICE)).hasValue("ghp_alice_0123456789");
+  }
+
   private GithubAccounts accounts(String clientId, String clientSecret) {
     return accounts(GithubFixtures.oauthSettings(github, clientId, clientSecret));
   }

@@ -3,6 +3,7 @@ package grapple.bot.jira;
 import static grapple.bot.forge.ForgeAssertions.assertConfigMissing;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import grapple.bot.forge.TokenAccounts;
 import grapple.state.Database;
 import grapple.state.LinkedAccounts;
 import grapple.state.LinkedAccounts.Account;
@@ -139,6 +140,25 @@ class JiraAccountsTest {
 
     assertThat(jira.callsTo("POST", "/oauth/token")).as("the refresh was asked for").hasSize(2);
     assertThat(store.get(JiraAccounts.SERVICE, JiraAccounts.CLOUD, ALICE)).isEmpty();
+  }
+
+  /**
+   * The same user logging in again (here, or on another instance) while Atlassian answers the
+   * refresh of their old login: the old login's renewed tokens were stored over the new login.
+   */
+  @Test
+  void aLoginWhileAtlassianAnswersARefreshIsKept() throws Exception {
+    Account linked = accounts.linkCode(ALICE, code());
+    clock.advance(FakeJira.ACCESS_TOKEN_LIFETIME.minus(Duration.ofMinutes(1)));
+    Account again =
+        TokenAccounts.withTokens(
+            linked, "new-login-token", "new-login-refresh", linked.expiresAt(), null);
+    jira.beforeNextRefresh(() -> store.link(again));
+
+    assertThat(accounts.refresh(linked)).hasValue(again);
+
+    assertThat(jira.callsTo("POST", "/oauth/token")).as("the refresh was asked for").hasSize(2);
+    assertThat(stored()).isEqualTo(again);
   }
 
   /**
