@@ -344,7 +344,10 @@ public final class ApiCli {
               + response.code()
               + " without a JSON-RPC answer"
               + (said != null && said.isTextual() ? " (it said " + Json.write(said) + ")" : "")
-              + "; is this Grapple's provisioning listener?");
+              + (response.code() >= 500
+                  ? "; the server failed or is overloaded (Grapple's listeners answer 503 when"
+                      + " busy): try again later"
+                  : "; is this Grapple's provisioning listener?"));
     } finally {
       http.dispatcher().executorService().shutdown();
       http.connectionPool().evictAll();

@@ -253,6 +253,31 @@ class ApiCliTest {
                 + " provisioning listener?");
   }
 
+  /**
+   * A server error (Grapple's listeners answer 503 when their budget is spent) was reported with
+   * "is this Grapple's provisioning listener?", sending the operator after the wrong problem.
+   */
+  @Test
+  void aServerErrorSaysToTryAgainNotThatTheHostMayBeWrong() throws Exception {
+    try (MockWebServer busy = new MockWebServer()) {
+      busy.start();
+      busy.enqueue(
+          new MockResponse.Builder()
+              .code(503)
+              .addHeader("Content-Type", "application/json")
+              .body("{\"error\":\"busy\"}")
+              .build());
+
+      Run run = cli("--apikey=" + READER, "--apihost=" + busy.url("/").toString(), "get_health");
+
+      assertThat(run.status()).isEqualTo(1);
+      assertThat(run.err())
+          .contains("HTTP 503 without a JSON-RPC answer (it said \"busy\")")
+          .contains("try again later")
+          .doesNotContain("is this Grapple's provisioning listener");
+    }
+  }
+
   /** A bad host in the saved file is blamed on the file, not on a --apihost that was not given. */
   @Test
   void aBadSavedHostIsNamedAsTheFilesNotAsTheOption() throws Exception {
