@@ -3,6 +3,7 @@ package grapple.bot;
 import grapple.bot.room.RoomGateway;
 import grapple.bot.room.RoomStates;
 import grapple.state.PeopleLinks;
+import grapple.state.Texts;
 import java.io.IOException;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -38,15 +39,7 @@ public final class MatrixProfiles {
     Optional<String> name = fromProfile(userId).or(() -> rooms.displayName(userId));
     if (name.isEmpty()) return;
     String kept = name.get().strip();
-    if (kept.length() > MAX_NAME_CHARS) {
-      // Not between the two halves of a surrogate pair: half an emoji is not valid text.
-      int end =
-          Character.isHighSurrogate(kept.charAt(MAX_NAME_CHARS - 1))
-              ? MAX_NAME_CHARS - 1
-              : MAX_NAME_CHARS;
-      kept = kept.substring(0, end);
-    }
-    store.rememberDisplayName(userId, kept);
+    store.rememberDisplayName(userId, Texts.prefix(kept, MAX_NAME_CHARS));
   }
 
   private Optional<String> fromProfile(String userId) {

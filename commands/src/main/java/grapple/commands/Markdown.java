@@ -1,5 +1,6 @@
 package grapple.commands;
 
+import grapple.state.Texts;
 import java.util.List;
 
 /**
@@ -67,9 +68,7 @@ public final class Markdown {
   /** Cuts at a character's end, never between the two halves of an emoji. */
   private static String cut(String value) {
     if (value.length() <= MAX_ECHO_CHARS) return value;
-    int end = MAX_ECHO_CHARS;
-    if (Character.isHighSurrogate(value.charAt(end - 1))) end--;
-    return value.substring(0, end) + "…";
+    return Texts.prefix(value, MAX_ECHO_CHARS) + "…";
   }
 
   /**

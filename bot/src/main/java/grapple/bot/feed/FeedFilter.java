@@ -5,6 +5,7 @@ import com.google.re2j.PatternSyntaxException;
 import grapple.bot.forge.RegexSize;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
+import grapple.state.Texts;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -66,12 +67,7 @@ final class FeedFilter {
         (item.title() == null ? "" : item.title())
             + "\n"
             + (item.summary() == null ? "" : item.summary());
-    if (text.length() <= MAX_MATCHED_CHARS) return text;
-    int end =
-        Character.isHighSurrogate(text.charAt(MAX_MATCHED_CHARS - 1))
-            ? MAX_MATCHED_CHARS - 1
-            : MAX_MATCHED_CHARS;
-    return text.substring(0, end);
+    return Texts.prefix(text, MAX_MATCHED_CHARS);
   }
 
   private static List<Rule> compile(List<String> rules, String field) {

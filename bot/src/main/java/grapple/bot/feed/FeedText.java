@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.http.UrlSecrets;
 import grapple.bot.room.Messages;
 import grapple.commands.Markdown;
+import grapple.state.Texts;
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -81,9 +82,7 @@ final class FeedText {
   /** {@code value}'s first {@value #MAX_VALUE_CHARS} characters and "…"; a pair never split. */
   static String cut(String value) {
     if (value.length() <= MAX_VALUE_CHARS) return value;
-    int end = MAX_VALUE_CHARS;
-    if (Character.isHighSurrogate(value.charAt(end - 1))) end--;
-    return value.substring(0, end) + "…";
+    return Texts.prefix(value, MAX_VALUE_CHARS) + "…";
   }
 
   private static boolean isBreakOrControl(char c) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.room.Messages;
 import grapple.commands.Markdown;
 import grapple.state.Json;
+import grapple.state.Texts;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -118,8 +119,7 @@ public final class Notice extends NoticeText<Notice> {
    */
   public static String cut(String text, int max) {
     if (text.length() <= max) return text;
-    int end = Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max;
-    return text.substring(0, end) + "…";
+    return Texts.prefix(text, max) + "…";
   }
 
   /** {@code labelHtml} as a link to {@code url} when that is an http(s) address, else as it is. */

@@ -7,6 +7,7 @@ import com.sun.management.ThreadMXBean;
 import grapple.state.BadInput;
 import grapple.state.CheckedMessageException;
 import grapple.state.Json;
+import grapple.state.Texts;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.List;
@@ -1648,8 +1649,7 @@ final class Transformation {
     String details = e.details();
     if (details.length() > 500) {
       // At a character's end: half an emoji would show as a broken character in the room.
-      int end = Character.isHighSurrogate(details.charAt(499)) ? 499 : 500;
-      details = details.substring(0, end) + "…";
+      details = Texts.prefix(details, 500) + "…";
     }
     // An error thrown by the sandbox's own code (a guarded built-in) is reported at the script's
     // line that called it, not at a line of the sandbox.

@@ -3,6 +3,7 @@ package grapple.bot.webhook;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.state.BadInput;
 import grapple.state.Json;
+import grapple.state.Texts;
 import java.io.IOException;
 import java.util.Locale;
 import java.util.Optional;
@@ -150,10 +151,8 @@ record WebhookFile(byte[] bytes, String contentType, String fileName, Optional<S
     if (name.length() <= MAX_FILE_NAME_CHARS) return name;
     int dot = name.lastIndexOf('.');
     String extension = dot > 0 && name.length() - dot <= 16 ? name.substring(dot) : "";
-    int keep = MAX_FILE_NAME_CHARS - extension.length();
     // Never half of a character outside the BMP.
-    if (Character.isHighSurrogate(name.charAt(keep - 1))) keep--;
-    return name.substring(0, keep) + extension;
+    return Texts.prefix(name, MAX_FILE_NAME_CHARS - extension.length()) + extension;
   }
 
   private static boolean starts(byte[] b, int... magic) {
