@@ -176,8 +176,7 @@ class JiraServiceTest {
   void aWrongOrMissingSecretOrSignatureIs401AndPostsNothing() throws Exception {
     follow("https://example.org/projects/TP");
     byte[] body = JiraCorpus.cloudIssueCreated();
-    byte[] changed = body.clone();
-    changed[changed.length / 2] ^= 1;
+    byte[] changed = oneBitFlipped(body);
 
     HttpResponse<String> wrongSecret = post("?secret=not-the-secret", "a", body, null);
     assertThat(wrongSecret.statusCode()).isEqualTo(401);
@@ -196,6 +195,13 @@ class JiraServiceTest {
     assertThat(hub.gateway.takeSent(WAIT)).isNotNull();
   }
 
+  /** {@code body} with one bit of its middle byte flipped: what its signature no longer signs. */
+  private static byte[] oneBitFlipped(byte[] body) {
+    byte[] changed = body.clone();
+    changed[changed.length / 2] ^= 1;
+    return changed;
+  }
+
   /**
    * Hookshot refuses a JIRA delivery with {@code errcode} {@code HS_BAD_TOKEN}: every 401 of the
    * receiver carries it, whether refused as its headers arrive or once its signature was checked.
@@ -204,8 +210,7 @@ class JiraServiceTest {
   void aRefusedDeliveryCarriesHookshotsErrcode() throws Exception {
     follow("https://example.org/projects/TP");
     byte[] body = JiraCorpus.cloudIssueCreated();
-    byte[] changed = body.clone();
-    changed[changed.length / 2] ^= 1;
+    byte[] changed = oneBitFlipped(body);
 
     JsonNode wrongSecret = Json.MAPPER.readTree(post("?secret=nope", "a", body, null).body());
     JsonNode tampered =
