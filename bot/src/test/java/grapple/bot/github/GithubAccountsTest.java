@@ -11,7 +11,6 @@ import grapple.state.LinkedAccounts;
 import grapple.state.LinkedAccounts.Account;
 import grapple.state.PeopleLinks;
 import grapple.state.SecretBox;
-import grapple.testing.Await;
 import grapple.testing.FakeClock;
 import grapple.testing.github.FakeGithub;
 import grapple.testing.github.GithubAppKey;
@@ -20,8 +19,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import okhttp3.HttpUrl;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -439,7 +436,7 @@ class GithubAccountsTest {
     assertThat(accounts.token(ALICE)).hasValue("ghp_alice_0123456789");
   }
 
-  /** What the bot does while GitHub answers a refresh (held for a second). */
+  /** What the bot does while GitHub answers a refresh. */
   private interface Meanwhile {
     void run() throws Exception;
   }
@@ -453,20 +450,22 @@ class GithubAccountsTest {
     accounts.linkCode(ALICE, github.authorizeCode("alice"));
     clock.advance(USER_TOKEN_LIFETIME.minusMinutes(10));
     Account readBefore = accounts.account(ALICE).orElseThrow();
-    github.stallNext("POST", TOKEN_URL, 1, Duration.ofSeconds(1));
+    github.beforeNext(
+        "POST",
+        TOKEN_URL,
+        () -> {
+          try {
+            meanwhile.run();
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        });
 
-    CompletableFuture<Optional<Account>> refreshed =
-        CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                return accounts.refresh(readBefore);
-              } catch (ForgeException e) {
-                throw new java.util.concurrent.CompletionException(e);
-              }
-            });
-    Await.until(Duration.ofSeconds(10), () -> github.requestsTo("POST", TOKEN_URL).size() == 2);
-    meanwhile.run();
-    return refreshed.get(10, TimeUnit.SECONDS);
+    Optional<Account> refreshed = accounts.refresh(readBefore);
+
+    assertThat(github.failureBeforeAnswering()).as("what the bot did meanwhile").isEmpty();
+    assertThat(github.requestsTo("POST", TOKEN_URL)).as("the link, then the refresh").hasSize(2);
+    return refreshed;
   }
 
   private GithubAccounts accounts(String clientId, String clientSecret) {

@@ -7,6 +7,9 @@ import java.security.interfaces.RSAPublicKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A local GitHub for tests: an HTTP server on 127.0.0.1 that speaks GitHub's REST API under {@link
@@ -37,6 +40,7 @@ public final class FakeGithub implements AutoCloseable {
   private final Routes webRoutes = new Routes();
   private final CallLog log = new CallLog();
   private final Faults faults = new Faults();
+  private final AtomicReference<@Nullable Throwable> failedBefore = new AtomicReference<>();
 
   private FakeGithub(Clock clock) {
     world = new World(clock);
@@ -274,6 +278,21 @@ public final class FakeGithub implements AutoCloseable {
     faults.stallNext(method, pathPrefix, times, delay);
   }
 
+  /**
+   * {@code action} runs when the next {@code method} request under {@code pathPrefix} has arrived,
+   * before it is answered (as GitHub would be answering it): something the bot does meanwhile, e.g.
+   * its user logging out while a token refresh is under way. What it throws is answered as a 500
+   * and kept for {@link #failureBeforeAnswering}.
+   */
+  public void beforeNext(String method, String pathPrefix, Runnable action) {
+    faults.beforeNext(method, pathPrefix, action);
+  }
+
+  /** What an action given to {@link #beforeNext} threw, if any did. */
+  public Optional<Throwable> failureBeforeAnswering() {
+    return Optional.ofNullable(failedBefore.get());
+  }
+
   @Override
   public void close() {
     server.close();
@@ -291,6 +310,16 @@ public final class FakeGithub implements AutoCloseable {
     try (exchange) {
       RecordedCall call = Exchanges.read(exchange, API_PREFIX);
       log.add(call);
+      Runnable before = faults.before(call);
+      if (before != null) {
+        try {
+          before.run();
+        } catch (RuntimeException | AssertionError e) {
+          failedBefore.compareAndSet(null, e);
+          Exchanges.write(exchange, Answer.error(new ApiFailure(500, "Server Error")));
+          return;
+        }
+      }
       Duration stall = faults.stall(call);
       if (!stall.isZero()) {
         try {

@@ -7,7 +7,8 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Trouble a test asked for: the next N requests to a route fail with a status, or hit a rate limit.
+ * Trouble a test asked for: the next N requests to a route fail with a status, hit a rate limit,
+ * wait, or wait for something the test does meanwhile.
  */
 final class Faults {
   private static final String SECONDARY_RATE_LIMIT =
@@ -34,6 +35,7 @@ final class Faults {
 
   private final List<Planned<Answer>> planned = new ArrayList<>();
   private final List<Planned<Duration>> stalls = new ArrayList<>();
+  private final List<Planned<Runnable>> actions = new ArrayList<>();
 
   /** What the first plan matching {@code call} gives, used up by one; or null. */
   private static <T> @Nullable T take(List<Planned<T>> plans, RecordedCall call) {
@@ -55,6 +57,15 @@ final class Faults {
   synchronized Duration stall(RecordedCall call) {
     Duration delay = take(stalls, call);
     return delay == null ? Duration.ZERO : delay;
+  }
+
+  synchronized void beforeNext(String method, String pathPrefix, Runnable action) {
+    actions.add(new Planned<>(method, pathPrefix, 1, action));
+  }
+
+  /** What to do before answering this request, used up by one; or null. */
+  synchronized @Nullable Runnable before(RecordedCall call) {
+    return take(actions, call);
   }
 
   synchronized void failNext(String method, String pathPrefix, int times, int status) {
