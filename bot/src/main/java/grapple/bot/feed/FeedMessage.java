@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.room.Messages;
 import grapple.commands.Markdown;
 import grapple.state.Json;
+import grapple.state.Texts;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
@@ -111,10 +112,10 @@ final class FeedMessage {
   static String summary(@Nullable String text) {
     if (text == null) return "";
     if (text.length() <= MAX_SUMMARY) return text;
-    int cut = text.lastIndexOf(' ', MAX_SUMMARY);
-    if (cut <= MAX_SUMMARY / 2)
-      cut = Character.isHighSurrogate(text.charAt(MAX_SUMMARY - 1)) ? MAX_SUMMARY - 1 : MAX_SUMMARY;
-    return text.substring(0, cut).stripTrailing() + "…";
+    int space = text.lastIndexOf(' ', MAX_SUMMARY);
+    String kept =
+        space > MAX_SUMMARY / 2 ? text.substring(0, space) : Texts.prefix(text, MAX_SUMMARY);
+    return kept.stripTrailing() + "…";
   }
 
   /**

@@ -85,6 +85,18 @@ public final class Batches {
   }
 
   /**
+   * Locks the batch of {@code table} found by {@code where} with {@code args} until the transaction
+   * ends, by moving its version on (do it before reading the batch to change it): another instance
+   * changing it meanwhile (PostgreSQL) waits, then reads this change instead of writing its own
+   * over it, and a post of the batch as it was is superseded ({@link #remove}). Returns how many
+   * rows it locked: 0 when there is no such batch.
+   */
+  public static int lock(Connection c, String table, String where, @Nullable Object... args)
+      throws SQLException {
+    return Sql.update(c, "UPDATE " + table + " SET version = version + 1 WHERE " + where, args);
+  }
+
+  /**
    * The texts one batch of {@code table} holds so far in its JSON array {@code column}, the batch
    * found by {@code where} with {@code args}; none when it has no row yet. IllegalStateException
    * when the stored JSON is unreadable.

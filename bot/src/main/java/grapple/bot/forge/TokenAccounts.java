@@ -8,6 +8,7 @@ import grapple.commands.Reply;
 import grapple.state.BadInput;
 import grapple.state.LinkedAccounts;
 import grapple.state.LinkedAccounts.Account;
+import grapple.state.PeopleLinks;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -55,6 +56,18 @@ public final class TokenAccounts {
             null);
     store.link(account, new LinkedAccounts.Profile(avatar(user), null));
     return account;
+  }
+
+  /**
+   * Who on Matrix a login of {@code service}'s {@code instance} is, for mentions: who linked it,
+   * else whom an administrator linked it to there (CONTRACT §14).
+   */
+  public static Mentions mentions(
+      LinkedAccounts store, PeopleLinks people, String service, String instance) {
+    return login ->
+        store
+            .matrixUserFor(service, instance, login)
+            .or(() -> people.matrixUserFor(service, instance, login));
   }
 
   /**

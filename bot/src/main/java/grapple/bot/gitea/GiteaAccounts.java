@@ -58,9 +58,6 @@ final class GiteaAccounts {
 
   /** Mentions of the people of one instance. */
   Mentions on(String instance) {
-    return login ->
-        store
-            .matrixUserFor(SERVICE, instance, login)
-            .or(() -> people.matrixUserFor(SERVICE, instance, login));
+    return TokenAccounts.mentions(store, people, SERVICE, instance);
   }
 }

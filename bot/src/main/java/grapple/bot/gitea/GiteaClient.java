@@ -5,14 +5,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.forge.ForgeException;
 import grapple.bot.forge.ForgeHttp;
 import grapple.state.Json;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import okhttp3.HttpUrl;
 import okhttp3.Request;
-import okhttp3.Response;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -168,16 +166,21 @@ final class GiteaClient {
             .header("User-Agent", "Grapple")
             .method(method, body == null ? null : ForgeHttp.json(body))
             .build();
-    return http.call(request, this::answer);
+    return http.callJson(request, this::refused);
   }
 
-  /** The JSON answer of a 2xx (empty for 204); Gitea's {@code message} otherwise. */
-  private JsonNode answer(Response response) throws IOException, ForgeException {
-    String text = http.text(response);
-    JsonNode json = text.isBlank() ? Json.object() : http.parse(text, response.code());
-    if (response.isSuccessful()) return json;
+  /**
+   * Gitea's {@code message} in a failed answer, as an exception; a failed answer that is not JSON
+   * (an error page) is the ForgeException {@link ForgeHttp#parse} makes, saying so.
+   */
+  private ForgeException refused(int status, String text) {
+    JsonNode json;
+    try {
+      json = text.isBlank() ? Json.object() : http.parse(text, status);
+    } catch (ForgeException notJson) {
+      return notJson;
+    }
     String message = json.path("message").asText("");
-    throw new ForgeException(
-        response.code(), message.isBlank() ? "HTTP " + response.code() : message);
+    return new ForgeException(status, message.isBlank() ? "HTTP " + status : message);
   }
 }

@@ -59,6 +59,9 @@ final class GithubAccounts implements Mentions {
 
   private final Map<String, Mention> mentions = new ConcurrentHashMap<>();
 
+  /** Who a login mentions, read from the database at each call. */
+  private final Mentions uncached;
+
   /** Whom a login mentions, and until when that answer holds. */
   private record Mention(Optional<String> matrixUser, Instant until) {}
 
@@ -81,6 +84,7 @@ final class GithubAccounts implements Mentions {
     this.settings = settings;
     this.clock = clock;
     this.tell = tell;
+    this.uncached = TokenAccounts.mentions(store, people, SERVICE, INSTANCE);
   }
 
   /** Checks a personal access token with GitHub and links it; returns the account. */
@@ -262,16 +266,10 @@ final class GithubAccounts implements Mentions {
     Instant now = clock.instant();
     Mention kept = mentions.get(key);
     if (kept != null && now.isBefore(kept.until())) return kept.matrixUser();
-    Optional<String> found = lookUp(githubLogin);
+    Optional<String> found = uncached.matrixUserFor(githubLogin);
     if (mentions.size() >= MENTIONS_KEPT) mentions.clear();
     mentions.put(key, new Mention(found, now.plus(MENTION_TTL)));
     return found;
-  }
-
-  private Optional<String> lookUp(String githubLogin) {
-    Optional<String> linked = store.matrixUserFor(SERVICE, INSTANCE, githubLogin);
-    if (linked.isPresent()) return linked;
-    return people.matrixUserFor(SERVICE, INSTANCE, githubLogin);
   }
 
   /**

@@ -39,9 +39,8 @@ final class LabelBatches {
   SqlWork<Void> add(String repo, long number, String event, JsonNode payload, String label) {
     long due = clock.millis() + QUIET_FOR.toMillis();
     return c -> {
-      // The batch's row is made if need be and locked (its version moved on) before its labels are
-      // read: another instance adding to it meanwhile (PostgreSQL) waits, and then reads this
-      // label too, instead of writing its own set over it.
+      // The batch's row is made if need be and locked before its labels are read: another
+      // instance adding to it meanwhile waits, then reads this label too (Batches.lock).
       Sql.update(
           c,
           """
@@ -53,11 +52,7 @@ final class LabelBatches {
           event,
           Json.write(payload),
           due);
-      Sql.update(
-          c,
-          "UPDATE github_label_batches SET version = version + 1 WHERE repo = ? AND number = ?",
-          repo,
-          number);
+      Batches.lock(c, "github_label_batches", "repo = ? AND number = ?", repo, number);
       Set<String> labels =
           new LinkedHashSet<>(
               Batches.stored(
@@ -84,14 +79,9 @@ final class LabelBatches {
    */
   SqlWork<Void> unlabel(String repo, long number, String label) {
     return c -> {
-      // Locked first, as in add: a new version, so that a post of the batch as it was is
-      // superseded and waits, and another instance's change is read, not written over.
+      // Locked first, as in add: a post of the batch as it was is superseded and waits.
       int pending =
-          Sql.update(
-              c,
-              "UPDATE github_label_batches SET version = version + 1 WHERE repo = ? AND number = ?",
-              repo,
-              number);
+          Batches.lock(c, "github_label_batches", "repo = ? AND number = ?", repo, number);
       if (pending == 0) return null;
       List<String> stored =
           Batches.stored(

@@ -99,9 +99,8 @@ final class CommentBatches {
     String discussion = GitlabMessages.cut(note(payload).path("discussion_id").asText(""), 100);
     String json = Json.write(payload);
     return c -> {
-      // The batch's row is made if need be and locked (its version moved on) before its texts are
-      // read: another instance adding to it meanwhile (PostgreSQL) waits, and then reads this
-      // comment too, instead of writing its own list over it.
+      // The batch's row is made if need be and locked before its texts are read: another
+      // instance adding to it meanwhile waits, then reads this comment too (Batches.lock).
       Sql.update(
           c,
           """
@@ -112,8 +111,7 @@ final class CommentBatches {
           instance,
           json,
           due);
-      Sql.update(
-          c, "UPDATE gitlab_comment_batches SET version = version + 1 WHERE batch_key = ?", key);
+      Batches.lock(c, "gitlab_comment_batches", "batch_key = ?", key);
       List<String> bodies =
           new ArrayList<>(
               Batches.stored(c, "gitlab_comment_batches", "bodies", "batch_key = ?", key));

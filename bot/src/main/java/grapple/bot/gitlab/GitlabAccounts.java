@@ -54,11 +54,7 @@ final class GitlabAccounts {
 
   /** Mentions of the people of one instance: who linked a GitLab username there. */
   Mentions on(String instance) {
-    return username ->
-        username.isEmpty()
-            ? Optional.empty()
-            : store
-                .matrixUserFor(SERVICE, instance, username)
-                .or(() -> people.matrixUserFor(SERVICE, instance, username));
+    Mentions linked = TokenAccounts.mentions(store, people, SERVICE, instance);
+    return username -> username.isEmpty() ? Optional.empty() : linked.matrixUserFor(username);
   }
 }

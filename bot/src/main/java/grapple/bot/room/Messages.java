@@ -3,6 +3,7 @@ package grapple.bot.room;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.state.Json;
+import grapple.state.Texts;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -382,7 +383,7 @@ public final class Messages {
   static String cutSource(String markdown) {
     int maxChars = MAX_CONTENT_BYTES / 4;
     if (markdown.length() <= maxChars) return markdown;
-    int cut = Character.isHighSurrogate(markdown.charAt(maxChars - 1)) ? maxChars - 1 : maxChars;
+    int cut = Texts.prefix(markdown, maxChars).length();
     String window = markdown.substring(0, Math.min(markdown.length(), maxChars + CUT_LOOKAHEAD));
     String closing = "";
     for (Node node : inOrder(SPANNED.parse(window))) {
