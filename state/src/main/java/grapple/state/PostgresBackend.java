@@ -522,10 +522,15 @@ final class PostgresBackend implements Backend {
   }
 
   @Override
+  public void closeWriter() {
+    if (writer != null) closeQuietly(writer);
+    writer = null;
+  }
+
+  @Override
   public void close() {
     closed = true;
     readers.close();
-    if (writer != null) closeQuietly(writer);
   }
 
   static void closeQuietly(Connection c) {
