@@ -70,5 +70,9 @@ interface Backend {
   /** True when {@code e} means the connection is gone (not that the statement was wrong). */
   boolean lost(SQLException e);
 
+  /** Closes the writer's connection; on the writer thread, as it ends. */
+  void closeWriter();
+
+  /** Closes every connection but the writer's ({@link #closeWriter}), and stops listening. */
   void close();
 }

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -34,6 +35,9 @@ public final class Database implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Database.class);
   private static final int MAX_BATCH = 1024;
 
+  /** How long {@link #close} waits for the writer to finish what is queued. */
+  private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
+
   private final Backend backend;
   private final BlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
   private final Thread writerThread;
@@ -57,6 +61,9 @@ public final class Database implements AutoCloseable {
 
   private final Map<String, List<Runnable>> listeners = new ConcurrentHashMap<>();
   private volatile boolean closed;
+
+  /** A close gave up waiting for the writer, which was still running a write. */
+  private volatile boolean leftRunning;
 
   /** Checks that this instance still leads, inside a leader-only write; none with SQLite. */
   private volatile @Nullable Fence fence;
@@ -296,7 +303,23 @@ public final class Database implements AutoCloseable {
     return backend;
   }
 
+  /**
+   * Runs batches until closed and none is left, then closes the writer's statements and connection
+   * itself: a {@link #close} that gave up waiting for a long write must not close them under it.
+   */
   private void writeLoop() {
+    try {
+      writeBatches();
+    } finally {
+      closeStatements();
+      backend.closeWriter();
+      if (leftRunning) {
+        log.info("database {}: the write that outlasted close has ended; closed", describe());
+      }
+    }
+  }
+
+  private void writeBatches() {
     List<Task<?>> batch = new ArrayList<>();
     while (!closed || !queue.isEmpty()) {
       try {
@@ -488,20 +511,40 @@ public final class Database implements AutoCloseable {
         "database " + describe() + ": write failed: " + cause.getMessage(), cause);
   }
 
-  /** Finishes queued writes, then closes every connection. */
+  /**
+   * Finishes queued writes (waiting up to {@link #CLOSE_WAIT} for them), then closes every
+   * connection.
+   */
   @Override
   public void close() {
+    close(CLOSE_WAIT);
+  }
+
+  /**
+   * As {@link #close()}, waiting up to {@code wait} for the writer. A write still running then is
+   * left to finish: the writer closes its own connection once it ends, and what is still queued
+   * behind it fails.
+   */
+  void close(Duration wait) {
     closed = true;
     try {
-      writerThread.join(10_000);
+      writerThread.join(wait.toMillis());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    if (writerThread.isAlive()) {
+      leftRunning = true;
+      log.warn(
+          "database {}: a write still runs after {} ms of waiting; closing without it (its"
+              + " connection is closed when it ends), and failing the {} writes queued behind it",
+          describe(),
+          wait.toMillis(),
+          queue.size());
     }
     // A write that raced with close() may have been queued after the writer stopped: fail it.
     for (Task<?> late = queue.poll(); late != null; late = queue.poll()) {
       late.result.completeExceptionally(closedException());
     }
-    closeStatements();
     backend.close();
   }
 

@@ -468,11 +468,7 @@ final class PostgresBackend implements Backend {
   private Outcome committed(Connection c, Committing commit) throws SQLException {
     String status = statusAfterWaiting(c, commit);
     if ("in progress".equals(status)) {
-      // The session still runs that very transaction, so its process id is still its own.
-      try (PreparedStatement end = c.prepareStatement("SELECT pg_terminate_backend(?)")) {
-        end.setInt(1, commit.session());
-        end.execute();
-      }
+      endSessionRunning(c, commit);
       status = statusAfterWaiting(c, commit);
     }
     log.warn(
@@ -482,6 +478,24 @@ final class PostgresBackend implements Backend {
     // Still in progress after its session was ended, or no longer known (null): it may commit.
     if ("committed".equals(status)) return Outcome.COMMITTED;
     return "aborted".equals(status) ? Outcome.NOT_COMMITTED : Outcome.UNKNOWN;
+  }
+
+  /**
+   * Ends the session that runs {@code commit}'s transaction, if it still does. Not by its process
+   * id alone: the session may have ended since its transaction was seen in progress, and PostgreSQL
+   * may have given its process id to a new session (another instance's, another program's), which
+   * is not to be ended. Only the session with that id that runs that transaction is; its top-level
+   * transaction id ({@code backend_xid}) is the low 32 bits of {@code txid_current()}'s.
+   */
+  private static void endSessionRunning(Connection c, Committing commit) throws SQLException {
+    try (PreparedStatement end =
+        c.prepareStatement(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                + " WHERE pid = ? AND backend_xid::text = ?")) {
+      end.setInt(1, commit.session());
+      end.setString(2, Long.toString(commit.transaction() & 0xFFFF_FFFFL));
+      end.execute();
+    }
   }
 
   /** The transaction's status ({@code txid_status}), waiting a while for one in progress. */
@@ -522,10 +536,15 @@ final class PostgresBackend implements Backend {
   }
 
   @Override
+  public void closeWriter() {
+    if (writer != null) closeQuietly(writer);
+    writer = null;
+  }
+
+  @Override
   public void close() {
     closed = true;
     readers.close();
-    if (writer != null) closeQuietly(writer);
   }
 
   static void closeQuietly(Connection c) {

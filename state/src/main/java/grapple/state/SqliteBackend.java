@@ -235,10 +235,14 @@ final class SqliteBackend implements Backend {
   }
 
   @Override
+  public void closeWriter() {
+    closeQuietly(writer);
+  }
+
+  @Override
   public void close() {
     closed = true;
     for (Connection c : readers.values()) closeQuietly(c);
-    closeQuietly(writer);
   }
 
   private static void closeQuietly(Connection c) {

@@ -1,5 +1,9 @@
 package grapple.state;
 
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import org.jspecify.annotations.Nullable;
+
 /** The database could not be opened, migrated or written; the message says which file and why. */
 public final class StorageException extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -31,5 +35,19 @@ public final class StorageException extends RuntimeException {
    */
   public boolean outcomeUnknown() {
     return outcomeUnknown;
+  }
+
+  /**
+   * True when {@code failure}, a write's failure as its future gives it (wrapped in the
+   * CompletionException or ExecutionException of a dependent stage or a get, however deep), is a
+   * StorageException whose write {@linkplain #outcomeUnknown() may have been stored}.
+   */
+  public static boolean outcomeUnknown(@Nullable Throwable failure) {
+    Throwable cause = failure;
+    while ((cause instanceof CompletionException || cause instanceof ExecutionException)
+        && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause instanceof StorageException storage && storage.outcomeUnknown;
   }
 }

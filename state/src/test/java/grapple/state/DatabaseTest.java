@@ -16,6 +16,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -25,6 +26,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -612,6 +614,41 @@ class DatabaseTest {
     db.close();
 
     assertThat(TestDatabases.count(open(file), "kv")).isEqualTo(50);
+  }
+
+  /**
+   * A write that outlasts close's wait (a slow disk, a lock held long) must not have its connection
+   * closed under it, and fail: it commits, what was queued behind it fails, and the writer closes
+   * its connection once it ends.
+   */
+  @ParameterizedTest
+  @EnumSource(Dialect.class)
+  void aWriteThatOutlastsClosesWaitCommitsAndTheWriterThenClosesItsConnection(Dialect dialect)
+      throws Exception {
+    Database db = open(dialect);
+    CountDownLatch running = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicReference<Connection> writer = new AtomicReference<>();
+    CompletableFuture<Integer> slow =
+        db.write(
+            c -> {
+              writer.set(c);
+              running.countDown();
+              awaitQuietly(release);
+              return KeyValueStore.put(c, "slow", "v");
+            });
+    awaitQuietly(running);
+    CompletableFuture<Integer> behind = db.write(c -> KeyValueStore.put(c, "behind", "v"));
+
+    db.close(Duration.ofMillis(50));
+    release.countDown();
+
+    assertThat(slow.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+    assertThatThrownBy(behind::join)
+        .hasCauseInstanceOf(StorageException.class)
+        .hasMessageContaining("is closed");
+    db.close(); // returns once the writer has ended
+    assertThat(writer.get().isClosed()).isTrue();
   }
 
   @ParameterizedTest

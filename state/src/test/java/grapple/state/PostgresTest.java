@@ -679,6 +679,59 @@ class PostgresTest {
   }
 
   /**
+   * A session whose COMMIT went unanswered may end by itself, and PostgreSQL give its process id to
+   * a new session (another instance's, another program's), before the instance ends it: only a
+   * session still running that transaction is ended, never another that has its process id now.
+   * Here a session runs the transaction and another has the process id the instance holds.
+   */
+  @Test
+  void aCommitsOutcomeEndsOnlyTheSessionStillRunningItNotAnotherWithItsProcessId()
+      throws Exception {
+    Database db = open();
+    PostgresBackend backend = (PostgresBackend) db.backend();
+    try (Connection running = TestPostgres.connect(postgres.location());
+        Connection other = TestPostgres.connect(postgres.location())) {
+      running.setAutoCommit(false);
+      Backend.Committing commit =
+          new Backend.Committing(number(running, "SELECT txid_current()"), (int) pid(other));
+
+      Backend.Outcome outcome = db.writeAndWait(c -> backend.committed(commit));
+
+      assertThat(other.isValid(5)).as("the session that has the process id now").isTrue();
+      assertThat(outcome).isEqualTo(Backend.Outcome.UNKNOWN);
+    }
+  }
+
+  /** A session still running the transaction is ended, found by its process id and transaction. */
+  @Test
+  void aCommitsOutcomeEndsTheSessionStillRunningItAndTheTransactionWithIt() throws Exception {
+    Database db = open();
+    PostgresBackend backend = (PostgresBackend) db.backend();
+    try (Connection running = TestPostgres.connect(postgres.location())) {
+      running.setAutoCommit(false);
+      Backend.Committing commit =
+          new Backend.Committing(number(running, "SELECT txid_current()"), (int) pid(running));
+
+      Backend.Outcome outcome = db.writeAndWait(c -> backend.committed(commit));
+
+      assertThat(running.isValid(5)).isFalse();
+      assertThat(outcome).isEqualTo(Backend.Outcome.NOT_COMMITTED);
+    }
+  }
+
+  private static long number(Connection c, String sql) throws java.sql.SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private static long pid(Connection c) throws java.sql.SQLException {
+    return number(c, "SELECT pg_backend_pid()");
+  }
+
+  /**
    * The COMMIT's answer is lost and PostgreSQL stays away longer than the instance asks: the write
    * may well be stored (here it is), so it is not reported as failed, which a webhook would answer
    * "nothing was accepted" and have sent again, but as of unknown outcome.

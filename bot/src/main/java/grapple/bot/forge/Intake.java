@@ -219,7 +219,7 @@ public final class Intake {
             ? failure.getCause()
             : failure;
     if (cause instanceof ForgeDeliveries.AlreadyTaken) return ACCEPTED;
-    boolean unknown = cause instanceof StorageException e && e.outcomeUnknown();
+    boolean unknown = StorageException.outcomeUnknown(cause);
     log.error(
         "{}: {} {}: {}",
         service,

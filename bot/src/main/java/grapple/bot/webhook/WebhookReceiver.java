@@ -532,9 +532,7 @@ final class WebhookReceiver {
 
   /** The answer to a message whose write failed with {@code failure}. */
   private static Response notStored(@Nullable Throwable failure) {
-    boolean maybe =
-        failure != null && cause(failure) instanceof StorageException e && e.outcomeUnknown();
-    return maybe ? MAYBE_STORED : STORE_FAILED;
+    return StorageException.outcomeUnknown(failure) ? MAYBE_STORED : STORE_FAILED;
   }
 
   /** The failure itself, not the CompletionException a dependent stage wraps it in. */
