@@ -139,6 +139,22 @@ public final class ForgeHttp {
   }
 
   /**
+   * A failed answer as GitHub and Gitea word it: the JSON's {@code message}, or {@code HTTP
+   * <status>} when it has none (or a blank one); an answer that is not JSON says so ({@link
+   * #parse}). A {@link Refusal} for {@link #callJson}.
+   */
+  public ForgeException refusedWithMessage(int status, String text) {
+    JsonNode json;
+    try {
+      json = text.isBlank() ? Json.object() : parse(text, status);
+    } catch (ForgeException notJson) {
+      return notJson;
+    }
+    String message = json.path("message").asText("");
+    return new ForgeException(status, message.isBlank() ? "HTTP " + status : message);
+  }
+
+  /**
    * {@code reader}'s reading of {@code response}; its ForgeException marked as a rate limit, with
    * the wait the answer names, when the answer is one ({@link #limits}). The forges say so in
    * headers, which the clients' readers do not look at: a rate limit read as a refusal told users

@@ -166,21 +166,6 @@ final class GiteaClient {
             .header("User-Agent", "Grapple")
             .method(method, body == null ? null : ForgeHttp.json(body))
             .build();
-    return http.callJson(request, this::refused);
-  }
-
-  /**
-   * Gitea's {@code message} in a failed answer, as an exception; a failed answer that is not JSON
-   * (an error page) is the ForgeException {@link ForgeHttp#parse} makes, saying so.
-   */
-  private ForgeException refused(int status, String text) {
-    JsonNode json;
-    try {
-      json = text.isBlank() ? Json.object() : http.parse(text, status);
-    } catch (ForgeException notJson) {
-      return notJson;
-    }
-    String message = json.path("message").asText("");
-    return new ForgeException(status, message.isBlank() ? "HTTP " + status : message);
+    return http.callJson(request, http::refusedWithMessage);
   }
 }

@@ -375,12 +375,13 @@ final class GithubClient {
     return call(request, this::answer);
   }
 
-  /** The JSON answer of a 2xx; GitHub's {@code message} as a ForgeException otherwise. */
+  /**
+   * The JSON answer of a 2xx (an empty object when blank); GitHub's {@code message} as a
+   * ForgeException otherwise ({@link ForgeHttp#refusedWithMessage}).
+   */
   private JsonNode answer(Response response) throws IOException, ForgeException {
     String text = http.text(response);
-    JsonNode json = text.isEmpty() ? Json.object() : http.parse(text, response.code());
-    if (response.isSuccessful()) return json;
-    String message = json.path("message").asText("HTTP " + response.code());
-    throw new ForgeException(response.code(), message);
+    if (!response.isSuccessful()) throw http.refusedWithMessage(response.code(), text);
+    return text.isBlank() ? Json.object() : http.parse(text, response.code());
   }
 }
