@@ -83,11 +83,13 @@ public final class ConnectionStore {
         "SELECT event_id FROM processed_events WHERE event_id IN (?, ?)"
             + " AND NOT EXISTS (SELECT 1 FROM processed_events WHERE event_id = ?)"
             // Both, should a batch handled again re-create what it changed before: it created it.
-            + " ORDER BY event_id LIMIT 1",
+            // Said outright, not left to how the database's collation sorts '-' against ':'.
+            + " ORDER BY CASE WHEN event_id = ? THEN 0 ELSE 1 END LIMIT 1",
         rs -> rs.getString(1).startsWith(UNSAID_NEW),
         UNSAID + eventId,
         UNSAID_NEW + eventId,
-        eventId);
+        eventId,
+        UNSAID_NEW + eventId);
   }
 
   /**
