@@ -21,6 +21,7 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import okio.BufferedSource;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -43,6 +44,12 @@ public final class ApiCli {
   private static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration COMPLETION_TIMEOUT = Duration.ofSeconds(3);
   private static final String MASK = "********";
+
+  /**
+   * The most of an answer the client reads: far more than any of Grapple's, and a server sending
+   * gigabytes (broken, or not Grapple) does not fill the client's memory.
+   */
+  static final long MAX_ANSWER_BYTES = 16L * 1024 * 1024;
 
   static final String USAGE =
       """
@@ -328,7 +335,7 @@ public final class ApiCli {
                 + ", not followed: the key would go along; if that is Grapple, give it as"
                 + " --apihost");
       }
-      String body = response.body() == null ? "" : response.body().string();
+      byte[] body = body(response);
       JsonNode answer = null;
       try {
         answer = Json.UNTRUSTED.readTree(body);
@@ -352,6 +359,24 @@ public final class ApiCli {
       http.dispatcher().executorService().shutdown();
       http.connectionPool().evictAll();
     }
+  }
+
+  /**
+   * The answer's body; throws when it is longer than {@link #MAX_ANSWER_BYTES}, having read no more
+   * than that.
+   */
+  private static byte[] body(Response response) throws IOException {
+    BufferedSource source = response.body().source();
+    if (response.body().contentLength() > MAX_ANSWER_BYTES
+        || source.request(MAX_ANSWER_BYTES + 1)) {
+      throw new IOException(
+          "HTTP "
+              + response.code()
+              + " with an answer larger than "
+              + MAX_ANSWER_BYTES / (1024 * 1024)
+              + " MiB, the most this client reads; not read further");
+    }
+    return source.getBuffer().readByteArray();
   }
 
   /**

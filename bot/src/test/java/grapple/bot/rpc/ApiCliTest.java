@@ -278,6 +278,31 @@ class ApiCliTest {
     }
   }
 
+  /**
+   * An answer larger than the client reads (a broken server, or not Grapple, sending without end,
+   * chunked without a length) is refused, naming the limit: read whole, it filled the client's
+   * memory.
+   */
+  @Test
+  void anAnswerLargerThanTheLimitIsRefusedNamingIt() throws Exception {
+    try (MockWebServer huge = new MockWebServer()) {
+      huge.start();
+      String filler = "x".repeat((int) ApiCli.MAX_ANSWER_BYTES);
+      huge.enqueue(
+          new MockResponse.Builder()
+              .addHeader("Content-Type", "application/json")
+              .chunkedBody("{\"id\":1,\"result\":\"" + filler + "\",\"error\":null}", 1 << 20)
+              .build());
+
+      Run run = cli("--apikey=" + READER, "--apihost=" + huge.url("/").toString(), "get_health");
+
+      assertThat(run.status()).isEqualTo(1);
+      assertThat(run.out()).doesNotContain("grapple said").doesNotContain("xxxx");
+      assertThat(run.err())
+          .contains("HTTP 200 with an answer larger than 16 MiB, the most this client reads");
+    }
+  }
+
   /** A bad host in the saved file is blamed on the file, not on a --apihost that was not given. */
   @Test
   void aBadSavedHostIsNamedAsTheFilesNotAsTheOption() throws Exception {
