@@ -342,7 +342,14 @@ public final class ApiCli {
       } catch (IOException e) {
         // Not the API's answer: reported below with the status.
       }
-      if (response.code() == 200 && answer != null && isAnswer(answer)) return answer;
+      if (response.code() == 200 && answer != null && isAnswer(answer)) {
+        requireSameId(request, answer);
+        return answer;
+      }
+      if (response.code() == 200 && answer != null && answer.isArray())
+        throw new IOException(
+            "HTTP 200 with a JSON array (a batch of answers?), not the one answer to this call;"
+                + " is this Grapple's provisioning listener?");
       // Another listener's error ({"ok": false, "error": "Not found"} on the webhook port) is not
       // Grapple's answer to the call: what it says is quoted (escaped), beside the status.
       JsonNode said = answer == null ? null : answer.get("error");
@@ -359,6 +366,22 @@ public final class ApiCli {
       http.dispatcher().executorService().shutdown();
       http.connectionPool().evictAll();
     }
+  }
+
+  /**
+   * Refuses the answer to another call: Grapple echoes the call's id, so an answer naming another
+   * is not its word on this call (a proxy mixing answers up, or not Grapple at all).
+   */
+  private static void requireSameId(ObjectNode request, JsonNode answer) throws IOException {
+    JsonNode id = answer.get("id");
+    if (id.equals(request.get("id"))) return;
+    String shown = Json.write(id);
+    throw new IOException(
+        "HTTP 200 with the answer to another call: its id is "
+            + (shown.length() <= 40 ? shown : "another")
+            + ", this call's is "
+            + Json.write(request.get("id"))
+            + "; is this Grapple's provisioning listener?");
   }
 
   /**

@@ -303,6 +303,41 @@ class ApiCliTest {
     }
   }
 
+  /**
+   * An answer naming another call's id (the call's is 1-999), or an array of answers, is not
+   * Grapple's word on this call: it was printed as "grapple said:" and exited 0.
+   */
+  @Test
+  void anAnswerToAnotherCallIsRefusedNotPrintedAsGrapplesWord() throws Exception {
+    try (MockWebServer other = new MockWebServer()) {
+      other.start();
+      for (String body :
+          List.of(
+              "{\"id\":0,\"result\":{},\"error\":null}",
+              "[{\"id\":1,\"result\":{},\"error\":null}]")) {
+        other.enqueue(
+            new MockResponse.Builder()
+                .addHeader("Content-Type", "application/json")
+                .body(body)
+                .build());
+      }
+      String host = "--apihost=" + other.url("/").toString();
+
+      Run otherId = cli("--apikey=" + READER, host, "get_health");
+      Run batch = cli("--apikey=" + READER, host, "get_health");
+
+      assertThat(otherId.status()).isEqualTo(1);
+      assertThat(otherId.out()).doesNotContain("grapple said");
+      assertThat(otherId.err())
+          .containsPattern(
+              "HTTP 200 with the answer to another call: its id is 0, this call's is \\d+;");
+      assertThat(batch.status()).isEqualTo(1);
+      assertThat(batch.out()).doesNotContain("grapple said");
+      assertThat(batch.err())
+          .contains("HTTP 200 with a JSON array (a batch of answers?), not the one answer");
+    }
+  }
+
   /** A bad host in the saved file is blamed on the file, not on a --apihost that was not given. */
   @Test
   void aBadSavedHostIsNamedAsTheFilesNotAsTheOption() throws Exception {
