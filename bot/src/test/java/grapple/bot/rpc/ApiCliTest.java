@@ -467,6 +467,28 @@ class ApiCliTest {
     assertThat(fresh.resolve("grapple").resolve("api.json")).doesNotExist();
   }
 
+  /**
+   * A scheme is case-insensitive (RFC 3986 §3.1): {@code HTTP://} was refused as "must be an http
+   * or https URL". It is saved, and called, in the canonical lower case.
+   */
+  @Test
+  void aSchemeInUpperCaseIsTheSameScheme() throws Exception {
+    Path fresh = Files.createDirectory(dir.resolve("upper-scheme-xdg"));
+    String upper = grapple.url().replaceFirst("^http:", "HTTP:");
+
+    Run saved = cli(fresh, "_create_config", "--apikey=" + READER, "--apihost=" + upper);
+    Run called = cli(fresh, "--format=json", "get_health");
+
+    assertThat(saved.err()).isEmpty();
+    assertThat(saved.status()).isEqualTo(0);
+    assertThat(Files.readString(fresh.resolve("grapple").resolve("api.json")))
+        .contains("\"apihost\":\"" + grapple.url() + "\"");
+    assertThat(called.status()).isEqualTo(0);
+    assertThat(called.json().get("result").isObject()).isTrue();
+    assertThat(ApiConfig.checkedHost("HtTpS://grapple.example:9001"))
+        .isEqualTo("https://grapple.example:9001");
+  }
+
   @Test
   void aWrongKeyExitsOne() throws Exception {
     Run run = cli("--apikey=wrong-key-0123456789", "--format=json", "get_health");
