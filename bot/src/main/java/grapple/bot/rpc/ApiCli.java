@@ -255,6 +255,9 @@ public final class ApiCli {
     JsonNode answer;
     try {
       answer = post(config, request, CALL_TIMEOUT);
+    } catch (NotAnAnswer e) {
+      err.println("grapple api: " + config.endpoint() + " answered " + e.getMessage());
+      return EXIT_FAILURE;
     } catch (IOException e) {
       err.println("grapple api: cannot reach " + config.endpoint() + ": " + e.getMessage());
       return EXIT_FAILURE;
@@ -306,6 +309,19 @@ public final class ApiCli {
   }
 
   /**
+   * An answer that is not Grapple's answer to the call (another listener's error, a redirect, an
+   * answer too large or to another call): the host was reached, so "cannot reach" would send the
+   * operator after the network.
+   */
+  private static final class NotAnAnswer extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    NotAnAnswer(String message) {
+      super(message);
+    }
+  }
+
+  /**
    * Sends one call; throws when Grapple cannot be reached or answers something else than a JSON-RPC
    * answer (HTTP 200, {@code id}, {@code result}, {@code error}): another listener's 404 is not
    * Grapple's word on the call, which "grapple said:" would make it. A redirect is not followed: a
@@ -327,7 +343,7 @@ public final class ApiCli {
             .build();
     try (Response response = http.newCall(post).execute()) {
       if (response.isRedirect()) {
-        throw new IOException(
+        throw new NotAnAnswer(
             "HTTP "
                 + response.code()
                 + " redirect to "
@@ -347,13 +363,13 @@ public final class ApiCli {
         return answer;
       }
       if (response.code() == 200 && answer != null && answer.isArray())
-        throw new IOException(
+        throw new NotAnAnswer(
             "HTTP 200 with a JSON array (a batch of answers?), not the one answer to this call;"
                 + " is this Grapple's provisioning listener?");
       // Another listener's error ({"ok": false, "error": "Not found"} on the webhook port) is not
       // Grapple's answer to the call: what it says is quoted (escaped), beside the status.
       JsonNode said = answer == null ? null : answer.get("error");
-      throw new IOException(
+      throw new NotAnAnswer(
           "HTTP "
               + response.code()
               + " without a JSON-RPC answer"
@@ -376,7 +392,7 @@ public final class ApiCli {
     JsonNode id = answer.get("id");
     if (id.equals(request.get("id"))) return;
     String shown = Json.write(id);
-    throw new IOException(
+    throw new NotAnAnswer(
         "HTTP 200 with the answer to another call: its id is "
             + (shown.length() <= 40 ? shown : "another")
             + ", this call's is "
@@ -392,7 +408,7 @@ public final class ApiCli {
     BufferedSource source = response.body().source();
     if (response.body().contentLength() > MAX_ANSWER_BYTES
         || source.request(MAX_ANSWER_BYTES + 1)) {
-      throw new IOException(
+      throw new NotAnAnswer(
           "HTTP "
               + response.code()
               + " with an answer larger than "
