@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -121,7 +122,7 @@ public final class IdentityLinks {
   public Optional<ObjectNode> byLogin(String service, String login, boolean organizations) {
     for (List<Identity> link : grouped().values()) {
       for (Identity i : link) {
-        if (i.service().equals(service) && i.login().equalsIgnoreCase(login))
+        if (i.service().equals(service) && sameLogin(i.login(), login))
           return Optional.of(json(link, i, organizations));
       }
     }
@@ -178,13 +179,14 @@ public final class IdentityLinks {
               + ", each with its login (e.g. \"github\": {\"login\": \"octocat\"}).");
     }
     String by = caller.isPlainSecret() ? "provisioning secret" : "key " + caller.keyName();
-    profiles.remember(userId);
     store
         .create(linkId, identities, by)
         .ifPresent(
             taken -> {
               throw linkedAlready(taken.service(), taken.login());
             });
+    // Once made: a refused link keeps no name (nor asks the homeserver for one) of its user.
+    profiles.remember(userId);
     // The audit line: who made it (the key by its name, never its secret), for whom, which logins.
     log.info(
         "identity links: {} linked {} to {} by {}",
@@ -292,9 +294,19 @@ public final class IdentityLinks {
     for (Identity account : store.accounts()) {
       if (account.service().equals(service)
           && account.instance().equals(instance)
-          && account.login().equalsIgnoreCase(login)) return true;
+          && sameLogin(account.login(), login)) return true;
     }
     return false;
+  }
+
+  /**
+   * Whether two logins are one: equal in lower case ({@link Locale#ROOT}), the rule of the store's
+   * {@code login_key} that mentions and a second link of a login are decided by. {@code
+   * equalsIgnoreCase} is another rule: it takes {@code ſam} (long s) for {@code sam}, two logins
+   * the store links to two users.
+   */
+  private static boolean sameLogin(String a, String b) {
+    return a.toLowerCase(Locale.ROOT).equals(b.toLowerCase(Locale.ROOT));
   }
 
   /**

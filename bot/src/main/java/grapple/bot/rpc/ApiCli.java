@@ -21,6 +21,7 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import okio.BufferedSource;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -43,6 +44,12 @@ public final class ApiCli {
   private static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration COMPLETION_TIMEOUT = Duration.ofSeconds(3);
   private static final String MASK = "********";
+
+  /**
+   * The most of an answer the client reads: far more than any of Grapple's, and a server sending
+   * gigabytes (broken, or not Grapple) does not fill the client's memory.
+   */
+  static final long MAX_ANSWER_BYTES = 16L * 1024 * 1024;
 
   static final String USAGE =
       """
@@ -248,6 +255,9 @@ public final class ApiCli {
     JsonNode answer;
     try {
       answer = post(config, request, CALL_TIMEOUT);
+    } catch (NotAnAnswer e) {
+      err.println("grapple api: " + config.endpoint() + " answered " + e.getMessage());
+      return EXIT_FAILURE;
     } catch (IOException e) {
       err.println("grapple api: cannot reach " + config.endpoint() + ": " + e.getMessage());
       return EXIT_FAILURE;
@@ -299,6 +309,19 @@ public final class ApiCli {
   }
 
   /**
+   * An answer that is not Grapple's answer to the call (another listener's error, a redirect, an
+   * answer too large or to another call): the host was reached, so "cannot reach" would send the
+   * operator after the network.
+   */
+  private static final class NotAnAnswer extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    NotAnAnswer(String message) {
+      super(message);
+    }
+  }
+
+  /**
    * Sends one call; throws when Grapple cannot be reached or answers something else than a JSON-RPC
    * answer (HTTP 200, {@code id}, {@code result}, {@code error}): another listener's 404 is not
    * Grapple's word on the call, which "grapple said:" would make it. A redirect is not followed: a
@@ -320,7 +343,7 @@ public final class ApiCli {
             .build();
     try (Response response = http.newCall(post).execute()) {
       if (response.isRedirect()) {
-        throw new IOException(
+        throw new NotAnAnswer(
             "HTTP "
                 + response.code()
                 + " redirect to "
@@ -328,18 +351,25 @@ public final class ApiCli {
                 + ", not followed: the key would go along; if that is Grapple, give it as"
                 + " --apihost");
       }
-      String body = response.body() == null ? "" : response.body().string();
+      byte[] body = body(response);
       JsonNode answer = null;
       try {
         answer = Json.UNTRUSTED.readTree(body);
       } catch (IOException e) {
         // Not the API's answer: reported below with the status.
       }
-      if (response.code() == 200 && answer != null && isAnswer(answer)) return answer;
+      if (response.code() == 200 && answer != null && isAnswer(answer)) {
+        requireSameId(request, answer);
+        return answer;
+      }
+      if (response.code() == 200 && answer != null && answer.isArray())
+        throw new NotAnAnswer(
+            "HTTP 200 with a JSON array (a batch of answers?), not the one answer to this call;"
+                + " is this Grapple's provisioning listener?");
       // Another listener's error ({"ok": false, "error": "Not found"} on the webhook port) is not
       // Grapple's answer to the call: what it says is quoted (escaped), beside the status.
       JsonNode said = answer == null ? null : answer.get("error");
-      throw new IOException(
+      throw new NotAnAnswer(
           "HTTP "
               + response.code()
               + " without a JSON-RPC answer"
@@ -352,6 +382,40 @@ public final class ApiCli {
       http.dispatcher().executorService().shutdown();
       http.connectionPool().evictAll();
     }
+  }
+
+  /**
+   * Refuses the answer to another call: Grapple echoes the call's id, so an answer naming another
+   * is not its word on this call (a proxy mixing answers up, or not Grapple at all).
+   */
+  private static void requireSameId(ObjectNode request, JsonNode answer) throws IOException {
+    JsonNode id = answer.get("id");
+    if (id.equals(request.get("id"))) return;
+    String shown = Json.write(id);
+    throw new NotAnAnswer(
+        "HTTP 200 with the answer to another call: its id is "
+            + (shown.length() <= 40 ? shown : "another")
+            + ", this call's is "
+            + Json.write(request.get("id"))
+            + "; is this Grapple's provisioning listener?");
+  }
+
+  /**
+   * The answer's body; throws when it is longer than {@link #MAX_ANSWER_BYTES}, having read no more
+   * than that.
+   */
+  private static byte[] body(Response response) throws IOException {
+    BufferedSource source = response.body().source();
+    if (response.body().contentLength() > MAX_ANSWER_BYTES
+        || source.request(MAX_ANSWER_BYTES + 1)) {
+      throw new NotAnAnswer(
+          "HTTP "
+              + response.code()
+              + " with an answer larger than "
+              + MAX_ANSWER_BYTES / (1024 * 1024)
+              + " MiB, the most this client reads; not read further");
+    }
+    return source.getBuffer().readByteArray();
   }
 
   /**

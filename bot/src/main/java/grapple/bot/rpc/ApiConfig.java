@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Locale;
 import java.util.Map;
 import okhttp3.HttpUrl;
 import org.jspecify.annotations.Nullable;
@@ -80,10 +81,13 @@ record ApiConfig(String apikey, String apihost) {
                 + " to its path), was '"
                 + masked(host)
                 + "'");
-      // What java.net.URI takes but no HTTP client can call, e.g. the port 99999.
-      if (("http".equals(scheme) || "https".equals(scheme))
+      // What java.net.URI takes but no HTTP client can call, e.g. the port 99999. A scheme is
+      // case-insensitive (RFC 3986 §3.1): HTTP:// is http://, kept in the canonical lower case.
+      if (scheme != null
+          && (scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
           && uri.getHost() != null
-          && HttpUrl.parse(host) != null) return host;
+          && HttpUrl.parse(host) != null)
+        return scheme.toLowerCase(Locale.ROOT) + host.substring(scheme.length());
     } catch (URISyntaxException e) {
       // Reported below with the rule.
     }

@@ -106,7 +106,7 @@ public final class JsonRpc {
     try {
       parsed = Json.UNTRUSTED_UNIQUE_NAMES.readTree(bytes);
     } catch (JsonProcessingException e) {
-      return answer(null, null, "The request is not valid JSON: " + unreadable(e));
+      return answer(idDespite(e, bytes), null, "The request is not valid JSON: " + unreadable(e));
     } catch (IOException e) {
       return answer(null, null, "The request could not be read: " + e.getMessage());
     }
@@ -134,6 +134,40 @@ public final class JsonRpc {
     JsonNode id = parsed.get("id");
     if (id == null || !(id.isFloatingPointNumber() || id.isContainerNode())) return id;
     return Json.MAPPER.getNodeFactory().rawValueNode(new RawValue(idAsWritten(bytes)));
+  }
+
+  /**
+   * The id of a request refused for naming a member twice (its {@code args}' or its own): JSON that
+   * reads, so its id is known and answered, as every other refusal of a readable request is. Null
+   * (as for JSON that does not read) when the id itself is given twice: which one is the id would
+   * be a guess.
+   */
+  private static @Nullable JsonNode idDespite(JsonProcessingException e, byte[] bytes) {
+    if (Json.duplicateName(e).isEmpty()) return null;
+    JsonNode parsed;
+    try {
+      parsed = Json.UNTRUSTED.readTree(bytes);
+    } catch (IOException again) {
+      return null; // It read once but for the name twice; without that check it reads too.
+    }
+    if (parsed == null || !parsed.isObject() || topLevelIds(bytes) != 1) return null;
+    return id(parsed, bytes);
+  }
+
+  /** How many times the request's object names {@code id} (its args' ids are not counted). */
+  private static int topLevelIds(byte[] bytes) {
+    int ids = 0;
+    try (JsonParser parser = Json.UNTRUSTED_FACTORY.createParser(bytes)) {
+      parser.nextToken(); // The request's object.
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        if (parser.currentName().equals("id")) ids++;
+        parser.nextToken();
+        parser.skipChildren();
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("a request read once reads again", e);
+    }
+    return ids;
   }
 
   /**

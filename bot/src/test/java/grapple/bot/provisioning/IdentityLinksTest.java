@@ -224,6 +224,70 @@ class IdentityLinksTest {
         .hasSize(1);
   }
 
+  /**
+   * A link refused because another took its login meanwhile (here: while the JIRA login was looked
+   * up, after the GitHub login was checked) keeps nothing of its user: the display name was
+   * remembered before the store refused the link.
+   */
+  @Test
+  void aLinkRefusedAtTheStoreRemembersNoDisplayName() {
+    PeopleLinks people = new PeopleLinks(db, clock);
+    LoginLookup meanwhileTaken =
+        id -> {
+          people.create(
+              "link-other",
+              List.of(new PeopleLinks.Identity("link-other", "github", "", "@o:x", "loser", null)),
+              "ops");
+          return java.util.Optional.of("jay-" + id);
+        };
+    links =
+        new IdentityLinks(
+            people,
+            new MatrixProfiles(rooms, null, people),
+            Map.of(),
+            Map.of("jira", meanwhileTaken));
+    joined("@l:x", "Ell");
+    ObjectNode body = body("@l:x", "loser");
+    body.putObject("jira").put("id", "42");
+
+    assertThatThrownBy(() -> links.create(LINKER, body))
+        .isInstanceOf(ApiException.class)
+        .hasMessage("The github login 'loser' is linked already.");
+    assertThat(
+            db.first(
+                "SELECT display_name FROM matrix_profiles WHERE matrix_user = ?",
+                rs -> rs.getString(1),
+                "@l:x"))
+        .isEmpty();
+  }
+
+  /**
+   * Logins are one when equal in lower case, the rule the store links them by: "ſam" (long s) and
+   * "sam" are two logins, linked to two users, and looking up "sam" finds sam's link, not the
+   * other's ({@code equalsIgnoreCase} took them for one).
+   */
+  @Test
+  void aLoginIsFoundByTheStoresRuleNotByEqualsIgnoreCase() {
+    links.create(LINKER, body("@long:x", "\u017Fam"));
+    links.create(LINKER, body("@short:x", "sam"));
+
+    ObjectNode found = links.byLogin("github", "SAM", false).orElseThrow();
+    ObjectNode other = links.byLogin("github", "\u017FAM", false).orElseThrow();
+
+    assertThat(found.get("matrix").get("userId").asText()).isEqualTo("@short:x");
+    assertThat(other.get("matrix").get("userId").asText()).isEqualTo("@long:x");
+  }
+
+  /** The same rule for a login a user linked as their own account: "ſam" does not block "sam". */
+  @Test
+  void aLoginLikeAnAccountsOnlyByEqualsIgnoreCaseIsLinked() {
+    linkAccount("github", "@long:x", "\u017Fam");
+
+    String id = links.create(LINKER, body("@short:x", "sam"));
+
+    assertThat(links.byId(id, false)).isPresent();
+  }
+
   @Test
   void anUnknownFieldIsNamed() {
     ObjectNode body = body("@f:x", "eff");

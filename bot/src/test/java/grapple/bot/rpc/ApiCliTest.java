@@ -239,7 +239,8 @@ class ApiCliTest {
 
   /**
    * Another listener's error (the webhook port's 404) is not Grapple's answer to the call: it is
-   * not printed as "grapple said:", and stderr says what answered.
+   * not printed as "grapple said:", and stderr says what answered (not that the host could not be
+   * reached, which it was).
    */
   @Test
   void anAnswerThatIsNoJsonRpcAnswerIsNotPrintedAsGrapplesWord() throws Exception {
@@ -249,8 +250,9 @@ class ApiCliTest {
     assertThat(run.out()).doesNotContain("grapple said");
     assertThat(run.err())
         .contains(
-            "HTTP 404 without a JSON-RPC answer (it said \"Not found\"); is this Grapple's"
-                + " provisioning listener?");
+            "/_admin/api answered HTTP 404 without a JSON-RPC answer (it said \"Not found\"); is"
+                + " this Grapple's provisioning listener?")
+        .doesNotContain("cannot reach");
   }
 
   /**
@@ -275,6 +277,66 @@ class ApiCliTest {
           .contains("HTTP 503 without a JSON-RPC answer (it said \"busy\")")
           .contains("try again later")
           .doesNotContain("is this Grapple's provisioning listener");
+    }
+  }
+
+  /**
+   * An answer larger than the client reads (a broken server, or not Grapple, sending without end,
+   * chunked without a length) is refused, naming the limit: read whole, it filled the client's
+   * memory.
+   */
+  @Test
+  void anAnswerLargerThanTheLimitIsRefusedNamingIt() throws Exception {
+    try (MockWebServer huge = new MockWebServer()) {
+      huge.start();
+      String filler = "x".repeat((int) ApiCli.MAX_ANSWER_BYTES);
+      huge.enqueue(
+          new MockResponse.Builder()
+              .addHeader("Content-Type", "application/json")
+              .chunkedBody("{\"id\":1,\"result\":\"" + filler + "\",\"error\":null}", 1 << 20)
+              .build());
+
+      Run run = cli("--apikey=" + READER, "--apihost=" + huge.url("/").toString(), "get_health");
+
+      assertThat(run.status()).isEqualTo(1);
+      assertThat(run.out()).doesNotContain("grapple said").doesNotContain("xxxx");
+      assertThat(run.err())
+          .contains("HTTP 200 with an answer larger than 16 MiB, the most this client reads");
+    }
+  }
+
+  /**
+   * An answer naming another call's id (the call's is 1-999), or an array of answers, is not
+   * Grapple's word on this call: it was printed as "grapple said:" and exited 0.
+   */
+  @Test
+  void anAnswerToAnotherCallIsRefusedNotPrintedAsGrapplesWord() throws Exception {
+    try (MockWebServer other = new MockWebServer()) {
+      other.start();
+      for (String body :
+          List.of(
+              "{\"id\":0,\"result\":{},\"error\":null}",
+              "[{\"id\":1,\"result\":{},\"error\":null}]")) {
+        other.enqueue(
+            new MockResponse.Builder()
+                .addHeader("Content-Type", "application/json")
+                .body(body)
+                .build());
+      }
+      String host = "--apihost=" + other.url("/").toString();
+
+      Run otherId = cli("--apikey=" + READER, host, "get_health");
+      Run batch = cli("--apikey=" + READER, host, "get_health");
+
+      assertThat(otherId.status()).isEqualTo(1);
+      assertThat(otherId.out()).doesNotContain("grapple said");
+      assertThat(otherId.err())
+          .containsPattern(
+              "HTTP 200 with the answer to another call: its id is 0, this call's is \\d+;");
+      assertThat(batch.status()).isEqualTo(1);
+      assertThat(batch.out()).doesNotContain("grapple said");
+      assertThat(batch.err())
+          .contains("HTTP 200 with a JSON array (a batch of answers?), not the one answer");
     }
   }
 
@@ -405,6 +467,28 @@ class ApiCliTest {
                 + grapple.url()
                 + "/?a=1'");
     assertThat(fresh.resolve("grapple").resolve("api.json")).doesNotExist();
+  }
+
+  /**
+   * A scheme is case-insensitive (RFC 3986 §3.1): {@code HTTP://} was refused as "must be an http
+   * or https URL". It is saved, and called, in the canonical lower case.
+   */
+  @Test
+  void aSchemeInUpperCaseIsTheSameScheme() throws Exception {
+    Path fresh = Files.createDirectory(dir.resolve("upper-scheme-xdg"));
+    String upper = grapple.url().replaceFirst("^http:", "HTTP:");
+
+    Run saved = cli(fresh, "_create_config", "--apikey=" + READER, "--apihost=" + upper);
+    Run called = cli(fresh, "--format=json", "get_health");
+
+    assertThat(saved.err()).isEmpty();
+    assertThat(saved.status()).isEqualTo(0);
+    assertThat(Files.readString(fresh.resolve("grapple").resolve("api.json")))
+        .contains("\"apihost\":\"" + grapple.url() + "\"");
+    assertThat(called.status()).isEqualTo(0);
+    assertThat(called.json().get("result").isObject()).isTrue();
+    assertThat(ApiConfig.checkedHost("HtTpS://grapple.example:9001"))
+        .isEqualTo("https://grapple.example:9001");
   }
 
   @Test

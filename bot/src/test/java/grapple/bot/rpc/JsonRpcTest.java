@@ -348,13 +348,18 @@ class JsonRpcTest {
     assertThat(error(stranger.json())).isEqualTo("Invalid API key");
   }
 
-  /** A name given twice is refused, not settled by whichever Jackson kept (the last). */
+  /**
+   * A name given twice is refused, not settled by whichever Jackson kept (the last). The request
+   * reads, so the answer carries its id (it was null, as if the id could not be read), unless the
+   * id itself is given twice.
+   */
   @ParameterizedTest
   @MethodSource("twiceNamed")
-  void aNameGivenTwiceIsRefusedNamingIt(String body, String name) {
+  void aNameGivenTwiceIsRefusedNamingIt(String body, String name, String id) throws Exception {
     LocalRpc.Answer a = grapple.post(body);
 
     assertThat(a.status()).isEqualTo(200);
+    assertThat(a.json().get("id")).isEqualTo(Json.MAPPER.readTree(id));
     assertThat(a.json().get("result").isNull()).isTrue();
     assertThat(error(a.json()))
         .startsWith("The request is not valid JSON: Duplicate field '" + name + "'");
@@ -364,14 +369,22 @@ class JsonRpcTest {
     String key = "\"api_key\":\"" + SECRET + "\"";
     return Stream.of(
         Arguments.of(
-            "{\"id\":5," + key + ",\"method\":\"get_health\",\"method\":\"get_outbox\"}", "method"),
+            "{\"id\":5," + key + ",\"method\":\"get_health\",\"method\":\"get_outbox\"}",
+            "method",
+            "5"),
         Arguments.of(
-            "{\"id\":6,\"api_key\":\"x\"," + key + ",\"method\":\"get_health\"}", "api_key"),
+            "{\"id\":6,\"api_key\":\"x\"," + key + ",\"method\":\"get_health\"}", "api_key", "6"),
         Arguments.of(
             "{\"id\":7,"
                 + key
                 + ",\"method\":\"get_room\",\"args\":{\"roomid\":\"!a:b\",\"roomid\":\"!c:d\"}}",
-            "roomid"));
+            "roomid",
+            "7"),
+        Arguments.of(
+            "{\"id\":7.50," + key + ",\"method\":\"get_room\",\"args\":{\"id\":1,\"id\":2}}",
+            "id",
+            "7.50"),
+        Arguments.of("{\"id\":8," + key + ",\"method\":\"get_health\",\"id\":9}", "id", "null"));
   }
 
   /** Each call refused: the key, the method and its args, and the error in words. */
