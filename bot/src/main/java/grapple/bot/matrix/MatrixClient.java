@@ -62,12 +62,17 @@ public final class MatrixClient {
   private final OkHttpClient http;
 
   /**
-   * For room writes (sends, state, redactions) and a gap's pages: {@link #http} with a limit on the
-   * whole exchange. The read timeout starts again at each byte, so a proxy that trickles its answer
-   * held a delivery thread, and the room's queue behind it, for as long as it liked; past the limit
-   * the write fails like any other network failure and is retried with the same transaction id.
+   * For every call but a sync, a join and a download (each has its own limit): {@link #http} with a
+   * limit on the whole exchange. The read timeout starts again at each byte, so a proxy that
+   * trickles its answer held the calling thread for as long as it liked: a delivery thread and the
+   * room's queue behind it, the sync thread (a gap's page, its filter), a login that every call
+   * refused meanwhile waits for, the start (whoami, the display name). Past the limit the call
+   * fails like any other network failure (a send is retried with the same transaction id).
    */
-  private final OkHttpClient writes;
+  private final OkHttpClient bounded;
+
+  /** For joins: {@link #http} with {@link CallLimits#join} on the whole exchange. */
+  private final OkHttpClient joins;
 
   private final Duration syncCallMargin;
 
@@ -88,31 +93,26 @@ public final class MatrixClient {
   private volatile @Nullable TokenRenewal renewal;
 
   public MatrixClient(String baseUrl, String accessToken, OkHttpClient http) {
-    this(baseUrl, accessToken, http, WRITE_CALL_TIMEOUT);
+    this(baseUrl, accessToken, http, CallLimits.DEFAULT);
   }
 
   /**
-   * {@code writeCallTimeout}: how long a room write may take in all ({@link #WRITE_CALL_TIMEOUT}).
+   * How long calls may take in all: {@code call} any call but a sync, a join or a download ({@link
+   * #CALL_TIMEOUT}), {@code join} a join ({@link #JOIN_CALL_TIMEOUT}), {@code syncMargin} a sync
+   * past its long-poll timeout ({@link #SYNC_CALL_MARGIN}). Tests give shorter ones.
    */
-  MatrixClient(String baseUrl, String accessToken, OkHttpClient http, Duration writeCallTimeout) {
-    this(baseUrl, accessToken, http, writeCallTimeout, SYNC_CALL_MARGIN);
+  record CallLimits(Duration call, Duration join, Duration syncMargin) {
+    static final CallLimits DEFAULT =
+        new CallLimits(CALL_TIMEOUT, JOIN_CALL_TIMEOUT, SYNC_CALL_MARGIN);
   }
 
-  /**
-   * {@code syncCallMargin}: how much longer than its timeout a sync may take ({@link
-   * #SYNC_CALL_MARGIN}).
-   */
-  MatrixClient(
-      String baseUrl,
-      String accessToken,
-      OkHttpClient http,
-      Duration writeCallTimeout,
-      Duration syncCallMargin) {
-    this.syncCallMargin = syncCallMargin;
+  MatrixClient(String baseUrl, String accessToken, OkHttpClient http, CallLimits limits) {
+    this.syncCallMargin = limits.syncMargin();
     this.base = HttpUrl.get(baseUrl);
     this.accessToken = accessToken;
     this.http = http;
-    this.writes = http.newBuilder().callTimeout(writeCallTimeout).build();
+    this.bounded = http.newBuilder().callTimeout(limits.call()).build();
+    this.joins = http.newBuilder().callTimeout(limits.join()).build();
   }
 
   public static OkHttpClient defaultHttp() {
@@ -194,7 +194,7 @@ public final class MatrixClient {
    */
   public String createFilter(String userId, ObjectNode filter) throws IOException {
     JsonNode id =
-        call(http, authed(segments("user", userId, "filter")).post(body(filter)).build())
+        call(authed(segments("user", userId, "filter")).post(body(filter)).build())
             .path("filter_id");
     if (!id.isTextual() || id.asText().isEmpty())
       throw new IOException("the homeserver's answer to a filter upload has no filter_id");
@@ -255,11 +255,11 @@ public final class MatrixClient {
             .addQueryParameter("limit", Integer.toString(limit))
             .addQueryParameter("filter", Json.write(filter))
             .build();
-    // Limited as a write is: the sync thread waits for the page, and a trickled answer held it
+    // Limited as every call is: the sync thread waits for the page, and a trickled answer held it
     // (and every room's reading) for as long as the proxy liked.
     return withRenewal(
         authed(url).get().build(),
-        r -> read(writes.newCall(r), Math.min(maxBytes, maxAnswerBytes)));
+        r -> read(bounded.newCall(r), Math.min(maxBytes, maxAnswerBytes)));
   }
 
   /**
@@ -275,32 +275,43 @@ public final class MatrixClient {
   }
 
   /**
-   * The longest a room write may take in all: the homeserver's answer to a send is small, and past
-   * two minutes a retry (with the same transaction id) does better than waiting on.
+   * The longest a call may take in all (a sync, a join and a download have their own): what goes
+   * either way is small (a webhook's file upload a few MiB at most), and past two minutes a retry
+   * (a send's with the same transaction id) does better than waiting on.
    */
-  static final Duration WRITE_CALL_TIMEOUT = Duration.ofMinutes(2);
+  static final Duration CALL_TIMEOUT = Duration.ofMinutes(2);
+
+  /**
+   * The longest a join may take in all. Over federation a homeserver may need minutes to join a
+   * large room (Synapse fetches its state and auth chain from a remote server); one cut short is
+   * tried again later, and the homeserver goes on joining meanwhile (Synapse does not cancel a join
+   * whose client went away), so the next try finds the bot joined or waits for the same join. Under
+   * {@link SyncLoop#STUCK_AFTER}, since the sync thread joins on an invite and would otherwise be
+   * reported stuck.
+   */
+  static final Duration JOIN_CALL_TIMEOUT = Duration.ofMinutes(4);
 
   /** Sends a room event with a transaction id; a resend with the same id is not posted twice. */
   public String send(String roomId, String eventType, String txnId, ObjectNode content)
       throws IOException {
     HttpUrl url = segments("rooms", roomId, "send", eventType, txnId);
-    return call(writes, authed(url).put(body(content)).build()).path("event_id").asText();
+    return call(authed(url).put(body(content)).build()).path("event_id").asText();
   }
 
   public String putState(String roomId, String eventType, String stateKey, ObjectNode content)
       throws IOException {
     HttpUrl url = segments("rooms", roomId, "state", eventType, stateKey);
-    return call(writes, authed(url).put(body(content)).build()).path("event_id").asText();
+    return call(authed(url).put(body(content)).build()).path("event_id").asText();
   }
 
   public void redact(String roomId, String eventId, String reason, String txnId)
       throws IOException {
     HttpUrl url = segments("rooms", roomId, "redact", eventId, txnId);
-    call(writes, authed(url).put(body(Json.object().put("reason", reason))).build());
+    call(authed(url).put(body(Json.object().put("reason", reason))).build());
   }
 
   public void join(String roomId) throws IOException {
-    call(http, authed(segments("rooms", roomId, "join")).post(body(Json.object())).build());
+    call(joins, authed(segments("rooms", roomId, "join")).post(body(Json.object())).build());
   }
 
   /**
@@ -313,12 +324,11 @@ public final class MatrixClient {
       url.addQueryParameter("server_name", server);
       url.addQueryParameter("via", server);
     }
-    call(http, authed(url.build()).post(body(Json.object())).build());
+    call(joins, authed(url.build()).post(body(Json.object())).build());
   }
 
   public void leave(String roomId, String reason) throws IOException {
     call(
-        http,
         authed(segments("rooms", roomId, "leave"))
             .post(body(Json.object().put("reason", reason)))
             .build());
@@ -443,7 +453,7 @@ public final class MatrixClient {
 
   public void setDisplayName(String userId, String displayName) throws IOException {
     HttpUrl url = segments("profile", userId, "displayname");
-    call(http, authed(url).put(body(Json.object().put("displayname", displayName))).build());
+    call(authed(url).put(body(Json.object().put("displayname", displayName))).build());
   }
 
   /**
@@ -474,7 +484,7 @@ public final class MatrixClient {
   }
 
   private JsonNode call(Request request) throws IOException {
-    return call(http, request);
+    return call(bounded, request);
   }
 
   private JsonNode call(OkHttpClient client, Request request) throws IOException {

@@ -29,6 +29,12 @@ class MatrixClientTest {
     server.close();
   }
 
+  /** Limits with {@code call} for every call but a sync or a join, which keep theirs. */
+  private static MatrixClient.CallLimits callsOf(Duration call) {
+    return new MatrixClient.CallLimits(
+        call, MatrixClient.JOIN_CALL_TIMEOUT, MatrixClient.SYNC_CALL_MARGIN);
+  }
+
   /**
    * A proxy that trickles its answer (a byte every 200 ms here, each within the read timeout) held
    * the delivery thread, and the room's queue behind it, for as long as it liked: the read timeout
@@ -59,7 +65,10 @@ class MatrixClientTest {
             .build());
     MatrixClient client =
         new MatrixClient(
-            server.url("/").toString(), "tok", MatrixClient.defaultHttp(), Duration.ofSeconds(2));
+            server.url("/").toString(),
+            "tok",
+            MatrixClient.defaultHttp(),
+            callsOf(Duration.ofSeconds(2)));
 
     assertThatThrownBy(
             () -> client.send("!r:test", "m.room.message", "txn1", Json.object().put("body", "hi")))
@@ -100,7 +109,10 @@ class MatrixClientTest {
             .build());
     MatrixClient client =
         new MatrixClient(
-            server.url("/").toString(), "tok", MatrixClient.defaultHttp(), Duration.ofSeconds(1));
+            server.url("/").toString(),
+            "tok",
+            MatrixClient.defaultHttp(),
+            callsOf(Duration.ofSeconds(1)));
 
     assertThat(client.sync(null, "f", Duration.ofSeconds(5), false).path("next_batch").asText())
         .isEqualTo("s1");
@@ -123,8 +135,8 @@ class MatrixClientTest {
             server.url("/").toString(),
             "tok",
             MatrixClient.defaultHttp(),
-            Duration.ofSeconds(1),
-            Duration.ofSeconds(1));
+            new MatrixClient.CallLimits(
+                Duration.ofSeconds(1), MatrixClient.JOIN_CALL_TIMEOUT, Duration.ofSeconds(1)));
 
     long started = System.nanoTime();
     assertThatThrownBy(() -> client.sync("s0", "f", Duration.ofSeconds(1), false))
@@ -140,7 +152,10 @@ class MatrixClientTest {
   void aFullStateSyncMayTakeLongerThanALongPoll() {
     MatrixClient client =
         new MatrixClient(
-            "http://127.0.0.1:1/", "tok", MatrixClient.defaultHttp(), Duration.ofSeconds(1));
+            "http://127.0.0.1:1/",
+            "tok",
+            MatrixClient.defaultHttp(),
+            callsOf(Duration.ofSeconds(1)));
 
     assertThat(client.syncCallLimit(Duration.ofSeconds(30), false))
         .isEqualTo(Duration.ofSeconds(30).plus(MatrixClient.SYNC_CALL_MARGIN));
@@ -218,11 +233,123 @@ class MatrixClientTest {
             .build());
     MatrixClient client =
         new MatrixClient(
-            server.url("/").toString(), "tok", MatrixClient.defaultHttp(), Duration.ofSeconds(2));
+            server.url("/").toString(),
+            "tok",
+            MatrixClient.defaultHttp(),
+            callsOf(Duration.ofSeconds(2)));
 
     long started = System.nanoTime();
     assertThatThrownBy(() -> client.messagesBefore("!r:test", "p2", "s1", Json.object(), 100))
         .isInstanceOf(InterruptedIOException.class);
     assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
+  }
+
+  /** One call of the client, as a test makes it. */
+  private interface ClientCall {
+    void make(MatrixClient client) throws Exception;
+  }
+
+  static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> everyBoundedCall() {
+    return java.util.stream.Stream.of(
+        call("whoami", c -> c.whoami()),
+        call("login", c -> c.login("@bot:test", "pw", "DEV")),
+        call("createFilter", c -> c.createFilter("@bot:test", Json.object())),
+        call("createDirectRoom", c -> c.createDirectRoom("@u:test", "Grapple")),
+        call("joinedRooms", c -> c.joinedRooms()),
+        call("state", c -> c.state("!r:test", "m.room.name", "")),
+        call("accountData", c -> c.accountData("@bot:test", "m.direct")),
+        call("putAccountData", c -> c.putAccountData("@bot:test", "m.direct", Json.object())),
+        call("upload", c -> c.upload(new byte[] {1, 2, 3}, "image/png", "a.png")),
+        call("setDisplayName", c -> c.setDisplayName("@bot:test", "Grapple")),
+        call("displayName", c -> c.displayName("@u:test")),
+        call("leave", c -> c.leave("!r:test", "bye")),
+        call("send", c -> c.send("!r:test", "m.room.message", "t1", Json.object())),
+        call("putState", c -> c.putState("!r:test", "m.room.name", "", Json.object())),
+        call("redact", c -> c.redact("!r:test", "$e", "spam", "t2")));
+  }
+
+  private static org.junit.jupiter.params.provider.Arguments call(String name, ClientCall call) {
+    return org.junit.jupiter.params.provider.Arguments.of(
+        org.junit.jupiter.api.Named.of(name, call));
+  }
+
+  /** An answer that trickles in, a byte every 200 ms (each within the read timeout): 20 s. */
+  private static MockResponse trickled() {
+    return new MockResponse.Builder()
+        .body("{\"x\":\"" + "x".repeat(92) + "\"}")
+        .throttleBody(1, 200, TimeUnit.MILLISECONDS)
+        .build();
+  }
+
+  /**
+   * Only sends, state writes, redactions, a gap's pages, a sync and a download had a limit on the
+   * whole call: a login (which every call the homeserver refused meanwhile waits for), the start's
+   * whoami and display name, a filter upload or state read on the sync thread, a direct room's
+   * creation, an upload a webhook sender waits on, whose answer trickled in held their thread for
+   * as long as the proxy liked, the read timeout starting again at each byte. Each now fails once
+   * its whole time is up, like any network failure.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.MethodSource("everyBoundedCall")
+  void aCallWhoseAnswerTricklesFailsOnceItsWholeTimeIsUp(ClientCall call) {
+    server.enqueue(trickled());
+    MatrixClient client =
+        new MatrixClient(
+            server.url("/").toString(),
+            "tok",
+            MatrixClient.defaultHttp(),
+            callsOf(Duration.ofMillis(500)));
+
+    long started = System.nanoTime();
+    assertThatThrownBy(() -> call.make(client)).isInstanceOf(InterruptedIOException.class);
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(8));
+  }
+
+  /**
+   * A join over federation may take minutes (the homeserver fetches a large room's state from
+   * another server), so it has a longer limit than other calls, but a limit all the same: one whose
+   * answer trickled held the sync thread (a join on invite) or a room's move for ever.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+  void aJoinMayTakeLongerThanOtherCallsButNotForEver(boolean via) throws Exception {
+    server.enqueue(
+        HomeserverAnswers.json(200, "{\"room_id\":\"!r:test\"}")
+            .newBuilder()
+            .headersDelay(1500, TimeUnit.MILLISECONDS)
+            .build());
+    server.enqueue(trickled());
+    MatrixClient client =
+        new MatrixClient(
+            server.url("/").toString(),
+            "tok",
+            MatrixClient.defaultHttp(),
+            new MatrixClient.CallLimits(
+                Duration.ofMillis(500), Duration.ofSeconds(3), MatrixClient.SYNC_CALL_MARGIN));
+    ClientCall join =
+        c -> {
+          if (via) c.join("!r:test", java.util.List.of("remote.test"));
+          else c.join("!r:test");
+        };
+
+    join.make(client);
+    long started = System.nanoTime();
+    assertThatThrownBy(() -> join.make(client)).isInstanceOf(InterruptedIOException.class);
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
+    assertThat(server.takeRequest().getUrl().encodedPath())
+        .isEqualTo(
+            via ? "/_matrix/client/v3/join/!r:test" : "/_matrix/client/v3/rooms/!r:test/join");
+  }
+
+  /**
+   * The sync thread joins on an invite: a join's limit under the time after which the sync counts
+   * as stuck keeps a slow join from turning {@code /live} to 503, and it is longer than any other
+   * call's.
+   */
+  @Test
+  void aJoinsLimitIsLongerThanACallsAndShorterThanTheSyncWatchdogs() {
+    assertThat(MatrixClient.JOIN_CALL_TIMEOUT)
+        .isGreaterThan(MatrixClient.CALL_TIMEOUT)
+        .isLessThan(SyncLoop.STUCK_AFTER);
   }
 }
