@@ -11,7 +11,10 @@ import grapple.bot.room.Media;
 import grapple.bot.room.MediaTooLarge;
 import grapple.state.Json;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -509,12 +512,45 @@ public final class MatrixClient {
   }
 
   /**
-   * A token to use instead of {@code refused}: the current one if another request renewed it
-   * meanwhile, else a new one; null when renewing failed (logged; the 401 stands, and the caller
-   * retries later as it does after any 401).
+   * The renewal under way, if one is: what every call refused meanwhile waits for (its new token,
+   * or null when it failed), so one login serves them all. Guarded by {@link #renewing}, which is
+   * never held over the login itself: held over it, every call refused meanwhile waited for the
+   * lock, deaf to an interrupt (the sync thread at a stop), and after a failed login each of them
+   * logged in again in turn, one login's whole time each.
    */
-  private synchronized @Nullable String renewedToken(String refused, MatrixException why) {
-    if (!refused.equals(accessToken)) return accessToken;
+  private @Nullable CompletableFuture<@Nullable String> underWayRenewal;
+
+  private final Object renewing = new Object();
+
+  /**
+   * A token to use instead of {@code refused}: the current one if another request renewed it
+   * meanwhile, else a new one, from the renewal under way if there is one; null when renewing
+   * failed (logged; the 401 stands, and the caller retries later as it does after any 401).
+   */
+  private @Nullable String renewedToken(String refused, MatrixException why)
+      throws InterruptedIOException {
+    CompletableFuture<@Nullable String> renewed = new CompletableFuture<>();
+    CompletableFuture<@Nullable String> other;
+    synchronized (renewing) {
+      if (!refused.equals(accessToken)) return accessToken;
+      other = underWayRenewal;
+      if (other == null) underWayRenewal = renewed;
+    }
+    if (other != null) return await(other);
+    String token = null;
+    try {
+      token = renew(refused, why);
+    } finally {
+      synchronized (renewing) {
+        underWayRenewal = null;
+      }
+      renewed.complete(token);
+    }
+    return token;
+  }
+
+  /** Logs in again with {@link #renewal}; null when that fails (logged). */
+  private @Nullable String renew(String refused, MatrixException why) {
     TokenRenewal r = renewal;
     if (r == null) return null;
     log.warn("the homeserver refused the bot's access token ({}); logging in again", why.errcode());
@@ -525,6 +561,19 @@ public final class MatrixClient {
     } catch (IOException | RuntimeException e) {
       log.warn("logging in again failed: {}", e.getMessage());
       return null;
+    }
+  }
+
+  /** The token another call's renewal gets; an interrupt (a stop) ends the wait. */
+  private static @Nullable String await(CompletableFuture<@Nullable String> renewal)
+      throws InterruptedIOException {
+    try {
+      return renewal.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted waiting for the access token's renewal");
+    } catch (ExecutionException e) {
+      return null; // Never: the renewal completes with a token or null, not with a failure.
     }
   }
 

@@ -1,5 +1,6 @@
 package grapple.bot.matrix;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -351,5 +352,133 @@ class MatrixClientTest {
     assertThat(MatrixClient.JOIN_CALL_TIMEOUT)
         .isGreaterThan(MatrixClient.CALL_TIMEOUT)
         .isLessThan(SyncLoop.STUCK_AFTER);
+  }
+
+  /**
+   * A homeserver that refuses the token {@code old}, whose {@code /login} answers only once let go
+   * (a login that stalls), with a new token or a refusal, and whose media answers whatever the
+   * token.
+   */
+  private static final class StallingLogin extends mockwebserver3.Dispatcher {
+    final java.util.concurrent.CountDownLatch letGo = new java.util.concurrent.CountDownLatch(1);
+    final java.util.concurrent.atomic.AtomicInteger logins =
+        new java.util.concurrent.atomic.AtomicInteger();
+    private final boolean loginSucceeds;
+
+    StallingLogin(boolean loginSucceeds) {
+      this.loginSucceeds = loginSucceeds;
+    }
+
+    @Override
+    public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+      String path = request.getUrl().encodedPath();
+      if (path.equals("/_matrix/client/v3/login")) {
+        logins.incrementAndGet();
+        letGo.await(30, TimeUnit.SECONDS);
+        return loginSucceeds
+            ? HomeserverAnswers.json(200, "{\"access_token\":\"new\",\"device_id\":\"D\"}")
+            : HomeserverAnswers.json(403, "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"no\"}");
+      }
+      if (path.startsWith("/_matrix/client/v1/media/download/")) {
+        return new MockResponse.Builder()
+            .addHeader("Content-Type", "text/plain")
+            .body("file")
+            .build();
+      }
+      if ("Bearer old".equals(request.getHeaders().get("Authorization"))) {
+        return HomeserverAnswers.json(
+            401, "{\"errcode\":\"M_UNKNOWN_TOKEN\",\"error\":\"Invalid access token\"}");
+      }
+      return HomeserverAnswers.json(200, "{\"joined_rooms\":[\"!r:test\"]}");
+    }
+  }
+
+  /** A call made on a thread of its own. */
+  private record Caller<T>(Thread thread, java.util.concurrent.FutureTask<T> answer) {
+    static <T> Caller<T> of(java.util.concurrent.Callable<T> call) {
+      java.util.concurrent.FutureTask<T> answer = new java.util.concurrent.FutureTask<>(call);
+      Thread thread = new Thread(answer, "caller");
+      thread.start();
+      return new Caller<>(thread, answer);
+    }
+
+    /** Whether the call waits (for a lock or another thread's login) to have its token renewed. */
+    boolean waitsForARenewal() {
+      Thread.State state = thread.getState();
+      if (state != Thread.State.BLOCKED && state != Thread.State.WAITING) return false;
+      for (StackTraceElement frame : thread.getStackTrace()) {
+        if (frame.getClassName().equals(MatrixClient.class.getName())
+            && frame.getMethodName().equals("renewedToken")) return true;
+      }
+      return false;
+    }
+  }
+
+  private MatrixClient renewingClient() {
+    MatrixClient client =
+        new MatrixClient(server.url("/").toString(), "old", MatrixClient.defaultHttp());
+    client.renewTokensWith(refused -> client.login("@bot:test", "pw", null).accessToken());
+    return client;
+  }
+
+  /**
+   * The token was renewed holding the client's lock over the login: every call the homeserver
+   * refused meanwhile waited for the lock, and once a login failed each of them logged in again in
+   * turn (a login's whole time each, and a burst of logins the homeserver rate-limits). Now the
+   * calls refused while a login stalls wait for that one login and take its outcome, and a call
+   * that needs no new token goes on meanwhile.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+  void callsRefusedWhileALoginStallsWaitForThatOneLogin(boolean loginSucceeds) throws Exception {
+    StallingLogin homeserver = new StallingLogin(loginSucceeds);
+    server.setDispatcher(homeserver);
+    MatrixClient client = renewingClient();
+
+    Caller<java.util.List<String>> first = Caller.of(client::joinedRooms);
+    grapple.testing.Await.until(Duration.ofSeconds(10), () -> homeserver.logins.get() == 1);
+    Caller<java.util.List<String>> second = Caller.of(client::joinedRooms);
+    grapple.testing.Await.until(Duration.ofSeconds(10), second::waitsForARenewal);
+    String file =
+        new String(client.download("mxc://test/abc", 1024, Duration.ofSeconds(10)).bytes(), UTF_8);
+    homeserver.letGo.countDown();
+
+    assertThat(file).isEqualTo("file");
+    for (Caller<java.util.List<String>> caller : java.util.List.of(first, second)) {
+      if (loginSucceeds) {
+        assertThat(caller.answer().get(10, TimeUnit.SECONDS)).containsExactly("!r:test");
+      } else {
+        assertThatThrownBy(() -> caller.answer().get(10, TimeUnit.SECONDS))
+            .cause()
+            .isInstanceOfSatisfying(
+                grapple.bot.room.MatrixException.class, e -> assertThat(e.status()).isEqualTo(401));
+      }
+    }
+    assertThat(homeserver.logins).hasValue(1);
+  }
+
+  /**
+   * A call waiting for another thread's login stops waiting when interrupted (the sync thread at a
+   * stop): waiting for the lock the login held, it could not be, and the stop gave up on it.
+   */
+  @Test
+  void aCallWaitingForAnotherThreadsLoginStopsWaitingWhenInterrupted() throws Exception {
+    StallingLogin homeserver = new StallingLogin(true);
+    server.setDispatcher(homeserver);
+    MatrixClient client = renewingClient();
+    Caller<java.util.List<String>> first = Caller.of(client::joinedRooms);
+    grapple.testing.Await.until(Duration.ofSeconds(10), () -> homeserver.logins.get() == 1);
+    Caller<java.util.List<String>> second = Caller.of(client::joinedRooms);
+    grapple.testing.Await.until(Duration.ofSeconds(10), second::waitsForARenewal);
+
+    second.thread().interrupt();
+
+    try {
+      assertThatThrownBy(() -> second.answer().get(5, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(InterruptedIOException.class);
+    } finally {
+      homeserver.letGo.countDown();
+    }
+    assertThat(first.answer().get(10, TimeUnit.SECONDS)).containsExactly("!r:test");
   }
 }
