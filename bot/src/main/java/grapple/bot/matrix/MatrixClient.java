@@ -196,12 +196,21 @@ public final class MatrixClient {
    * answer without an id is an error, not an empty filter id every sync would then send.
    */
   public String createFilter(String userId, ObjectNode filter) throws IOException {
-    JsonNode id =
-        call(authed(segments("user", userId, "filter")).post(body(filter)).build())
-            .path("filter_id");
-    if (!id.isTextual() || id.asText().isEmpty())
-      throw new IOException("the homeserver's answer to a filter upload has no filter_id");
-    return id.asText();
+    return required(
+        call(authed(segments("user", userId, "filter")).post(body(filter)).build()),
+        "filter_id",
+        "a filter upload");
+  }
+
+  /**
+   * The text {@code field} of the answer to {@code what}: an answer without it (a proxy's empty
+   * 200) is an error, not an empty id.
+   */
+  private static String required(JsonNode answer, String field, String what) throws IOException {
+    JsonNode value = answer.path(field);
+    if (!value.isTextual() || value.asText().isEmpty())
+      throw new IOException("the homeserver's answer to " + what + " has no " + field);
+    return value.asText();
   }
 
   /** {@code fullState} asks for every joined room's whole state even with a {@code since} token. */
@@ -343,7 +352,11 @@ public final class MatrixClient {
    */
   static final String DIRECT_WITH = "grapple.direct_with";
 
-  /** Creates a private room flagged as direct with {@code userId} invited; returns its id. */
+  /**
+   * Creates a private room flagged as direct with {@code userId} invited; returns its id. An answer
+   * without one is an error: an empty id was stored as the user's direct room, their messages were
+   * refused in it, and the room made was never found again (the next message made another).
+   */
   public String createDirectRoom(String userId, String name) throws IOException {
     ObjectNode body =
         Json.object()
@@ -352,7 +365,7 @@ public final class MatrixClient {
             .put("name", name);
     body.putArray("invite").add(userId);
     body.putObject("creation_content").put(DIRECT_WITH, userId);
-    return call(post("createRoom", body, true)).path("room_id").asText();
+    return required(call(post("createRoom", body, true)), "room_id", "a room creation");
   }
 
   /** {@code GET /joined_rooms}: the rooms the bot is joined to. */
@@ -427,7 +440,10 @@ public final class MatrixClient {
     }
   }
 
-  /** Uploads a file to the media repository; returns its {@code mxc://} URI. */
+  /**
+   * Uploads a file to the media repository; returns its {@code mxc://} URI. An answer without one
+   * is an error: the webhook's file was posted as a message with an empty URL, and accepted.
+   */
   public String upload(byte[] bytes, String contentType, String fileName) throws IOException {
     HttpUrl url =
         base.newBuilder()
@@ -435,7 +451,7 @@ public final class MatrixClient {
             .addQueryParameter("filename", fileName)
             .build();
     RequestBody body = RequestBody.create(bytes, MediaType.parse(contentType));
-    return call(authed(url).post(body).build()).path("content_uri").asText();
+    return required(call(authed(url).post(body).build()), "content_uri", "an upload");
   }
 
   /** The most of an error answer read: its {@code errcode} and message are at its start. */

@@ -197,6 +197,25 @@ class MatrixClientTest {
   }
 
   /**
+   * A room creation or an upload answered without its id (a proxy's empty 200) fails: the empty id
+   * was stored as a user's direct room, or posted as a webhook file's URL.
+   */
+  @Test
+  void aRoomCreationOrAnUploadAnsweredWithoutItsIdFails() {
+    server.enqueue(HomeserverAnswers.json(200, ""));
+    server.enqueue(HomeserverAnswers.json(200, "{\"content_uri\":\"\"}"));
+    MatrixClient client =
+        new MatrixClient(server.url("/").toString(), "tok", MatrixClient.defaultHttp());
+
+    assertThatThrownBy(() -> client.createDirectRoom("@u:test", "Grapple"))
+        .isInstanceOf(IOException.class)
+        .hasMessage("the homeserver's answer to a room creation has no room_id");
+    assertThatThrownBy(() -> client.upload(new byte[] {1}, "image/png", "a.png"))
+        .isInstanceOf(IOException.class)
+        .hasMessage("the homeserver's answer to an upload has no content_uri");
+  }
+
+  /**
    * An answer over the limit, with or without a length announced, fails naming the call instead of
    * being read whole into memory (a proxy or broken homeserver answering gigabytes ran the bot out
    * of memory); one within it is read.
