@@ -11,7 +11,10 @@ import grapple.bot.room.Media;
 import grapple.bot.room.MediaTooLarge;
 import grapple.state.Json;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -62,12 +65,17 @@ public final class MatrixClient {
   private final OkHttpClient http;
 
   /**
-   * For room writes (sends, state, redactions) and a gap's pages: {@link #http} with a limit on the
-   * whole exchange. The read timeout starts again at each byte, so a proxy that trickles its answer
-   * held a delivery thread, and the room's queue behind it, for as long as it liked; past the limit
-   * the write fails like any other network failure and is retried with the same transaction id.
+   * For every call but a sync, a join and a download (each has its own limit): {@link #http} with a
+   * limit on the whole exchange. The read timeout starts again at each byte, so a proxy that
+   * trickles its answer held the calling thread for as long as it liked: a delivery thread and the
+   * room's queue behind it, the sync thread (a gap's page, its filter), a login that every call
+   * refused meanwhile waits for, the start (whoami, the display name). Past the limit the call
+   * fails like any other network failure (a send is retried with the same transaction id).
    */
-  private final OkHttpClient writes;
+  private final OkHttpClient bounded;
+
+  /** For joins: {@link #http} with {@link CallLimits#join} on the whole exchange. */
+  private final OkHttpClient joins;
 
   private final Duration syncCallMargin;
 
@@ -88,31 +96,26 @@ public final class MatrixClient {
   private volatile @Nullable TokenRenewal renewal;
 
   public MatrixClient(String baseUrl, String accessToken, OkHttpClient http) {
-    this(baseUrl, accessToken, http, WRITE_CALL_TIMEOUT);
+    this(baseUrl, accessToken, http, CallLimits.DEFAULT);
   }
 
   /**
-   * {@code writeCallTimeout}: how long a room write may take in all ({@link #WRITE_CALL_TIMEOUT}).
+   * How long calls may take in all: {@code call} any call but a sync, a join or a download ({@link
+   * #CALL_TIMEOUT}), {@code join} a join ({@link #JOIN_CALL_TIMEOUT}), {@code syncMargin} a sync
+   * past its long-poll timeout ({@link #SYNC_CALL_MARGIN}). Tests give shorter ones.
    */
-  MatrixClient(String baseUrl, String accessToken, OkHttpClient http, Duration writeCallTimeout) {
-    this(baseUrl, accessToken, http, writeCallTimeout, SYNC_CALL_MARGIN);
+  record CallLimits(Duration call, Duration join, Duration syncMargin) {
+    static final CallLimits DEFAULT =
+        new CallLimits(CALL_TIMEOUT, JOIN_CALL_TIMEOUT, SYNC_CALL_MARGIN);
   }
 
-  /**
-   * {@code syncCallMargin}: how much longer than its timeout a sync may take ({@link
-   * #SYNC_CALL_MARGIN}).
-   */
-  MatrixClient(
-      String baseUrl,
-      String accessToken,
-      OkHttpClient http,
-      Duration writeCallTimeout,
-      Duration syncCallMargin) {
-    this.syncCallMargin = syncCallMargin;
+  MatrixClient(String baseUrl, String accessToken, OkHttpClient http, CallLimits limits) {
+    this.syncCallMargin = limits.syncMargin();
     this.base = HttpUrl.get(baseUrl);
     this.accessToken = accessToken;
     this.http = http;
-    this.writes = http.newBuilder().callTimeout(writeCallTimeout).build();
+    this.bounded = http.newBuilder().callTimeout(limits.call()).build();
+    this.joins = http.newBuilder().callTimeout(limits.join()).build();
   }
 
   public static OkHttpClient defaultHttp() {
@@ -193,12 +196,21 @@ public final class MatrixClient {
    * answer without an id is an error, not an empty filter id every sync would then send.
    */
   public String createFilter(String userId, ObjectNode filter) throws IOException {
-    JsonNode id =
-        call(http, authed(segments("user", userId, "filter")).post(body(filter)).build())
-            .path("filter_id");
-    if (!id.isTextual() || id.asText().isEmpty())
-      throw new IOException("the homeserver's answer to a filter upload has no filter_id");
-    return id.asText();
+    return required(
+        call(authed(segments("user", userId, "filter")).post(body(filter)).build()),
+        "filter_id",
+        "a filter upload");
+  }
+
+  /**
+   * The text {@code field} of the answer to {@code what}: an answer without it (a proxy's empty
+   * 200) is an error, not an empty id.
+   */
+  private static String required(JsonNode answer, String field, String what) throws IOException {
+    JsonNode value = answer.path(field);
+    if (!value.isTextual() || value.asText().isEmpty())
+      throw new IOException("the homeserver's answer to " + what + " has no " + field);
+    return value.asText();
   }
 
   /** {@code fullState} asks for every joined room's whole state even with a {@code since} token. */
@@ -255,11 +267,11 @@ public final class MatrixClient {
             .addQueryParameter("limit", Integer.toString(limit))
             .addQueryParameter("filter", Json.write(filter))
             .build();
-    // Limited as a write is: the sync thread waits for the page, and a trickled answer held it
+    // Limited as every call is: the sync thread waits for the page, and a trickled answer held it
     // (and every room's reading) for as long as the proxy liked.
     return withRenewal(
         authed(url).get().build(),
-        r -> read(writes.newCall(r), Math.min(maxBytes, maxAnswerBytes)));
+        r -> read(bounded.newCall(r), Math.min(maxBytes, maxAnswerBytes)));
   }
 
   /**
@@ -275,32 +287,43 @@ public final class MatrixClient {
   }
 
   /**
-   * The longest a room write may take in all: the homeserver's answer to a send is small, and past
-   * two minutes a retry (with the same transaction id) does better than waiting on.
+   * The longest a call may take in all (a sync, a join and a download have their own): what goes
+   * either way is small (a webhook's file upload a few MiB at most), and past two minutes a retry
+   * (a send's with the same transaction id) does better than waiting on.
    */
-  static final Duration WRITE_CALL_TIMEOUT = Duration.ofMinutes(2);
+  static final Duration CALL_TIMEOUT = Duration.ofMinutes(2);
+
+  /**
+   * The longest a join may take in all. Over federation a homeserver may need minutes to join a
+   * large room (Synapse fetches its state and auth chain from a remote server); one cut short is
+   * tried again later, and the homeserver goes on joining meanwhile (Synapse does not cancel a join
+   * whose client went away), so the next try finds the bot joined or waits for the same join. Under
+   * {@link SyncLoop#STUCK_AFTER}, since the sync thread joins on an invite and would otherwise be
+   * reported stuck.
+   */
+  static final Duration JOIN_CALL_TIMEOUT = Duration.ofMinutes(4);
 
   /** Sends a room event with a transaction id; a resend with the same id is not posted twice. */
   public String send(String roomId, String eventType, String txnId, ObjectNode content)
       throws IOException {
     HttpUrl url = segments("rooms", roomId, "send", eventType, txnId);
-    return call(writes, authed(url).put(body(content)).build()).path("event_id").asText();
+    return call(authed(url).put(body(content)).build()).path("event_id").asText();
   }
 
   public String putState(String roomId, String eventType, String stateKey, ObjectNode content)
       throws IOException {
     HttpUrl url = segments("rooms", roomId, "state", eventType, stateKey);
-    return call(writes, authed(url).put(body(content)).build()).path("event_id").asText();
+    return call(authed(url).put(body(content)).build()).path("event_id").asText();
   }
 
   public void redact(String roomId, String eventId, String reason, String txnId)
       throws IOException {
     HttpUrl url = segments("rooms", roomId, "redact", eventId, txnId);
-    call(writes, authed(url).put(body(Json.object().put("reason", reason))).build());
+    call(authed(url).put(body(Json.object().put("reason", reason))).build());
   }
 
   public void join(String roomId) throws IOException {
-    call(http, authed(segments("rooms", roomId, "join")).post(body(Json.object())).build());
+    call(joins, authed(segments("rooms", roomId, "join")).post(body(Json.object())).build());
   }
 
   /**
@@ -313,12 +336,11 @@ public final class MatrixClient {
       url.addQueryParameter("server_name", server);
       url.addQueryParameter("via", server);
     }
-    call(http, authed(url.build()).post(body(Json.object())).build());
+    call(joins, authed(url.build()).post(body(Json.object())).build());
   }
 
   public void leave(String roomId, String reason) throws IOException {
     call(
-        http,
         authed(segments("rooms", roomId, "leave"))
             .post(body(Json.object().put("reason", reason)))
             .build());
@@ -330,7 +352,11 @@ public final class MatrixClient {
    */
   static final String DIRECT_WITH = "grapple.direct_with";
 
-  /** Creates a private room flagged as direct with {@code userId} invited; returns its id. */
+  /**
+   * Creates a private room flagged as direct with {@code userId} invited; returns its id. An answer
+   * without one is an error: an empty id was stored as the user's direct room, their messages were
+   * refused in it, and the room made was never found again (the next message made another).
+   */
   public String createDirectRoom(String userId, String name) throws IOException {
     ObjectNode body =
         Json.object()
@@ -339,7 +365,7 @@ public final class MatrixClient {
             .put("name", name);
     body.putArray("invite").add(userId);
     body.putObject("creation_content").put(DIRECT_WITH, userId);
-    return call(post("createRoom", body, true)).path("room_id").asText();
+    return required(call(post("createRoom", body, true)), "room_id", "a room creation");
   }
 
   /** {@code GET /joined_rooms}: the rooms the bot is joined to. */
@@ -414,7 +440,10 @@ public final class MatrixClient {
     }
   }
 
-  /** Uploads a file to the media repository; returns its {@code mxc://} URI. */
+  /**
+   * Uploads a file to the media repository; returns its {@code mxc://} URI. An answer without one
+   * is an error: the webhook's file was posted as a message with an empty URL, and accepted.
+   */
   public String upload(byte[] bytes, String contentType, String fileName) throws IOException {
     HttpUrl url =
         base.newBuilder()
@@ -422,7 +451,7 @@ public final class MatrixClient {
             .addQueryParameter("filename", fileName)
             .build();
     RequestBody body = RequestBody.create(bytes, MediaType.parse(contentType));
-    return call(authed(url).post(body).build()).path("content_uri").asText();
+    return required(call(authed(url).post(body).build()), "content_uri", "an upload");
   }
 
   /** The most of an error answer read: its {@code errcode} and message are at its start. */
@@ -443,7 +472,7 @@ public final class MatrixClient {
 
   public void setDisplayName(String userId, String displayName) throws IOException {
     HttpUrl url = segments("profile", userId, "displayname");
-    call(http, authed(url).put(body(Json.object().put("displayname", displayName))).build());
+    call(authed(url).put(body(Json.object().put("displayname", displayName))).build());
   }
 
   /**
@@ -474,7 +503,7 @@ public final class MatrixClient {
   }
 
   private JsonNode call(Request request) throws IOException {
-    return call(http, request);
+    return call(bounded, request);
   }
 
   private JsonNode call(OkHttpClient client, Request request) throws IOException {
@@ -499,12 +528,45 @@ public final class MatrixClient {
   }
 
   /**
-   * A token to use instead of {@code refused}: the current one if another request renewed it
-   * meanwhile, else a new one; null when renewing failed (logged; the 401 stands, and the caller
-   * retries later as it does after any 401).
+   * The renewal under way, if one is: what every call refused meanwhile waits for (its new token,
+   * or null when it failed), so one login serves them all. Guarded by {@link #renewing}, which is
+   * never held over the login itself: held over it, every call refused meanwhile waited for the
+   * lock, deaf to an interrupt (the sync thread at a stop), and after a failed login each of them
+   * logged in again in turn, one login's whole time each.
    */
-  private synchronized @Nullable String renewedToken(String refused, MatrixException why) {
-    if (!refused.equals(accessToken)) return accessToken;
+  private @Nullable CompletableFuture<@Nullable String> underWayRenewal;
+
+  private final Object renewing = new Object();
+
+  /**
+   * A token to use instead of {@code refused}: the current one if another request renewed it
+   * meanwhile, else a new one, from the renewal under way if there is one; null when renewing
+   * failed (logged; the 401 stands, and the caller retries later as it does after any 401).
+   */
+  private @Nullable String renewedToken(String refused, MatrixException why)
+      throws InterruptedIOException {
+    CompletableFuture<@Nullable String> renewed = new CompletableFuture<>();
+    CompletableFuture<@Nullable String> other;
+    synchronized (renewing) {
+      if (!refused.equals(accessToken)) return accessToken;
+      other = underWayRenewal;
+      if (other == null) underWayRenewal = renewed;
+    }
+    if (other != null) return await(other);
+    String token = null;
+    try {
+      token = renew(refused, why);
+    } finally {
+      synchronized (renewing) {
+        underWayRenewal = null;
+      }
+      renewed.complete(token);
+    }
+    return token;
+  }
+
+  /** Logs in again with {@link #renewal}; null when that fails (logged). */
+  private @Nullable String renew(String refused, MatrixException why) {
     TokenRenewal r = renewal;
     if (r == null) return null;
     log.warn("the homeserver refused the bot's access token ({}); logging in again", why.errcode());
@@ -515,6 +577,19 @@ public final class MatrixClient {
     } catch (IOException | RuntimeException e) {
       log.warn("logging in again failed: {}", e.getMessage());
       return null;
+    }
+  }
+
+  /** The token another call's renewal gets; an interrupt (a stop) ends the wait. */
+  private static @Nullable String await(CompletableFuture<@Nullable String> renewal)
+      throws InterruptedIOException {
+    try {
+      return renewal.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted waiting for the access token's renewal");
+    } catch (ExecutionException e) {
+      return null; // Never: the renewal completes with a token or null, not with a failure.
     }
   }
 

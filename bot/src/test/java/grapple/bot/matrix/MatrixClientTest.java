@@ -1,5 +1,6 @@
 package grapple.bot.matrix;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -27,6 +28,12 @@ class MatrixClientTest {
   @AfterEach
   void stop() {
     server.close();
+  }
+
+  /** Limits with {@code call} for every call but a sync or a join, which keep theirs. */
+  private static MatrixClient.CallLimits callsOf(Duration call) {
+    return new MatrixClient.CallLimits(
+        call, MatrixClient.JOIN_CALL_TIMEOUT, MatrixClient.SYNC_CALL_MARGIN);
   }
 
   /**
@@ -59,7 +66,10 @@ class MatrixClientTest {
             .build());
     MatrixClient client =
         new MatrixClient(
-            server.url("/").toString(), "tok", MatrixClient.defaultHttp(), Duration.ofSeconds(2));
+            server.url("/").toString(),
+            "tok",
+            MatrixClient.defaultHttp(),
+            callsOf(Duration.ofSeconds(2)));
 
     assertThatThrownBy(
             () -> client.send("!r:test", "m.room.message", "txn1", Json.object().put("body", "hi")))
@@ -100,7 +110,10 @@ class MatrixClientTest {
             .build());
     MatrixClient client =
         new MatrixClient(
-            server.url("/").toString(), "tok", MatrixClient.defaultHttp(), Duration.ofSeconds(1));
+            server.url("/").toString(),
+            "tok",
+            MatrixClient.defaultHttp(),
+            callsOf(Duration.ofSeconds(1)));
 
     assertThat(client.sync(null, "f", Duration.ofSeconds(5), false).path("next_batch").asText())
         .isEqualTo("s1");
@@ -123,8 +136,8 @@ class MatrixClientTest {
             server.url("/").toString(),
             "tok",
             MatrixClient.defaultHttp(),
-            Duration.ofSeconds(1),
-            Duration.ofSeconds(1));
+            new MatrixClient.CallLimits(
+                Duration.ofSeconds(1), MatrixClient.JOIN_CALL_TIMEOUT, Duration.ofSeconds(1)));
 
     long started = System.nanoTime();
     assertThatThrownBy(() -> client.sync("s0", "f", Duration.ofSeconds(1), false))
@@ -140,7 +153,10 @@ class MatrixClientTest {
   void aFullStateSyncMayTakeLongerThanALongPoll() {
     MatrixClient client =
         new MatrixClient(
-            "http://127.0.0.1:1/", "tok", MatrixClient.defaultHttp(), Duration.ofSeconds(1));
+            "http://127.0.0.1:1/",
+            "tok",
+            MatrixClient.defaultHttp(),
+            callsOf(Duration.ofSeconds(1)));
 
     assertThat(client.syncCallLimit(Duration.ofSeconds(30), false))
         .isEqualTo(Duration.ofSeconds(30).plus(MatrixClient.SYNC_CALL_MARGIN));
@@ -181,6 +197,25 @@ class MatrixClientTest {
   }
 
   /**
+   * A room creation or an upload answered without its id (a proxy's empty 200) fails: the empty id
+   * was stored as a user's direct room, or posted as a webhook file's URL.
+   */
+  @Test
+  void aRoomCreationOrAnUploadAnsweredWithoutItsIdFails() {
+    server.enqueue(HomeserverAnswers.json(200, ""));
+    server.enqueue(HomeserverAnswers.json(200, "{\"content_uri\":\"\"}"));
+    MatrixClient client =
+        new MatrixClient(server.url("/").toString(), "tok", MatrixClient.defaultHttp());
+
+    assertThatThrownBy(() -> client.createDirectRoom("@u:test", "Grapple"))
+        .isInstanceOf(IOException.class)
+        .hasMessage("the homeserver's answer to a room creation has no room_id");
+    assertThatThrownBy(() -> client.upload(new byte[] {1}, "image/png", "a.png"))
+        .isInstanceOf(IOException.class)
+        .hasMessage("the homeserver's answer to an upload has no content_uri");
+  }
+
+  /**
    * An answer over the limit, with or without a length announced, fails naming the call instead of
    * being read whole into memory (a proxy or broken homeserver answering gigabytes ran the bot out
    * of memory); one within it is read.
@@ -218,11 +253,251 @@ class MatrixClientTest {
             .build());
     MatrixClient client =
         new MatrixClient(
-            server.url("/").toString(), "tok", MatrixClient.defaultHttp(), Duration.ofSeconds(2));
+            server.url("/").toString(),
+            "tok",
+            MatrixClient.defaultHttp(),
+            callsOf(Duration.ofSeconds(2)));
 
     long started = System.nanoTime();
     assertThatThrownBy(() -> client.messagesBefore("!r:test", "p2", "s1", Json.object(), 100))
         .isInstanceOf(InterruptedIOException.class);
     assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
+  }
+
+  /** One call of the client, as a test makes it. */
+  private interface ClientCall {
+    void make(MatrixClient client) throws Exception;
+  }
+
+  static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> everyBoundedCall() {
+    return java.util.stream.Stream.of(
+        call("whoami", c -> c.whoami()),
+        call("login", c -> c.login("@bot:test", "pw", "DEV")),
+        call("createFilter", c -> c.createFilter("@bot:test", Json.object())),
+        call("createDirectRoom", c -> c.createDirectRoom("@u:test", "Grapple")),
+        call("joinedRooms", c -> c.joinedRooms()),
+        call("state", c -> c.state("!r:test", "m.room.name", "")),
+        call("accountData", c -> c.accountData("@bot:test", "m.direct")),
+        call("putAccountData", c -> c.putAccountData("@bot:test", "m.direct", Json.object())),
+        call("upload", c -> c.upload(new byte[] {1, 2, 3}, "image/png", "a.png")),
+        call("setDisplayName", c -> c.setDisplayName("@bot:test", "Grapple")),
+        call("displayName", c -> c.displayName("@u:test")),
+        call("leave", c -> c.leave("!r:test", "bye")),
+        call("send", c -> c.send("!r:test", "m.room.message", "t1", Json.object())),
+        call("putState", c -> c.putState("!r:test", "m.room.name", "", Json.object())),
+        call("redact", c -> c.redact("!r:test", "$e", "spam", "t2")));
+  }
+
+  private static org.junit.jupiter.params.provider.Arguments call(String name, ClientCall call) {
+    return org.junit.jupiter.params.provider.Arguments.of(
+        org.junit.jupiter.api.Named.of(name, call));
+  }
+
+  /** An answer that trickles in, a byte every 200 ms (each within the read timeout): 20 s. */
+  private static MockResponse trickled() {
+    return new MockResponse.Builder()
+        .body("{\"x\":\"" + "x".repeat(92) + "\"}")
+        .throttleBody(1, 200, TimeUnit.MILLISECONDS)
+        .build();
+  }
+
+  /**
+   * Only sends, state writes, redactions, a gap's pages, a sync and a download had a limit on the
+   * whole call: a login (which every call the homeserver refused meanwhile waits for), the start's
+   * whoami and display name, a filter upload or state read on the sync thread, a direct room's
+   * creation, an upload a webhook sender waits on, whose answer trickled in held their thread for
+   * as long as the proxy liked, the read timeout starting again at each byte. Each now fails once
+   * its whole time is up, like any network failure.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.MethodSource("everyBoundedCall")
+  void aCallWhoseAnswerTricklesFailsOnceItsWholeTimeIsUp(ClientCall call) {
+    server.enqueue(trickled());
+    MatrixClient client =
+        new MatrixClient(
+            server.url("/").toString(),
+            "tok",
+            MatrixClient.defaultHttp(),
+            callsOf(Duration.ofMillis(500)));
+
+    long started = System.nanoTime();
+    assertThatThrownBy(() -> call.make(client)).isInstanceOf(InterruptedIOException.class);
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(8));
+  }
+
+  /**
+   * A join over federation may take minutes (the homeserver fetches a large room's state from
+   * another server), so it has a longer limit than other calls, but a limit all the same: one whose
+   * answer trickled held the sync thread (a join on invite) or a room's move for ever.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+  void aJoinMayTakeLongerThanOtherCallsButNotForEver(boolean via) throws Exception {
+    server.enqueue(
+        HomeserverAnswers.json(200, "{\"room_id\":\"!r:test\"}")
+            .newBuilder()
+            .headersDelay(1500, TimeUnit.MILLISECONDS)
+            .build());
+    server.enqueue(trickled());
+    MatrixClient client =
+        new MatrixClient(
+            server.url("/").toString(),
+            "tok",
+            MatrixClient.defaultHttp(),
+            new MatrixClient.CallLimits(
+                Duration.ofMillis(500), Duration.ofSeconds(3), MatrixClient.SYNC_CALL_MARGIN));
+    ClientCall join =
+        c -> {
+          if (via) c.join("!r:test", java.util.List.of("remote.test"));
+          else c.join("!r:test");
+        };
+
+    join.make(client);
+    long started = System.nanoTime();
+    assertThatThrownBy(() -> join.make(client)).isInstanceOf(InterruptedIOException.class);
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
+    assertThat(server.takeRequest().getUrl().encodedPath())
+        .isEqualTo(
+            via ? "/_matrix/client/v3/join/!r:test" : "/_matrix/client/v3/rooms/!r:test/join");
+  }
+
+  /**
+   * The sync thread joins on an invite: a join's limit under the time after which the sync counts
+   * as stuck keeps a slow join from turning {@code /live} to 503, and it is longer than any other
+   * call's.
+   */
+  @Test
+  void aJoinsLimitIsLongerThanACallsAndShorterThanTheSyncWatchdogs() {
+    assertThat(MatrixClient.JOIN_CALL_TIMEOUT)
+        .isGreaterThan(MatrixClient.CALL_TIMEOUT)
+        .isLessThan(SyncLoop.STUCK_AFTER);
+  }
+
+  /**
+   * A homeserver that refuses the token {@code old}, whose {@code /login} answers only once let go
+   * (a login that stalls), with a new token or a refusal, and whose media answers whatever the
+   * token.
+   */
+  private static final class StallingLogin extends mockwebserver3.Dispatcher {
+    final java.util.concurrent.CountDownLatch letGo = new java.util.concurrent.CountDownLatch(1);
+    final java.util.concurrent.atomic.AtomicInteger logins =
+        new java.util.concurrent.atomic.AtomicInteger();
+    private final boolean loginSucceeds;
+
+    StallingLogin(boolean loginSucceeds) {
+      this.loginSucceeds = loginSucceeds;
+    }
+
+    @Override
+    public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+      String path = request.getUrl().encodedPath();
+      if (path.equals("/_matrix/client/v3/login")) {
+        logins.incrementAndGet();
+        letGo.await(30, TimeUnit.SECONDS);
+        return loginSucceeds
+            ? HomeserverAnswers.json(200, "{\"access_token\":\"new\",\"device_id\":\"D\"}")
+            : HomeserverAnswers.json(403, "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"no\"}");
+      }
+      if (path.startsWith("/_matrix/client/v1/media/download/")) {
+        return new MockResponse.Builder()
+            .addHeader("Content-Type", "text/plain")
+            .body("file")
+            .build();
+      }
+      if ("Bearer old".equals(request.getHeaders().get("Authorization"))) {
+        return HomeserverAnswers.json(
+            401, "{\"errcode\":\"M_UNKNOWN_TOKEN\",\"error\":\"Invalid access token\"}");
+      }
+      return HomeserverAnswers.json(200, "{\"joined_rooms\":[\"!r:test\"]}");
+    }
+  }
+
+  /** A call made on a thread of its own. */
+  private record Caller<T>(Thread thread, java.util.concurrent.FutureTask<T> answer) {
+    static <T> Caller<T> of(java.util.concurrent.Callable<T> call) {
+      java.util.concurrent.FutureTask<T> answer = new java.util.concurrent.FutureTask<>(call);
+      Thread thread = new Thread(answer, "caller");
+      thread.start();
+      return new Caller<>(thread, answer);
+    }
+
+    /** Whether the call waits (for a lock or another thread's login) to have its token renewed. */
+    boolean waitsForARenewal() {
+      Thread.State state = thread.getState();
+      if (state != Thread.State.BLOCKED && state != Thread.State.WAITING) return false;
+      for (StackTraceElement frame : thread.getStackTrace()) {
+        if (frame.getClassName().equals(MatrixClient.class.getName())
+            && frame.getMethodName().equals("renewedToken")) return true;
+      }
+      return false;
+    }
+  }
+
+  private MatrixClient renewingClient() {
+    MatrixClient client =
+        new MatrixClient(server.url("/").toString(), "old", MatrixClient.defaultHttp());
+    client.renewTokensWith(refused -> client.login("@bot:test", "pw", null).accessToken());
+    return client;
+  }
+
+  /**
+   * The token was renewed holding the client's lock over the login: every call the homeserver
+   * refused meanwhile waited for the lock, and once a login failed each of them logged in again in
+   * turn (a login's whole time each, and a burst of logins the homeserver rate-limits). Now the
+   * calls refused while a login stalls wait for that one login and take its outcome, and a call
+   * that needs no new token goes on meanwhile.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+  void callsRefusedWhileALoginStallsWaitForThatOneLogin(boolean loginSucceeds) throws Exception {
+    StallingLogin homeserver = new StallingLogin(loginSucceeds);
+    server.setDispatcher(homeserver);
+    MatrixClient client = renewingClient();
+
+    Caller<java.util.List<String>> first = Caller.of(client::joinedRooms);
+    grapple.testing.Await.until(Duration.ofSeconds(10), () -> homeserver.logins.get() == 1);
+    Caller<java.util.List<String>> second = Caller.of(client::joinedRooms);
+    grapple.testing.Await.until(Duration.ofSeconds(10), second::waitsForARenewal);
+    String file =
+        new String(client.download("mxc://test/abc", 1024, Duration.ofSeconds(10)).bytes(), UTF_8);
+    homeserver.letGo.countDown();
+
+    assertThat(file).isEqualTo("file");
+    for (Caller<java.util.List<String>> caller : java.util.List.of(first, second)) {
+      if (loginSucceeds) {
+        assertThat(caller.answer().get(10, TimeUnit.SECONDS)).containsExactly("!r:test");
+      } else {
+        assertThatThrownBy(() -> caller.answer().get(10, TimeUnit.SECONDS))
+            .cause()
+            .isInstanceOfSatisfying(
+                grapple.bot.room.MatrixException.class, e -> assertThat(e.status()).isEqualTo(401));
+      }
+    }
+    assertThat(homeserver.logins).hasValue(1);
+  }
+
+  /**
+   * A call waiting for another thread's login stops waiting when interrupted (the sync thread at a
+   * stop): waiting for the lock the login held, it could not be, and the stop gave up on it.
+   */
+  @Test
+  void aCallWaitingForAnotherThreadsLoginStopsWaitingWhenInterrupted() throws Exception {
+    StallingLogin homeserver = new StallingLogin(true);
+    server.setDispatcher(homeserver);
+    MatrixClient client = renewingClient();
+    Caller<java.util.List<String>> first = Caller.of(client::joinedRooms);
+    grapple.testing.Await.until(Duration.ofSeconds(10), () -> homeserver.logins.get() == 1);
+    Caller<java.util.List<String>> second = Caller.of(client::joinedRooms);
+    grapple.testing.Await.until(Duration.ofSeconds(10), second::waitsForARenewal);
+
+    second.thread().interrupt();
+
+    try {
+      assertThatThrownBy(() -> second.answer().get(5, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(InterruptedIOException.class);
+    } finally {
+      homeserver.letGo.countDown();
+    }
+    assertThat(first.answer().get(10, TimeUnit.SECONDS)).containsExactly("!r:test");
   }
 }
