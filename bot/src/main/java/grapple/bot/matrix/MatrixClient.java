@@ -514,13 +514,17 @@ public final class MatrixClient {
     T make(Request request) throws IOException;
   }
 
-  /** Makes the exchange; after a 401, once more with a renewed token if one can be had. */
+  /**
+   * Makes the exchange; after the homeserver's 401, once more with a renewed token if one can be
+   * had. A 401 that is no Matrix error (a proxy's or an auth gateway's page) stands: logging in
+   * again cannot mend it, and a password login ends the device's other sessions.
+   */
   private <T> T withRenewal(Request request, Exchange<T> exchange) throws IOException {
     try {
       return exchange.make(request);
     } catch (MatrixException e) {
       String refused = request.header("Authorization");
-      if (e.status() != 401 || refused == null || renewal == null) throw e;
+      if (e.status() != 401 || !e.fromHomeserver() || refused == null || renewal == null) throw e;
       String token = renewedToken(refused.substring("Bearer ".length()), e);
       if (token == null) throw e;
       return exchange.make(request.newBuilder().header("Authorization", "Bearer " + token).build());

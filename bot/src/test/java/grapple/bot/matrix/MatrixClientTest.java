@@ -433,6 +433,53 @@ class MatrixClientTest {
     }
   }
 
+  /**
+   * A 401 that is no Matrix error (a proxy's or an auth gateway's page, no {@code errcode}) is not
+   * the homeserver refusing the token: logging in again cannot mend it, and a password login ends
+   * the device's other sessions. It stands as it came; the homeserver's own 401 still renews.
+   */
+  @Test
+  void aProxysUnauthorizedPageIsNoReasonToLogInAgain() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger logins =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicBoolean fromHomeserver =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    server.setDispatcher(
+        new mockwebserver3.Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            if (request.getUrl().encodedPath().equals("/_matrix/client/v3/login")) {
+              logins.incrementAndGet();
+              return HomeserverAnswers.json(200, "{\"access_token\":\"new\",\"device_id\":\"D\"}");
+            }
+            if (!"Bearer old".equals(request.getHeaders().get("Authorization")))
+              return HomeserverAnswers.json(200, "{\"joined_rooms\":[\"!r:test\"]}");
+            if (fromHomeserver.get())
+              return HomeserverAnswers.json(
+                  401, "{\"errcode\":\"M_UNKNOWN_TOKEN\",\"error\":\"Invalid access token\"}");
+            return new MockResponse.Builder()
+                .code(401)
+                .addHeader("Content-Type", "text/html")
+                .body("<html><body>401 Authorization Required</body></html>")
+                .build();
+          }
+        });
+    MatrixClient client = renewingClient();
+
+    assertThatThrownBy(client::joinedRooms)
+        .isInstanceOfSatisfying(
+            grapple.bot.room.MatrixException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(401);
+              assertThat(e.fromHomeserver()).isFalse();
+            });
+    assertThat(logins).as("logins after the proxy's 401").hasValue(0);
+
+    fromHomeserver.set(true);
+    assertThat(client.joinedRooms()).containsExactly("!r:test");
+    assertThat(logins).as("logins after the homeserver's 401").hasValue(1);
+  }
+
   private MatrixClient renewingClient() {
     MatrixClient client =
         new MatrixClient(server.url("/").toString(), "old", MatrixClient.defaultHttp());
