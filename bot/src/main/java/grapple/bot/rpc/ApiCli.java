@@ -386,11 +386,14 @@ public final class ApiCli {
 
   /**
    * Refuses the answer to another call: Grapple echoes the call's id, so an answer naming another
-   * is not its word on this call (a proxy mixing answers up, or not Grapple at all).
+   * is not its word on this call (a proxy mixing answers up, or not Grapple at all). An error with
+   * the id null is Grapple's refusal of a request it could not read (over its size limit), whose id
+   * it could not know: its word on this call, not another's.
    */
   private static void requireSameId(ObjectNode request, JsonNode answer) throws IOException {
     JsonNode id = answer.get("id");
     if (id.equals(request.get("id"))) return;
+    if (id.isNull() && answer.get("error").isTextual()) return;
     String shown = Json.write(id);
     throw new NotAnAnswer(
         "HTTP 200 with the answer to another call: its id is "

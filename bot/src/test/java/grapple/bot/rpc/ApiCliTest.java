@@ -341,6 +341,22 @@ class ApiCliTest {
   }
 
   /** A bad host in the saved file is blamed on the file, not on a --apihost that was not given. */
+  /**
+   * Grapple answers a request it cannot read (over its 64 KiB, here an arg too large) with its
+   * error and the id null, not knowing the call's: that is its word on this call, printed as such,
+   * not refused as "the answer to another call" with a question whether the host is Grapple.
+   */
+  @Test
+  void grapplesErrorForARequestItCannotReadIsPrintedAsItsWord() throws Exception {
+    Run run = cli("get_room", "roomid:!" + "x".repeat(70_000) + ":test");
+
+    assertThat(run.status()).isEqualTo(1);
+    assertThat(run.err()).doesNotContain("another call");
+    assertThat(run.out())
+        .contains("grapple said:")
+        .contains("The request is larger than 65536 bytes.");
+  }
+
   @Test
   void aBadSavedHostIsNamedAsTheFilesNotAsTheOption() throws Exception {
     Path saved = Files.createDirectories(dir.resolve("bad-host-xdg").resolve("grapple"));
