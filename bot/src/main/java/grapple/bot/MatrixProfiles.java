@@ -33,13 +33,20 @@ public final class MatrixProfiles {
 
   /**
    * Looks up and keeps {@code userId}'s display name. Blocks on the homeserver (call it holding no
-   * lock); a name that cannot be found keeps the one kept before, if any.
+   * lock); a name that cannot be found keeps the one kept before, if any; one the database cannot
+   * keep is logged, not thrown.
    */
   public void remember(String userId) {
     Optional<String> name = fromProfile(userId).or(() -> rooms.displayName(userId));
     if (name.isEmpty()) return;
     String kept = name.get().strip();
-    store.rememberDisplayName(userId, Texts.prefix(kept, MAX_NAME_CHARS));
+    try {
+      store.rememberDisplayName(userId, Texts.prefix(kept, MAX_NAME_CHARS));
+    } catch (RuntimeException e) {
+      // A convenience beside a link already made: the caller's link stands; the name is looked up
+      // again the next time the user links something.
+      log.warn("links: the display name of {} could not be kept: {}", userId, e.toString());
+    }
   }
 
   private Optional<String> fromProfile(String userId) {

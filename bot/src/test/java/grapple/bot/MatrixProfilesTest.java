@@ -35,8 +35,36 @@ class MatrixProfilesTest {
     assertThat(remembered("b".repeat(300))).hasSize(MatrixProfiles.MAX_NAME_CHARS);
   }
 
+  /**
+   * The name is a convenience kept beside a link already made: a database that refuses to keep it
+   * (closed, full) is logged, not thrown at the caller, whose link (or login) then seemed to fail
+   * though it was made, and a retry was told it was linked already.
+   */
+  @Test
+  void aNameTheDatabaseCannotKeepFailsNothing() {
+    db = Database.open(dir.resolve("grapple.db"));
+    MatrixProfiles profiles =
+        new MatrixProfiles(roomsWith("Alice"), null, new PeopleLinks(db, Clock.systemUTC()));
+    db.close();
+
+    profiles.remember(ALICE);
+
+    db = null;
+  }
+
   private String remembered(String displayName) {
     if (db == null) db = Database.open(dir.resolve("grapple.db"));
+    new MatrixProfiles(roomsWith(displayName), null, new PeopleLinks(db, Clock.systemUTC()))
+        .remember(ALICE);
+    return db.first(
+            "SELECT display_name FROM matrix_profiles WHERE matrix_user = ?",
+            rs -> rs.getString(1),
+            ALICE)
+        .orElseThrow();
+  }
+
+  /** Rooms where Alice is a member named {@code displayName}. */
+  private static RoomStates roomsWith(String displayName) {
     RoomStates rooms = new RoomStates();
     rooms.apply(
         new RoomEvent.State(
@@ -46,11 +74,6 @@ class MatrixProfilesTest {
             "m.room.member",
             ALICE,
             Json.object().put("membership", "join").put("displayname", displayName)));
-    new MatrixProfiles(rooms, null, new PeopleLinks(db, Clock.systemUTC())).remember(ALICE);
-    return db.first(
-            "SELECT display_name FROM matrix_profiles WHERE matrix_user = ?",
-            rs -> rs.getString(1),
-            ALICE)
-        .orElseThrow();
+    return rooms;
   }
 }
