@@ -6,7 +6,6 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -168,7 +167,7 @@ public final class LinkedAccounts {
             s.setString(2, a.instance());
             s.setString(3, a.matrixUser());
             s.setString(4, a.login());
-            s.setString(5, a.login().toLowerCase(Locale.ROOT));
+            s.setString(5, PeopleLinks.loginKey(a.login()));
             s.setString(6, a.forgeId());
             s.setString(7, token);
             s.setString(8, refresh);
@@ -215,7 +214,7 @@ public final class LinkedAccounts {
 
   /** The Matrix user who linked the forge login {@code login} (case-insensitive), if anyone did. */
   public Optional<String> matrixUserFor(String service, String instance, String login) {
-    return newestMatrixUser("login_key", service, instance, login.toLowerCase(Locale.ROOT));
+    return newestMatrixUser("login_key", service, instance, PeopleLinks.loginKey(login));
   }
 
   /**

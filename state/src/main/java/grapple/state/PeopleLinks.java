@@ -138,7 +138,7 @@ public final class PeopleLinks {
                     rs -> rs.getInt(1),
                     i.service(),
                     i.instance(),
-                    i.login().toLowerCase(Locale.ROOT));
+                    loginKey(i.login()));
             if (taken.isPresent()) return Optional.of(i);
           }
           try (PreparedStatement s =
@@ -156,7 +156,7 @@ public final class PeopleLinks {
                   i.instance(),
                   i.matrixUser(),
                   i.login(),
-                  i.login().toLowerCase(Locale.ROOT),
+                  loginKey(i.login()),
                   i.forgeId(),
                   createdBy,
                   now);
@@ -234,9 +234,19 @@ public final class PeopleLinks {
         .orElse(0);
   }
 
+  /**
+   * The key two forge logins are one by (GitHub, GitLab and JIRA logins are case-insensitive): the
+   * login in lower case ({@link Locale#ROOT}), stored as {@code login_key} beside it in {@code
+   * people_links} and {@code linked_accounts}. Not {@code equalsIgnoreCase}, which takes {@code
+   * ſam} (long s) for {@code sam}: two logins, here linked to two users.
+   */
+  public static String loginKey(String login) {
+    return login.toLowerCase(Locale.ROOT);
+  }
+
   /** The Matrix user an administrator linked to the forge login (case-insensitive), if any. */
   public Optional<String> matrixUserFor(String service, String instance, String login) {
-    return newest("matrix_user", "login_key", service, instance, login.toLowerCase(Locale.ROOT));
+    return newest("matrix_user", "login_key", service, instance, loginKey(login));
   }
 
   /** The forge login an administrator linked to the Matrix user, if any (the newest link). */

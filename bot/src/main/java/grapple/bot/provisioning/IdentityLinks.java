@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -299,14 +298,9 @@ public final class IdentityLinks {
     return false;
   }
 
-  /**
-   * Whether two logins are one: equal in lower case ({@link Locale#ROOT}), the rule of the store's
-   * {@code login_key} that mentions and a second link of a login are decided by. {@code
-   * equalsIgnoreCase} is another rule: it takes {@code ſam} (long s) for {@code sam}, two logins
-   * the store links to two users.
-   */
+  /** Whether two logins are one, by the store's rule ({@link PeopleLinks#loginKey}). */
   private static boolean sameLogin(String a, String b) {
-    return a.toLowerCase(Locale.ROOT).equals(b.toLowerCase(Locale.ROOT));
+    return PeopleLinks.loginKey(a).equals(PeopleLinks.loginKey(b));
   }
 
   /**
