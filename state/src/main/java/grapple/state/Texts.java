@@ -9,8 +9,12 @@ public final class Texts {
    * {@code max - 1} when the last of them would be the first half of a surrogate pair.
    */
   public static String prefix(String text, int max) {
-    if (text.length() <= max) return text;
-    int end = Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max;
-    return text.substring(0, end);
+    return text.length() <= max ? text : text.substring(0, prefixLength(text, max));
+  }
+
+  /** The length of {@link #prefix}{@code (text, max)}, without making it. */
+  public static int prefixLength(String text, int max) {
+    if (text.length() <= max) return text.length();
+    return Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max;
   }
 }

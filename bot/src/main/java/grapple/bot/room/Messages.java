@@ -383,7 +383,7 @@ public final class Messages {
   static String cutSource(String markdown) {
     int maxChars = MAX_CONTENT_BYTES / 4;
     if (markdown.length() <= maxChars) return markdown;
-    int cut = Texts.prefix(markdown, maxChars).length();
+    int cut = Texts.prefixLength(markdown, maxChars);
     String window = markdown.substring(0, Math.min(markdown.length(), maxChars + CUT_LOOKAHEAD));
     String closing = "";
     for (Node node : inOrder(SPANNED.parse(window))) {
