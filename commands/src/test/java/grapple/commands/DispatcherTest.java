@@ -51,18 +51,178 @@ class DispatcherTest {
     assertThat(outcome).isEmpty();
   }
 
-  @Test
-  void runsTheMatchingCommand() {
-    Reply reply = reply(ADMIN, "!grapple webhook ci");
-
-    assertThat(reply).isEqualTo(Reply.text("Webhook `ci` created."));
+  /** Commands and the whole reply each gets: who sends it, what they type, the reply. */
+  static Stream<Arguments> replies() {
+    return Stream.of(
+        arguments(
+            "runs the matching command",
+            ADMIN,
+            "!grapple webhook ci",
+            Reply.text("Webhook `ci` created.")),
+        arguments(
+            "runs commands typed with the other prefix",
+            USER,
+            "!hookshot webhook list",
+            Reply.text("No webhooks yet.")),
+        arguments(
+            "a grant for the service alias is enough",
+            "@hooker:example.org",
+            "!grapple webhook ci",
+            Reply.text("Webhook `ci` created.")),
+        arguments(
+            "a handler's BadInput becomes an error reply with its message",
+            ADMIN,
+            "!grapple feed ftp://example.org/feed",
+            Reply.error("'url' must start with https://, was 'ftp://example.org/feed'")),
+        arguments(
+            "a refusal worded for the sender is said as it is, not as a crash",
+            ADMIN,
+            "!grapple moved",
+            Reply.error("Webhook `ci` is moving to `!new`; send your change there.")),
+        arguments(
+            "a mistyped command suggests the command it is a typo of",
+            ADMIN,
+            "!grapple wehbook ci",
+            Reply.error(
+                "Unknown command `wehbook`. Did you mean `webhook`?"
+                    + " Type `!grapple help` for the commands you can use.")),
+        arguments(
+            "a command missing its last word suggests the commands it starts",
+            ADMIN,
+            "!grapple github",
+            Reply.error(
+                "Unknown command `github`. Did you mean `github setpersonaltoken`?"
+                    + " Type `!grapple help` for the commands you can use.")),
+        arguments(
+            "a missing argument is named with the usage",
+            ADMIN,
+            "!grapple webhook",
+            Reply.error("Missing <name>. Usage: `!grapple webhook <name> [duration]`")));
   }
 
-  @Test
-  void runsCommandsTypedWithTheOtherPrefix() {
-    Reply reply = reply(USER, "!hookshot webhook list");
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("replies")
+  void answersWithTheReply(String rule, String sender, String typed, Reply expected) {
+    Reply reply = reply(sender, typed);
 
-    assertThat(reply).isEqualTo(Reply.text("No webhooks yet."));
+    assertThat(reply).isEqualTo(expected);
+  }
+
+  /** Commands answered with an error: who sends it, what they type, what the error names. */
+  static Stream<Arguments> errors() {
+    return Stream.of(
+        arguments(
+            "a stranger gets one refusal",
+            STRANGER,
+            "!grapple help",
+            List.of(STRANGER, "permission")),
+        arguments(
+            "an insufficient level names the level and the service",
+            USER,
+            "!grapple webhook ci",
+            List.of("manageConnections", "generic", "`webhook`")),
+        arguments(
+            "a service grant does not reach other services",
+            "@feeder:example.org",
+            "!grapple webhook ci",
+            List.of("manageConnections", "generic")),
+        arguments(
+            "a handler's crash becomes an error reply",
+            ADMIN,
+            "!grapple crash",
+            List.of("`crash`")),
+        arguments(
+            "an unclosed quote is an error reply",
+            ADMIN,
+            "!grapple webhook \"ci",
+            List.of("unclosed")),
+        arguments(
+            "an unknown command is named and points to help",
+            USER,
+            "!grapple frobnicate now",
+            List.of("Unknown command `frobnicate`.", "`!grapple help`")));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("errors")
+  void answersWithAnErrorNaming(String rule, String sender, String typed, List<String> named) {
+    Reply reply = reply(sender, typed);
+
+    assertThat(reply.isError()).isTrue();
+    assertThat(reply.markdown()).contains(named.toArray(String[]::new));
+  }
+
+  /** Who sends what, what the answer says and what it leaves out. */
+  static Stream<Arguments> answerTexts() {
+    return Stream.of(
+        arguments(
+            "a handler's crash does not show its message in the room",
+            ADMIN,
+            "!grapple crash",
+            List.of(),
+            List.of("token=s3cret")),
+        arguments(
+            "a word far from every command gets no suggestion",
+            ADMIN,
+            "!grapple frobnicate",
+            List.of(),
+            List.of("Did you mean")),
+        arguments(
+            "a command the sender may use is suggested",
+            ADMIN,
+            "!grapple fede https://example.org",
+            List.of("Did you mean `feed`?"),
+            List.of()),
+        arguments(
+            "a command the sender may not use is not suggested",
+            USER,
+            "!grapple fede https://example.org",
+            List.of(),
+            List.of("Did you mean")),
+        arguments(
+            "an unknown command points to help with the prefix used",
+            USER,
+            "!hookshot frobnicate",
+            List.of("`!hookshot help`"),
+            List.of()),
+        arguments(
+            "help leaves out commands the sender may not use",
+            USER,
+            "!grapple help",
+            List.of(),
+            List.of("`!grapple webhook <name>", "`!grapple feed <url>", "crash")),
+        arguments(
+            "help shows everything to an admin",
+            ADMIN,
+            "!grapple help",
+            List.of(
+                "`!grapple webhook <name> [duration]`",
+                "`!grapple feed <url>`",
+                "`!grapple webhook list`",
+                "`!grapple crash`"),
+            List.of()),
+        arguments(
+            "help for a service alias lists that service only",
+            ADMIN,
+            "!grapple help feed",
+            List.of("`!grapple feed <url>`"),
+            List.of("webhook")),
+        arguments(
+            "help uses the prefix the sender typed",
+            USER,
+            "!hookshot help",
+            List.of("`!hookshot webhook list`"),
+            List.of("!grapple")));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("answerTexts")
+  void theAnswerSaysAndLeavesOut(
+      String rule, String sender, String typed, List<String> says, List<String> leavesOut) {
+    String answer = reply(sender, typed).markdown();
+
+    assertThat(says).allSatisfy(part -> assertThat(answer).contains(part));
+    assertThat(leavesOut).allSatisfy(part -> assertThat(answer).doesNotContain(part));
   }
 
   @Test
@@ -89,13 +249,6 @@ class DispatcherTest {
     assertThat(outcome)
         .map(Dispatcher.Outcome::directMessages)
         .contains(List.of("Send your webhook to https://hooks.example.org/secret"));
-  }
-
-  @Test
-  void aStrangerGetsOneRefusal() {
-    Reply reply = reply(STRANGER, "!grapple help");
-
-    assertErrorContaining(reply, STRANGER, "permission");
   }
 
   @Test
@@ -198,13 +351,6 @@ class DispatcherTest {
     assertThat(later.orElseThrow().reply()).isEqualTo(Reply.error(Dispatcher.SECRET_IN_ROOM));
   }
 
-  @Test
-  void anUnknownCommandIsNamedAndPointsToHelp() {
-    Reply reply = reply(USER, "!grapple frobnicate now");
-
-    assertErrorContaining(reply, "Unknown command `frobnicate`.", "`!grapple help`");
-  }
-
   /**
    * The reply named every word typed: a mistyped token command ({@code setpersonaltokn}) had its
    * token repeated by the bot, in a reply that stays whatever happens to the message it answers.
@@ -247,26 +393,6 @@ class DispatcherTest {
   }
 
   @Test
-  void aMistypedCommandSuggestsTheCommandItIsATypoOf() {
-    Reply reply = reply(ADMIN, "!grapple wehbook ci");
-
-    assertThat(reply)
-        .isEqualTo(
-            Reply.error(
-                "Unknown command `wehbook`. Did you mean `webhook`?"
-                    + " Type `!grapple help` for the commands you can use."));
-  }
-
-  @Test
-  void aCommandMissingItsLastWordSuggestsTheCommandsItStarts() {
-    assertThat(reply(ADMIN, "!grapple github"))
-        .isEqualTo(
-            Reply.error(
-                "Unknown command `github`. Did you mean `github setpersonaltoken`?"
-                    + " Type `!grapple help` for the commands you can use."));
-  }
-
-  @Test
   void aCommandMissingWordsOfSeveralCommandsNamesThemAll() {
     List<Command> jira = new ArrayList<>();
     for (String words : List.of("jira list project", "jira remove project", "jira project"))
@@ -284,22 +410,6 @@ class DispatcherTest {
         .startsWith(
             "Unknown command `jira`. Did you mean one of `jira list project`, `jira project` or"
                 + " `jira remove project`?");
-  }
-
-  @Test
-  void aWordFarFromEveryCommandGetsNoSuggestion() {
-    Reply reply = reply(ADMIN, "!grapple frobnicate");
-
-    assertThat(reply.markdown()).doesNotContain("Did you mean");
-  }
-
-  @Test
-  void onlyCommandsTheSenderMayUseAreSuggested() {
-    assertThat(reply(ADMIN, "!grapple fede https://example.org").markdown())
-        .contains("Did you mean `feed`?");
-
-    assertThat(reply(USER, "!grapple fede https://example.org").markdown())
-        .doesNotContain("Did you mean");
   }
 
   @Test
@@ -335,67 +445,10 @@ class DispatcherTest {
   }
 
   @Test
-  void anUnknownCommandPointsToHelpWithThePrefixUsed() {
-    Reply reply = reply(USER, "!hookshot frobnicate");
-
-    assertThat(reply.markdown()).contains("`!hookshot help`");
-  }
-
-  @Test
-  void anInsufficientLevelNamesTheLevelAndTheService() {
-    Reply reply = reply(USER, "!grapple webhook ci");
-
-    assertErrorContaining(reply, "manageConnections", "generic", "`webhook`");
-  }
-
-  @Test
   void anInsufficientLevelDoesNotRunTheHandler() {
     reply(USER, "!grapple webhook ci");
 
     assertThat(calls).isEmpty();
-  }
-
-  @Test
-  void aServiceGrantDoesNotReachOtherServices() {
-    Reply reply = reply("@feeder:example.org", "!grapple webhook ci");
-
-    assertErrorContaining(reply, "manageConnections", "generic");
-  }
-
-  @Test
-  void aGrantForTheServiceAliasIsEnough() {
-    Reply reply = reply("@hooker:example.org", "!grapple webhook ci");
-
-    assertThat(reply).isEqualTo(Reply.text("Webhook `ci` created."));
-  }
-
-  @Test
-  void aHandlersBadInputBecomesAnErrorReplyWithItsMessage() {
-    Reply reply = reply(ADMIN, "!grapple feed ftp://example.org/feed");
-
-    assertThat(reply)
-        .isEqualTo(Reply.error("'url' must start with https://, was 'ftp://example.org/feed'"));
-  }
-
-  @Test
-  void aHandlersCrashBecomesAnErrorReply() {
-    Reply reply = reply(ADMIN, "!grapple crash");
-
-    assertErrorContaining(reply, "`crash`");
-  }
-
-  @Test
-  void aHandlersCrashDoesNotShowItsMessageInTheRoom() {
-    Reply reply = reply(ADMIN, "!grapple crash");
-
-    assertThat(reply.markdown()).doesNotContain("token=s3cret");
-  }
-
-  @Test
-  void anUnclosedQuoteIsAnErrorReply() {
-    Reply reply = reply(ADMIN, "!grapple webhook \"ci");
-
-    assertErrorContaining(reply, "unclosed");
   }
 
   /**
@@ -426,52 +479,10 @@ class DispatcherTest {
   }
 
   @Test
-  void helpLeavesOutCommandsTheSenderMayNotUse() {
-    Reply reply = reply(USER, "!grapple help");
-
-    assertThat(reply.markdown())
-        .doesNotContain("`!grapple webhook <name>", "`!grapple feed <url>", "crash");
-  }
-
-  @Test
-  void helpShowsEverythingToAnAdmin() {
-    Reply reply = reply(ADMIN, "!grapple help");
-
-    assertThat(reply.markdown())
-        .contains(
-            "`!grapple webhook <name> [duration]`",
-            "`!grapple feed <url>`",
-            "`!grapple webhook list`",
-            "`!grapple crash`");
-  }
-
-  @Test
   void thePrefixAloneShowsHelp() {
     Reply reply = reply(USER, "!grapple");
 
     assertThat(reply).isEqualTo(reply(USER, "!grapple help"));
-  }
-
-  @Test
-  void helpForAServiceAliasListsThatServiceOnly() {
-    Reply reply = reply(ADMIN, "!grapple help feed");
-
-    assertThat(reply.markdown()).contains("`!grapple feed <url>`").doesNotContain("webhook");
-  }
-
-  @Test
-  void helpUsesThePrefixTheSenderTyped() {
-    Reply reply = reply(USER, "!hookshot help");
-
-    assertThat(reply.markdown()).contains("`!hookshot webhook list`").doesNotContain("!grapple");
-  }
-
-  @Test
-  void aMissingArgumentIsNamedWithTheUsage() {
-    Reply reply = reply(ADMIN, "!grapple webhook");
-
-    assertThat(reply)
-        .isEqualTo(Reply.error("Missing <name>. Usage: `!grapple webhook <name> [duration]`"));
   }
 
   static Stream<Arguments> tooManyArguments() {
@@ -546,11 +557,6 @@ class DispatcherTest {
   @Test
   void theTableIncludesHelp() {
     assertThat(dispatcher.table().match(List.of("help"))).isPresent();
-  }
-
-  private static void assertErrorContaining(Reply reply, String... parts) {
-    assertThat(reply.isError()).isTrue();
-    assertThat(reply.markdown()).contains(parts);
   }
 
   private Reply reply(String sender, String body) {
@@ -785,14 +791,6 @@ class DispatcherTest {
     assertThat(failed.isError()).isTrue();
     assertThat(failed.markdown()).contains("`overflow` failed: StackOverflowError");
     assertThat(next).isEqualTo(Reply.text("No webhooks yet."));
-  }
-
-  @Test
-  void aRefusalWordedForTheSenderIsSaidAsItIsNotAsACrash() {
-    Reply refused = reply(ADMIN, "!grapple moved");
-
-    assertThat(refused)
-        .isEqualTo(Reply.error("Webhook `ci` is moving to `!new`; send your change there."));
   }
 
   @Test
