@@ -2,6 +2,7 @@ package grapple.commands;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import java.util.List;
 import java.util.Optional;
@@ -10,7 +11,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.params.provider.ValueSource;
 
 class CommandTableTest {
   private static final Command WEBHOOK =
@@ -30,13 +30,31 @@ class CommandTableTest {
       new CommandTable(
           List.of(WEBHOOK, WEBHOOK_LIST, WEBHOOK_REMOVE, FEED, FEED_LIST, GITHUB_REPO));
 
-  /** The longest command wins, its words matched in any case. */
-  @ParameterizedTest
-  @ValueSource(strings = {"webhook list", "WebHook LIST"})
-  void theLongestMatchWinsInAnyCase(String typed) {
+  /** Words typed, the command they match and its arguments. */
+  static Stream<Arguments> matches() {
+    return Stream.of(
+        arguments("the longest match wins", "webhook list", WEBHOOK_LIST, List.of()),
+        arguments("the longest match wins in any case", "WebHook LIST", WEBHOOK_LIST, List.of()),
+        arguments(
+            "the shorter command takes other words as arguments",
+            "webhook ci 30d",
+            WEBHOOK,
+            List.of("ci", "30d")),
+        arguments(
+            "words after the longer command are its arguments",
+            "feed list json",
+            FEED_LIST,
+            List.of("json")),
+        arguments("arguments keep their case", "WEBHOOK MyHook", WEBHOOK, List.of("MyHook")));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("matches")
+  void matchesTheCommandAndTakesTheRestAsArguments(
+      String rule, String typed, Command command, List<String> args) {
     Optional<CommandTable.Match> match = table.match(List.of(typed.split(" ")));
 
-    assertThat(match).map(CommandTable.Match::command).contains(WEBHOOK_LIST);
+    assertThat(match).contains(new CommandTable.Match(command, args));
   }
 
   /**
@@ -90,27 +108,6 @@ class CommandTableTest {
     Optional<CommandTable.Match> match = reversed.match(List.of("webhook", "list"));
 
     assertThat(match).map(CommandTable.Match::command).contains(WEBHOOK_LIST);
-  }
-
-  @Test
-  void theShorterCommandTakesOtherWordsAsArguments() {
-    Optional<CommandTable.Match> match = table.match(List.of("webhook", "ci", "30d"));
-
-    assertThat(match).contains(new CommandTable.Match(WEBHOOK, List.of("ci", "30d")));
-  }
-
-  @Test
-  void wordsAfterTheLongerCommandAreItsArguments() {
-    Optional<CommandTable.Match> match = table.match(List.of("feed", "list", "json"));
-
-    assertThat(match).contains(new CommandTable.Match(FEED_LIST, List.of("json")));
-  }
-
-  @Test
-  void argumentsKeepTheirCase() {
-    Optional<CommandTable.Match> match = table.match(List.of("WEBHOOK", "MyHook"));
-
-    assertThat(match).map(CommandTable.Match::args).contains(List.of("MyHook"));
   }
 
   /** Unknown words, part of a multi-word command, and no words at all. */
