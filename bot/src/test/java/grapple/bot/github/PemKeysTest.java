@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.security.interfaces.RSAPrivateKey;
 import java.util.ArrayList;
 import java.util.List;
+import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,8 +51,7 @@ class PemKeysTest {
   void aFileWithoutAPemKeyIsABadKeyNamingTheFile() throws Exception {
     Path file = Files.writeString(dir.resolve("notes.txt"), "hello\n");
 
-    assertThatThrownBy(() -> PemKeys.readRsaPrivateKey(file))
-        .isInstanceOf(PemKeys.BadKey.class)
+    assertThatReadingIsABadKey(file)
         .hasMessageContaining(file.toString())
         .hasMessageContaining("BEGIN RSA PRIVATE KEY");
   }
@@ -63,8 +63,7 @@ class PemKeysTest {
             dir.resolve("bad.pem"),
             "-----BEGIN RSA PRIVATE KEY-----\nAAAAnotakey\n-----END RSA PRIVATE KEY-----\n");
 
-    assertThatThrownBy(() -> PemKeys.readRsaPrivateKey(file))
-        .isInstanceOf(PemKeys.BadKey.class)
+    assertThatReadingIsABadKey(file)
         .hasMessageContaining(file.toString())
         .hasMessageNotContaining("Exception")
         .hasMessageNotContaining("Der");
@@ -75,8 +74,7 @@ class PemKeysTest {
     String pem = KEY.pkcs8Pem();
     Path file = Files.writeString(dir.resolve("cut.pem"), pem.substring(0, pem.length() / 2));
 
-    assertThatThrownBy(() -> PemKeys.readRsaPrivateKey(file))
-        .isInstanceOf(PemKeys.BadKey.class)
+    assertThatReadingIsABadKey(file)
         .hasMessageContaining(file.toString())
         .hasMessageContaining("END PRIVATE KEY")
         .hasMessageNotContaining("Exception");
@@ -90,8 +88,7 @@ class PemKeysTest {
     String damaged = String.join("\n", lines) + "\n";
     Path file = Files.writeString(dir.resolve("damaged.pem"), damaged);
 
-    assertThatThrownBy(() -> PemKeys.readRsaPrivateKey(file))
-        .isInstanceOf(PemKeys.BadKey.class)
+    assertThatReadingIsABadKey(file)
         .hasMessage(
             file
                 + " is not a readable RSA private key: the text between its BEGIN and END lines"
@@ -134,8 +131,7 @@ class PemKeysTest {
             + body;
     Path file = Files.writeString(dir.resolve("locked.pem"), pem);
 
-    assertThatThrownBy(() -> PemKeys.readRsaPrivateKey(file))
-        .isInstanceOf(PemKeys.BadKey.class)
+    assertThatReadingIsABadKey(file)
         .hasMessageContaining(file + " is encrypted")
         .hasMessageContaining("openssl pkey -in " + file + " -out plain.pem")
         .hasMessageContaining("github.app.privateKeyFile");
@@ -149,8 +145,7 @@ class PemKeysTest {
             .replace("END PRIVATE KEY", "END ENCRYPTED PRIVATE KEY");
     Path file = Files.writeString(dir.resolve("locked.pem"), pem);
 
-    assertThatThrownBy(() -> PemKeys.readRsaPrivateKey(file))
-        .isInstanceOf(PemKeys.BadKey.class)
+    assertThatReadingIsABadKey(file)
         .hasMessageContaining(file + " is encrypted")
         .hasMessageContaining("openssl pkey");
   }
@@ -163,8 +158,7 @@ class PemKeysTest {
             "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n"
                 + "-----END OPENSSH PRIVATE KEY-----\n");
 
-    assertThatThrownBy(() -> PemKeys.readRsaPrivateKey(file))
-        .isInstanceOf(PemKeys.BadKey.class)
+    assertThatReadingIsABadKey(file)
         .hasMessageContaining("OpenSSH key")
         .hasMessageContaining("App's settings page");
   }
@@ -177,8 +171,13 @@ class PemKeysTest {
   void aMissingFileIsABadKeyNamingTheFileAndWhy() {
     Path file = dir.resolve("nowhere.pem");
 
-    assertThatThrownBy(() -> PemKeys.readRsaPrivateKey(file))
-        .isInstanceOf(PemKeys.BadKey.class)
-        .hasMessage("cannot read " + file + ": no such file");
+    assertThatReadingIsABadKey(file).hasMessage("cannot read " + file + ": no such file");
+  }
+
+  /** Reading {@code file} fails with a BadKey. */
+  private static AbstractThrowableAssert<?, ? extends Throwable> assertThatReadingIsABadKey(
+      Path file) {
+    return assertThatThrownBy(() -> PemKeys.readRsaPrivateKey(file))
+        .isInstanceOf(PemKeys.BadKey.class);
   }
 }
