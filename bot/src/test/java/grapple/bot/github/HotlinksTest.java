@@ -4,12 +4,17 @@ import static grapple.bot.github.GithubFixtures.config;
 import static grapple.bot.github.GithubFixtures.defaults;
 import static grapple.bot.github.GithubFixtures.json;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.state.Json;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class HotlinksTest {
   private static final ObjectNode ISSUE =
@@ -18,12 +23,34 @@ class HotlinksTest {
       {"id": 444500041, "number": 1, "title": "Spelling <error> in the README", "state": "open",
        "html_url": "https://github.com/Codertocat/Hello-World/issues/1"}""");
 
-  @Test
-  void findsAReferenceStandingAlone() {
-    assertThat(find("see #12")).containsExactly(12L);
-    assertThat(find("#7 is done")).containsExactly(7L);
-    assertThat(find("(#3)")).containsExactly(3L);
-    assertThat(find("fixed in #42, thanks!")).containsExactly(42L);
+  /** A message's text and the issue numbers found in it, in order. */
+  static Stream<Arguments> references() {
+    return Stream.of(
+        arguments("a reference after a word", "see #12", List.of(12L)),
+        arguments("a reference first", "#7 is done", List.of(7L)),
+        arguments("a reference in parentheses", "(#3)", List.of(3L)),
+        arguments("a reference before a comma", "fixed in #42, thanks!", List.of(42L)),
+        arguments(
+            "no numbers inside words or without the prefix",
+            "issue12 a#12 #12b 12 #0 ##5",
+            List.of()),
+        arguments(
+            "at most three, in order, without repeats", "#5 #4 #5 #3 #2 #1", List.of(5L, 4L, 3L)),
+        arguments(
+            "numbers have at most ten digits", "#1234567890 #12345678901", List.of(1234567890L)),
+        arguments("none in code spans", "run `git log #1` and ``a `#2` b`` then #3", List.of(3L)),
+        arguments("none in code blocks", "```\n#4\n```\n#5\n~~~sh\n#6\n~~~", List.of(5L)),
+        arguments("an unclosed backtick is text", "it`s #8", List.of(8L)),
+        arguments(
+            "none in quoted lines such as a reply's fallback",
+            "> <@alice:example.org> what about #9?\n\nsee #10",
+            List.of(10L)));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("references")
+  void findsTheReferencesStandingAlone(String rule, String body, List<Long> numbers) {
+    assertThat(find(body)).containsExactlyElementsOf(numbers);
   }
 
   /**
@@ -47,37 +74,6 @@ class HotlinksTest {
 
     assertThat(Hotlinks.find(edit, "#")).isEmpty();
     assertThat(Hotlinks.find(reply, "#")).containsExactly(12L);
-  }
-
-  @Test
-  void ignoresNumbersInsideWordsOrWithoutThePrefix() {
-    assertThat(find("issue12 a#12 #12b 12 #0 ##5")).isEmpty();
-  }
-
-  @Test
-  void findsAtMostThreeInOrderWithoutRepeats() {
-    assertThat(find("#5 #4 #5 #3 #2 #1")).containsExactly(5L, 4L, 3L);
-  }
-
-  @Test
-  void numbersHaveAtMostTenDigits() {
-    assertThat(find("#1234567890 #12345678901")).containsExactly(1234567890L);
-  }
-
-  @Test
-  void ignoresCodeSpansAndCodeBlocks() {
-    assertThat(find("run `git log #1` and ``a `#2` b`` then #3")).containsExactly(3L);
-    assertThat(find("```\n#4\n```\n#5\n~~~sh\n#6\n~~~")).containsExactly(5L);
-  }
-
-  @Test
-  void anUnclosedBacktickIsText() {
-    assertThat(find("it`s #8")).containsExactly(8L);
-  }
-
-  @Test
-  void ignoresQuotedLinesSuchAsAReplysFallback() {
-    assertThat(find("> <@alice:example.org> what about #9?\n\nsee #10")).containsExactly(10L);
   }
 
   @Test
