@@ -101,13 +101,9 @@ class LabelBatchesTest {
     LabelBatches.Batch seen = batches.due().get(0);
     label(1, "urgent");
 
-    assertThatThrownBy(() -> db.write(batches.remove(seen)).join())
-        .isInstanceOf(CompletionException.class)
-        .hasCauseInstanceOf(Batches.Superseded.class);
+    assertRemovingIsSuperseded(seen);
     clock.advance(Duration.ofSeconds(6));
-    assertThat(batches.due())
-        .singleElement()
-        .satisfies(b -> assertThat(b.labels()).containsExactly("bug", "urgent"));
+    assertTheOneBatchDueHas("bug", "urgent");
   }
 
   private void unlabel(long number, String label) {
@@ -122,9 +118,7 @@ class LabelBatchesTest {
     unlabel(1, "bug");
     clock.advance(Duration.ofSeconds(1));
 
-    assertThat(batches.due())
-        .singleElement()
-        .satisfies(b -> assertThat(b.labels()).containsExactly("urgent"));
+    assertTheOneBatchDueHas("urgent");
   }
 
   @Test
@@ -145,11 +139,21 @@ class LabelBatchesTest {
     LabelBatches.Batch seen = batches.due().get(0);
     unlabel(1, "urgent");
 
+    assertRemovingIsSuperseded(seen);
+    assertTheOneBatchDueHas("bug");
+  }
+
+  /** Removing {@code seen}, once posted, fails: the batch changed since it was read. */
+  private void assertRemovingIsSuperseded(LabelBatches.Batch seen) {
     assertThatThrownBy(() -> db.write(batches.remove(seen)).join())
         .isInstanceOf(CompletionException.class)
         .hasCauseInstanceOf(Batches.Superseded.class);
+  }
+
+  /** One batch is due, with {@code labels} in this order. */
+  private void assertTheOneBatchDueHas(String... labels) {
     assertThat(batches.due())
         .singleElement()
-        .satisfies(b -> assertThat(b.labels()).containsExactly("bug"));
+        .satisfies(b -> assertThat(b.labels()).containsExactly(labels));
   }
 }
