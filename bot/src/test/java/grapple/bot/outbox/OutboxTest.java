@@ -189,10 +189,8 @@ class OutboxTest {
     assertThat(outbox.backlog()).isLessThanOrEqualTo(5);
     gateway.release();
 
-    for (int i = 0; i < 40; i++)
-      assertThat(gateway.takeSent().content().get("body").asText()).isEqualTo("m" + i);
+    assertSentOnceInOrder(gateway, 40);
     for (Outbox.Posting p : posted) assertThat(p.delivered()).succeedsWithin(Duration.ofSeconds(5));
-    assertThat(gateway.takeSent(Duration.ofMillis(200))).as("nothing twice").isNull();
     assertThat(outbox.backlog()).isZero();
   }
 
@@ -207,13 +205,9 @@ class OutboxTest {
     FakeGateway gateway = new FakeGateway().hold();
     Outbox outbox = outbox(db, gateway, Duration.ofMillis(200), 5);
 
-    Await.until(Duration.ofSeconds(10), () -> outbox.backlog() >= 5);
-    assertThat(outbox.backlog()).isEqualTo(5);
-    gateway.release();
+    holdsFiveThenReleases(outbox, gateway);
 
-    for (int i = 0; i < 40; i++)
-      assertThat(gateway.takeSent().content().get("body").asText()).isEqualTo("m" + i);
-    assertThat(gateway.takeSent(Duration.ofMillis(200))).as("nothing twice").isNull();
+    assertSentOnceInOrder(gateway, 40);
   }
 
   /**
@@ -237,14 +231,25 @@ class OutboxTest {
         });
     outbox.start(db);
 
+    holdsFiveThenReleases(outbox, gateway);
+
+    assertSentOnceInOrder(gateway, 8);
+    assertThat(other.failures()).isEmpty();
+  }
+
+  /** With delivery held, the delivery queues fill up to their bound of 5; then it is released. */
+  private static void holdsFiveThenReleases(Outbox outbox, FakeGateway gateway) {
     Await.until(Duration.ofSeconds(10), () -> outbox.backlog() >= 5);
     assertThat(outbox.backlog()).isEqualTo(5);
     gateway.release();
+  }
 
-    for (int i = 0; i < 8; i++)
+  /** The notices m0 to m({@code count} - 1) are sent in order, and none of them twice. */
+  private static void assertSentOnceInOrder(FakeGateway gateway, int count)
+      throws InterruptedException {
+    for (int i = 0; i < count; i++)
       assertThat(gateway.takeSent().content().get("body").asText()).isEqualTo("m" + i);
     assertThat(gateway.takeSent(Duration.ofMillis(200))).as("nothing twice").isNull();
-    assertThat(other.failures()).isEmpty();
   }
 
   /**
