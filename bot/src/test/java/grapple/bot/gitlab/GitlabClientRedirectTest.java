@@ -150,16 +150,12 @@ class GitlabClientRedirectTest {
   /** {@code !gl close} on a moved project: the issue is closed on the project's id. */
   @Test
   void anIssueClosedOnAMovedProjectIsClosedOnItsId() throws Exception {
-    gitlab.enqueue(refusedAsMoved());
-    gitlab.enqueue(json(200, "{\"id\":42,\"path_with_namespace\":\"new/name\"}"));
-    gitlab.enqueue(json(200, "{\"iid\":5,\"state\":\"closed\"}"));
+    movedToId42Answering(json(200, "{\"iid\":5,\"state\":\"closed\"}"));
 
     var issue = client.closeIssue(gitlab.url("/"), "glpat-s3cret", "old/name", 5);
 
     assertThat(issue.path("state").asText()).isEqualTo("closed");
-    gitlab.takeRequest();
-    gitlab.takeRequest();
-    RecordedRequest made = gitlab.takeRequest();
+    RecordedRequest made = theCallOnItsId();
     assertThat(made.getMethod()).isEqualTo("PUT");
     assertThat(made.getUrl().encodedPath()).isEqualTo("/api/v4/projects/42/issues/5");
   }
@@ -167,17 +163,30 @@ class GitlabClientRedirectTest {
   /** A hook removed from a moved project is removed on its id. */
   @Test
   void aHookDeletedOnAMovedProjectIsDeletedOnItsId() throws Exception {
-    gitlab.enqueue(refusedAsMoved());
-    gitlab.enqueue(json(200, "{\"id\":42,\"path_with_namespace\":\"new/name\"}"));
-    gitlab.enqueue(new MockResponse.Builder().code(204).build());
+    movedToId42Answering(new MockResponse.Builder().code(204).build());
 
     client.deleteHook(gitlab.url("/"), "glpat-s3cret", "old/name", 7);
 
-    gitlab.takeRequest();
-    gitlab.takeRequest();
-    RecordedRequest made = gitlab.takeRequest();
+    RecordedRequest made = theCallOnItsId();
     assertThat(made.getMethod()).isEqualTo("DELETE");
     assertThat(made.getUrl().encodedPath()).isEqualTo("/api/v4/projects/42/hooks/7");
+  }
+
+  /**
+   * GitLab refuses the call on the moved project's old path, names the project's id (42) when it is
+   * looked up, then gives {@code answer} to the call on that id.
+   */
+  private void movedToId42Answering(MockResponse answer) {
+    gitlab.enqueue(refusedAsMoved());
+    gitlab.enqueue(json(200, "{\"id\":42,\"path_with_namespace\":\"new/name\"}"));
+    gitlab.enqueue(answer);
+  }
+
+  /** The call made on the project's id, after the refused call and the project's lookup. */
+  private RecordedRequest theCallOnItsId() throws InterruptedException {
+    gitlab.takeRequest();
+    gitlab.takeRequest();
+    return gitlab.takeRequest();
   }
 
   /** A 405 on a project that has not moved is the call's error, asked once more not at all. */
