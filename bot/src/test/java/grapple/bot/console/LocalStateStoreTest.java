@@ -1,11 +1,16 @@
 package grapple.bot.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import grapple.state.Json;
 import grapple.testing.TestDatabase;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class LocalStateStoreTest {
   private static final String ROOM = "!console:localhost";
@@ -40,30 +45,32 @@ class LocalStateStoreTest {
     assertThat(state.all(ROOM)).containsExactly(replacement);
   }
 
-  @Test
-  void keepsEventsWithDifferentKeysApart() {
-    LocalStateStore.StateEvent ci =
-        hook("ci", "@console:localhost", Json.object().put("name", "ci"));
-    LocalStateStore.StateEvent deploy =
-        hook("deploy", "@console:localhost", Json.object().put("name", "deploy"));
-
-    state.put(ci);
-    state.put(deploy);
-
-    assertThat(state.all(ROOM)).containsExactlyInAnyOrder(ci, deploy);
+  /** Two events of one room that differ in their key or their type. */
+  static Stream<Arguments> eventsKeptApart() {
+    return Stream.of(
+        arguments(
+            "different keys",
+            hook("ci", "@console:localhost", Json.object().put("name", "ci")),
+            hook("deploy", "@console:localhost", Json.object().put("name", "deploy"))),
+        arguments(
+            "different types but the same key",
+            hook("", "@console:localhost", Json.object()),
+            new LocalStateStore.StateEvent(
+                ROOM,
+                "m.room.name",
+                "",
+                "@console:localhost",
+                Json.object().put("name", "Console"))));
   }
 
-  @Test
-  void keepsEventsWithDifferentTypesButTheSameKeyApart() {
-    LocalStateStore.StateEvent hook = hook("", "@console:localhost", Json.object());
-    LocalStateStore.StateEvent name =
-        new LocalStateStore.StateEvent(
-            ROOM, "m.room.name", "", "@console:localhost", Json.object().put("name", "Console"));
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("eventsKeptApart")
+  void keepsEventsApart(
+      String rule, LocalStateStore.StateEvent first, LocalStateStore.StateEvent second) {
+    state.put(first);
+    state.put(second);
 
-    state.put(hook);
-    state.put(name);
-
-    assertThat(state.all(ROOM)).containsExactlyInAnyOrder(hook, name);
+    assertThat(state.all(ROOM)).containsExactlyInAnyOrder(first, second);
   }
 
   @Test
