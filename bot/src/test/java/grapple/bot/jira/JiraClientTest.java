@@ -2,16 +2,21 @@ package grapple.bot.jira;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import grapple.bot.forge.ForgeException;
 import grapple.state.Json;
 import java.time.Clock;
+import java.util.stream.Stream;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import okhttp3.HttpUrl;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** JIRA's answers against a local fake JIRA Data Center. */
 class JiraClientTest {
@@ -36,17 +41,25 @@ class JiraClientTest {
   }
 
   /**
-   * A login page answered with 200 (a single sign-on proxy in front of JIRA) is no account: read as
+   * Web pages answered for the account: the page's status, then the error's message and status. A
+   * login page answered with 200 (a single sign-on proxy in front of JIRA) is no account: read as
    * empty JSON, the token was linked as if JIRA had taken it.
    */
-  @Test
-  void aLoginPageInsteadOfMyselfIsAnError() {
-    jira.enqueue(page(200));
+  static Stream<Arguments> pagesInsteadOfMyself() {
+    return Stream.of(
+        arguments("a login page is an error", 200, "JIRA answered with no JSON (HTTP 200)", 502),
+        arguments("an HTML error page keeps its status", 503, "HTTP 503", 503));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("pagesInsteadOfMyself")
+  void aPageInsteadOfMyselfIsAnError(String rule, int code, String message, int status) {
+    jira.enqueue(page(code));
 
     assertThatThrownBy(() -> client.myself(site))
         .isInstanceOf(ForgeException.class)
-        .hasMessage("JIRA answered with no JSON (HTTP 200)")
-        .satisfies(e -> assertThat(((ForgeException) e).status()).isEqualTo(502));
+        .hasMessage(message)
+        .satisfies(e -> assertThat(((ForgeException) e).status()).isEqualTo(status));
   }
 
   /** An issue "created" with a web page for an answer has no key: an error, not an empty issue. */
@@ -67,17 +80,6 @@ class JiraClientTest {
     client.assign(site, "KEY-1", "bob");
 
     assertThat(jira.takeRequest().getMethod()).isEqualTo("PUT");
-  }
-
-  /** An HTML error page keeps its status, as the error's. */
-  @Test
-  void anErrorPageKeepsItsStatus() {
-    jira.enqueue(page(503));
-
-    assertThatThrownBy(() -> client.myself(site))
-        .isInstanceOf(ForgeException.class)
-        .hasMessage("HTTP 503")
-        .satisfies(e -> assertThat(((ForgeException) e).status()).isEqualTo(503));
   }
 
   /**
