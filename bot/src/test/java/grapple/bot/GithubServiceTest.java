@@ -234,16 +234,12 @@ class GithubServiceTest {
   void aDeliveryWhoseMessagesWereNotCommittedIsPostedWhenRedeliveredOnce() throws Exception {
     follow();
     byte[] body = example("issues", "opened");
-    hub.db.writeAndWait(
-        c ->
-            grapple.state.Sql.update(
-                c,
-                "CREATE TRIGGER no_outbox BEFORE INSERT ON outbox"
-                    + " BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"));
+    RefusedWrites outbox =
+        RefusedWrites.refuse(hub.db, "BEFORE INSERT ON outbox", "disk I/O error");
 
     assertThat(postSigned("issues", "delivery-1", body).statusCode()).isEqualTo(503);
     assertThat(hub.gateway.takeSent(Duration.ofMillis(300))).isNull();
-    hub.db.writeAndWait(c -> grapple.state.Sql.update(c, "DROP TRIGGER no_outbox"));
+    outbox.allow();
 
     assertThat(postSigned("issues", "delivery-1", body).statusCode()).isEqualTo(202);
     assertThat(hub.gateway.takeSent(WAIT)).isNotNull();

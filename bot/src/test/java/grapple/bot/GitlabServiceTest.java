@@ -694,9 +694,7 @@ class GitlabServiceTest {
   void aDeliveryThatCouldNotBeStoredIs503SayingHowToResendIt() throws Exception {
     start("");
     follow("lab", "group/app");
-    String trigger =
-        "CREATE TRIGGER refuse BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'full'); END";
-    hub.db.writeAndWait(c -> grapple.state.Sql.update(c, trigger));
+    RefusedWrites outbox = RefusedWrites.refuse(hub.db, "BEFORE INSERT ON outbox", "full");
     byte[] body = onApp("client-go-0.123.0/webhooks/merge_request.json");
     HttpResponse<String> answer = post("Merge Request Hook", "k-full", body, SECRET);
     assertThat(answer.statusCode()).isEqualTo(503);
@@ -705,7 +703,7 @@ class GitlabServiceTest {
         .isEqualTo(
             "Could not store the event's messages; nothing was accepted."
                 + " Resend it from the webhook's Recent events in GitLab.");
-    hub.db.writeAndWait(c -> grapple.state.Sql.update(c, "DROP TRIGGER refuse"));
+    outbox.allow();
     delivered("Merge Request Hook", "k-full", body);
   }
 

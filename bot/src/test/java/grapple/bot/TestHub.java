@@ -100,6 +100,9 @@ final class TestHub implements AutoCloseable {
   private final List<Service> services;
   private final List<grapple.bot.http.HttpListener> listeners = new ArrayList<>();
 
+  /** The answers the database refuses to record, from {@link #refuseAnswers} on. */
+  private RefusedWrites refusedAnswers;
+
   /**
    * {@code yaml}: config sections of the services (e.g. {@code generic: {urlPrefix: ...}}); may be
    * empty.
@@ -344,18 +347,16 @@ final class TestHub implements AutoCloseable {
    * failover would: every answer's transaction fails, until {@link #allowAnswers}.
    */
   void refuseAnswers() {
-    db.writeAndWait(
-        c ->
-            grapple.state.Sql.update(
-                c,
-                "CREATE TRIGGER refuse_answer BEFORE INSERT ON processed_events"
-                    + " WHEN NEW.event_id LIKE 'answered:%'"
-                    + " BEGIN SELECT RAISE(ABORT, 'the disk is full'); END"));
+    refusedAnswers =
+        RefusedWrites.refuse(
+            db,
+            "BEFORE INSERT ON processed_events WHEN NEW.event_id LIKE 'answered:%'",
+            "the disk is full");
   }
 
   /** Answers commit again ({@link #refuseAnswers}). */
   void allowAnswers() {
-    db.writeAndWait(c -> grapple.state.Sql.update(c, "DROP TRIGGER refuse_answer"));
+    refusedAnswers.allow();
   }
 
   @Override

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import grapple.bot.FakeGateway;
+import grapple.bot.RefusedWrites;
 import grapple.bot.room.MatrixException;
 import grapple.bot.room.Messages;
 import grapple.state.Database;
@@ -640,18 +641,15 @@ class OutboxTest {
   @Test
   void aRefusalTheDatabaseCannotRecordDoesNotStopItsRoom() throws Exception {
     Database db = db();
-    db.writeAndWait(
-        c ->
-            grapple.state.Sql.update(
-                c,
-                "CREATE TRIGGER no_failed BEFORE UPDATE ON outbox WHEN NEW.status = 'failed'"
-                    + " BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"));
+    RefusedWrites failing =
+        RefusedWrites.refuse(
+            db, "BEFORE UPDATE ON outbox WHEN NEW.status = 'failed'", "disk I/O error");
     FakeGateway gateway = new FakeGateway().failRoom("!a:test", FakeGateway.forbidden());
     Outbox outbox = outbox(db, gateway);
 
     Outbox.Posting refused = outbox.post("!a:test", Messages.notice("refused"));
     Await.until(Duration.ofSeconds(10), () -> gateway.attemptNanos().size() >= 4);
-    db.writeAndWait(c -> grapple.state.Sql.update(c, "DROP TRIGGER no_failed"));
+    failing.allow();
     Await.until(Duration.ofSeconds(10), () -> outbox.failures().size() == 1);
     gateway.mendRoom("!a:test");
     outbox.post("!a:test", Messages.notice("next")).queued().join();
@@ -673,12 +671,7 @@ class OutboxTest {
   void aDeliveredMessageWhoseDeleteFailedIsDeletedOnceTheDatabaseTakesItAndNotSentAgain()
       throws Exception {
     Database db = db();
-    db.writeAndWait(
-        c ->
-            grapple.state.Sql.update(
-                c,
-                "CREATE TRIGGER no_delete BEFORE DELETE ON outbox"
-                    + " BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"));
+    RefusedWrites deletes = RefusedWrites.refuse(db, "BEFORE DELETE ON outbox", "disk I/O error");
     FakeGateway gateway = new FakeGateway();
     Outbox outbox = outbox(db, gateway);
 
@@ -686,7 +679,7 @@ class OutboxTest {
     db.writeAndWait(c -> null); // the writer is past the delete, which failed
     // The sender's future completes as the message is sent; its queue lets go of it just after.
     Await.until(Duration.ofSeconds(5), () -> outbox.backlog() == 0);
-    db.writeAndWait(c -> grapple.state.Sql.update(c, "DROP TRIGGER no_delete"));
+    deletes.allow();
     Await.until(Duration.ofSeconds(10), () -> new OutboxStore(db).pending().isEmpty());
 
     outbox.close();
