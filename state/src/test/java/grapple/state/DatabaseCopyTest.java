@@ -16,6 +16,19 @@ class DatabaseCopyTest {
   private static final String ROOM = "!room:example.org";
   @TempDir Path dir;
 
+  /** Runs {@code statements} on the SQLite file {@code sqlite}, as an operator might by hand. */
+  private static void runByHand(Path sqlite, String... statements) {
+    try (Database db = Database.open(sqlite)) {
+      db.writeAndWait(
+          c -> {
+            try (Statement s = c.createStatement()) {
+              for (String sql : statements) s.execute(sql);
+            }
+            return null;
+          });
+    }
+  }
+
   /**
    * A SQLite installation with a row in every table, and one delivered outbox message (its seq
    * gone).
@@ -245,15 +258,8 @@ class DatabaseCopyTest {
   @Test
   void sqlitesOwnStatisticsTablesAreNotCopied() {
     Path sqlite = installation();
-    try (Database db = Database.open(sqlite)) {
-      db.writeAndWait(
-          c -> {
-            try (Statement s = c.createStatement()) {
-              s.execute("ANALYZE"); // what an operator tuning the file may run: makes sqlite_stat1
-            }
-            return null;
-          });
-    }
+    // What an operator tuning the file may run: makes sqlite_stat1.
+    runByHand(sqlite, "ANALYZE");
     Location.Postgres target = TestPostgres.newDatabase();
     List<String> progress = new ArrayList<>();
 
@@ -268,16 +274,10 @@ class DatabaseCopyTest {
   @Test
   void aCopyThatFailsPartWaySaysWhichTableAndThatTheTargetMustBeEmptiedFirst() {
     Path sqlite = installation();
-    try (Database db = Database.open(sqlite)) {
-      db.writeAndWait(
-          c -> {
-            try (Statement s = c.createStatement()) {
-              s.execute("CREATE TABLE made_by_hand (x TEXT)");
-              s.execute("INSERT INTO made_by_hand VALUES ('hook-s3cret')");
-            }
-            return null;
-          });
-    }
+    runByHand(
+        sqlite,
+        "CREATE TABLE made_by_hand (x TEXT)",
+        "INSERT INTO made_by_hand VALUES ('hook-s3cret')");
     Location.Postgres target = TestPostgres.newDatabase();
 
     assertThatThrownBy(
