@@ -65,6 +65,12 @@ class HookMovesTest {
     return (Hooks.Hook) hooks.open(c, hooks.parse("ci", c.config()), false);
   }
 
+  /** {@code c} stored, then opened as a start or a reload opens it. */
+  private Hooks.Hook storedAndOpened(Connection c) {
+    store.put(c);
+    return open(c);
+  }
+
   /** The secret hook id at the end of the hook's URL. */
   private static String hookIdOf(Hooks.Hook hook) {
     String url = hook.url();
@@ -81,6 +87,12 @@ class HookMovesTest {
     return known.get().connection().roomId();
   }
 
+  /** The id leads to no hook, in memory or by the lookup that may read the database. */
+  private void assertFindsNothing(String hookId) {
+    assertThat(hooks.knownByHookId(hookId)).as("found in memory").isEmpty();
+    assertThat(hooks.byHookId(hookId)).as("found by the lookup").isEmpty();
+  }
+
   /**
    * The steps of a move, in the order the leader makes them and another instance takes them from
    * the change log: stored, opened in the new room, closed in the old one.
@@ -88,8 +100,7 @@ class HookMovesTest {
   @Test
   void theUrlFindsALiveHookAtEveryStepOfTheMove() {
     Connection old = in(OLD);
-    store.put(old);
-    Hooks.Hook oldHook = open(old);
+    Hooks.Hook oldHook = storedAndOpened(old);
     String url = oldHook.url();
     String hookId = hookIdOf(oldHook);
     assertThat(roomOf(hookId)).isEqualTo(OLD);
@@ -114,8 +125,7 @@ class HookMovesTest {
   @Test
   void aHookRemovedAndMadeAgainElsewhereGetsTheNewUrlHere() {
     Connection first = in(OLD);
-    store.put(first);
-    Hooks.Hook before = open(first);
+    Hooks.Hook before = storedAndOpened(first);
     String oldId = hookIdOf(before);
 
     // The other instance: removed, then made again (same id, created later), with a new URL.
@@ -134,8 +144,7 @@ class HookMovesTest {
     before.closed(true);
 
     assertThat(after.url()).as("the new URL").endsWith("/" + newId);
-    assertThat(hooks.knownByHookId(oldId)).as("the removed hook's URL").isEmpty();
-    assertThat(hooks.byHookId(oldId)).isEmpty();
+    assertFindsNothing(oldId);
     assertThat(roomOf(newId)).isEqualTo(OLD);
   }
 
@@ -143,14 +152,12 @@ class HookMovesTest {
   @Test
   void aRemovedHooksUrlFindsNothing() {
     Connection c = in(OLD);
-    store.put(c);
-    Hooks.Hook hook = open(c);
+    Hooks.Hook hook = storedAndOpened(c);
     String hookId = hookIdOf(hook);
 
     store.remove(OLD, c.id());
     hook.closed(false);
 
-    assertThat(hooks.knownByHookId(hookId)).isEmpty();
-    assertThat(hooks.byHookId(hookId)).isEmpty();
+    assertFindsNothing(hookId);
   }
 }
