@@ -251,6 +251,16 @@ public final class Intake {
     return new OutboxStore.Draft(roomId, "m.room.message", content);
   }
 
+  /**
+   * The ids of a delivery that may come again under another id, or with the same one: {@code id}
+   * when sent (blank counts as none), then the body's digest ({@link #digestId}). Either id taken
+   * in before means the delivery was posted.
+   */
+  public static List<String> deliveryIds(Optional<String> id, byte[] body) {
+    String digest = digestId(body);
+    return id.filter(d -> !d.isBlank()).map(d -> List.of(d, digest)).orElse(List.of(digest));
+  }
+
   /** The delivery id of a body that came without one: {@code sha256:<hex>}. */
   public static String digestId(byte[] body) {
     return "sha256:" + HexFormat.of().formatHex(Sha256.of(body));

@@ -86,9 +86,7 @@ final class GiteaReceiver {
     if (event.isEmpty())
       return now(Response.error(400, "Missing X-Gitea-Event or X-Forgejo-Event"));
     byte[] body = signedJson.get();
-    String digest = Intake.digestId(body);
-    List<String> ids =
-        either(request, "Delivery").map(d -> List.of(d, digest)).orElse(List.of(digest));
+    List<String> ids = Intake.deliveryIds(either(request, "Delivery"), body);
     return Intake.withObject(body, payload -> handle(event.get(), ids, payload));
   }
 
