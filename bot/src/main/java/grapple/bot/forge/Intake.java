@@ -17,9 +17,11 @@ import grapple.state.Sha256;
 import grapple.state.SqlWork;
 import grapple.state.StorageException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -249,6 +251,31 @@ public final class Intake {
   /** A message for {@code roomId}. */
   public static OutboxStore.Draft draft(String roomId, ObjectNode content) {
     return new OutboxStore.Draft(roomId, "m.room.message", content);
+  }
+
+  /**
+   * The form field that holds a delivery's JSON when its hook sends {@code
+   * application/x-www-form-urlencoded} (GitHub's default content type, and Gitea's other choice).
+   */
+  public static final String FORM_PAYLOAD = "payload";
+
+  /** True if {@code contentType} is a form's: the delivery's JSON is its {@link #FORM_PAYLOAD}. */
+  public static boolean isForm(Optional<String> contentType) {
+    return contentType
+        .orElse("")
+        .strip()
+        .toLowerCase(Locale.ROOT)
+        .startsWith("application/x-www-form-urlencoded");
+  }
+
+  /**
+   * A delivery's JSON: the body, or a form's {@link #FORM_PAYLOAD} field, decoded; empty when a
+   * form has no such field. A malformed %-escape in the form is the listener's 400 ({@link
+   * Request#formField}).
+   */
+  public static Optional<byte[]> json(Optional<String> contentType, byte[] body) {
+    if (!isForm(contentType)) return Optional.of(body);
+    return Request.formField(body, FORM_PAYLOAD).map(json -> json.getBytes(StandardCharsets.UTF_8));
   }
 
   /**

@@ -45,8 +45,6 @@ final class GithubReceiver {
   /** How far back hookshot looks for the actor's comment on a close or reopen. */
   static final Duration CLOSING_COMMENT_WITHIN = Duration.ofMinutes(2);
 
-  private static final String FORM_PAYLOAD = "payload";
-
   private final GithubParts parts;
   private final GithubRepos repos;
   private final Intake intake;
@@ -123,17 +121,12 @@ final class GithubReceiver {
   }
 
   /**
-   * The event's JSON: the body, or, from a webhook whose content type is GitHub's default {@code
-   * application/x-www-form-urlencoded}, its {@code payload} field (the signature covers the raw
-   * body either way). IllegalArgumentException when such a body has no {@code payload} field; a
-   * malformed %-escape in it is the listener's 400 ({@link Request#formField}).
+   * The event's JSON ({@link Intake#json}: the signature covers the raw body either way).
+   * IllegalArgumentException when a form-encoded body has no {@code payload} field.
    */
   static byte[] json(Request request, byte[] body) {
-    String type = request.header("Content-Type").orElse("").toLowerCase(Locale.ROOT);
-    if (!type.startsWith("application/x-www-form-urlencoded")) return body;
-    return Request.formField(body, FORM_PAYLOAD)
-        .orElseThrow(() -> new IllegalArgumentException("no payload field"))
-        .getBytes(StandardCharsets.UTF_8);
+    return Intake.json(request.header("Content-Type"), body)
+        .orElseThrow(() -> new IllegalArgumentException("no payload field"));
   }
 
   private CompletableFuture<Response> handle(String event, String delivery, JsonNode payload) {
