@@ -167,6 +167,16 @@ public final class Intake {
   }
 
   /**
+   * As {@link #commit(List, String, String)}, and 202 at once when there is nothing to post: the
+   * delivery is then not claimed.
+   */
+  public CompletableFuture<Response> commitIfAny(
+      List<OutboxStore.Draft> drafts, String delivery, String what) {
+    if (drafts.isEmpty()) return now(ACCEPTED);
+    return commit(drafts, delivery, what);
+  }
+
+  /**
    * Posts {@code drafts} in the transaction that claims every one of {@code ids}, the ids one
    * delivery is known by; when one was claimed before, nothing is posted (and the answer is 202).
    */

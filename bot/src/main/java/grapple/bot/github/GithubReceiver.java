@@ -161,7 +161,7 @@ final class GithubReceiver {
       return unbatchLabel(delivery, payload, fullName);
     String what = what(event, delivery, fullName);
     if (!asksGithub(event, payload, following))
-      return commit(drafts(event, payload, following, fullName, true), delivery, what);
+      return intake.commitIfAny(drafts(event, payload, following, fullName, true), delivery, what);
     // A closing comment or a diff costs calls to GitHub (and maybe an installation token first):
     // made on the receiving threads, the listener's thread freed at once. Those busy, the messages
     // go without them rather than not at all (GitHub does not send a refused delivery again).
@@ -172,9 +172,9 @@ final class GithubReceiver {
               () -> drafts(event, payload, following, fullName, true), asking);
     } catch (RejectedExecutionException e) {
       log.info("github: {} posted without asking GitHub for more: too many waiting", what);
-      return commit(drafts(event, payload, following, fullName, false), delivery, what);
+      return intake.commitIfAny(drafts(event, payload, following, fullName, false), delivery, what);
     }
-    return drafts.thenCompose(made -> commit(made, delivery, what));
+    return drafts.thenCompose(made -> intake.commitIfAny(made, delivery, what));
   }
 
   /**
@@ -236,12 +236,6 @@ final class GithubReceiver {
         newFullName,
         rooms.size());
     return Optional.of(intake.commit(drafts, delivery, what(event, delivery, oldFullName)));
-  }
-
-  private CompletableFuture<Response> commit(
-      List<OutboxStore.Draft> drafts, String delivery, String what) {
-    if (drafts.isEmpty()) return now(ACCEPTED);
-    return intake.commit(drafts, delivery, what);
   }
 
   /**
