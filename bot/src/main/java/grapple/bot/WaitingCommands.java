@@ -1,6 +1,7 @@
 package grapple.bot;
 
 import grapple.bot.room.RoomEvent;
+import grapple.commands.Throttle;
 import grapple.state.Daemons;
 import grapple.state.Database;
 import grapple.state.Fatal;
@@ -9,7 +10,6 @@ import grapple.state.Sql;
 import grapple.state.SqlWork;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -168,8 +168,8 @@ final class WaitingCommands implements AutoCloseable {
 
   private final Clock clock;
 
-  /** When each room was last told it has too many commands waiting, by room id. */
-  private final Map<String, Instant> toldFull = new ConcurrentHashMap<>();
+  /** The rooms told they have too many commands waiting, by room id. */
+  private final Throttle toldFull;
 
   /** Commands kept in {@code db}, those that give a secret sealed by {@code secrets}. */
   WaitingCommands(Database db, Supplier<SecretBox> secrets) {
@@ -200,6 +200,7 @@ final class WaitingCommands implements AutoCloseable {
     this.threads = threads;
     this.retry = retry;
     this.clock = clock;
+    this.toldFull = new Throttle(FULL_NOTICE_INTERVAL, clock);
   }
 
   private static ExecutorService pool() {
@@ -269,18 +270,7 @@ final class WaitingCommands implements AutoCloseable {
    * empty within the minute.
    */
   Optional<String> fullNotice(String roomId, Recorded why) {
-    Instant now = clock.instant();
-    boolean[] tell = {false};
-    toldFull.compute(
-        roomId,
-        (room, last) -> {
-          if (last != null && last.plus(FULL_NOTICE_INTERVAL).isAfter(now)) return last;
-          tell[0] = true;
-          return now;
-        });
-    // Rooms told more than a minute ago are told again anyway: forgetting them keeps this small.
-    if (tell[0]) toldFull.values().removeIf(last -> !last.plus(FULL_NOTICE_INTERVAL).isAfter(now));
-    if (!tell[0]) return Optional.empty();
+    if (!toldFull.allows(roomId)) return Optional.empty();
     return Optional.of(
         why == Recorded.SENDER_FULL
             ? "You have "

@@ -5,7 +5,6 @@ import grapple.state.Fatal;
 import grapple.state.MessageException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -13,7 +12,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,8 +28,7 @@ public final class Dispatcher {
   private final Permissions permissions;
   private final Settings settings;
   private final RoomAuthority authority;
-  private final Clock clock;
-  private final Map<String, Instant> lastRefusal = new ConcurrentHashMap<>();
+  private final Throttle refusals;
 
   /**
    * The command prefixes, the bot's own user id, and the services configured off: the first words
@@ -90,7 +87,7 @@ public final class Dispatcher {
     this.permissions = permissions;
     this.settings = settings;
     this.authority = authority;
-    this.clock = clock;
+    this.refusals = new Throttle(REFUSAL_INTERVAL, clock);
   }
 
   public CommandTable table() {
@@ -421,26 +418,12 @@ public final class Dispatcher {
 
   /** Whether {@code sender} may be refused in {@code roomId} now: not within the last minute. */
   private boolean mayRefuseNow(String roomId, String sender) {
-    Instant now = clock.instant();
-    String key = roomId + "|" + sender;
-    boolean[] refuse = {false};
-    lastRefusal.compute(
-        key,
-        (k, last) -> {
-          if (last != null && last.plus(REFUSAL_INTERVAL).isAfter(now)) return last;
-          refuse[0] = true;
-          return now;
-        });
-    if (!refuse[0]) return false;
-    // Those refused more than a minute ago are refused again anyway: forgetting them keeps this
-    // small, however many accounts a hostile server sends commands from.
-    lastRefusal.values().removeIf(last -> !last.plus(REFUSAL_INTERVAL).isAfter(now));
-    return true;
+    return refusals.allows(roomId + "|" + sender);
   }
 
   /** How many senders' refusals are remembered, to be refused at most once a minute (tests). */
   int refusalsRemembered() {
-    return lastRefusal.size();
+    return refusals.remembered();
   }
 
   /**

@@ -17,9 +17,11 @@ import grapple.state.Sha256;
 import grapple.state.SqlWork;
 import grapple.state.StorageException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -165,6 +167,16 @@ public final class Intake {
   }
 
   /**
+   * As {@link #commit(List, String, String)}, and 202 at once when there is nothing to post: the
+   * delivery is then not claimed.
+   */
+  public CompletableFuture<Response> commitIfAny(
+      List<OutboxStore.Draft> drafts, String delivery, String what) {
+    if (drafts.isEmpty()) return now(ACCEPTED);
+    return commit(drafts, delivery, what);
+  }
+
+  /**
    * Posts {@code drafts} in the transaction that claims every one of {@code ids}, the ids one
    * delivery is known by; when one was claimed before, nothing is posted (and the answer is 202).
    */
@@ -249,6 +261,41 @@ public final class Intake {
   /** A message for {@code roomId}. */
   public static OutboxStore.Draft draft(String roomId, ObjectNode content) {
     return new OutboxStore.Draft(roomId, "m.room.message", content);
+  }
+
+  /**
+   * The form field that holds a delivery's JSON when its hook sends {@code
+   * application/x-www-form-urlencoded} (GitHub's default content type, and Gitea's other choice).
+   */
+  public static final String FORM_PAYLOAD = "payload";
+
+  /** True if {@code contentType} is a form's: the delivery's JSON is its {@link #FORM_PAYLOAD}. */
+  public static boolean isForm(Optional<String> contentType) {
+    return contentType
+        .orElse("")
+        .strip()
+        .toLowerCase(Locale.ROOT)
+        .startsWith("application/x-www-form-urlencoded");
+  }
+
+  /**
+   * A delivery's JSON: the body, or a form's {@link #FORM_PAYLOAD} field, decoded; empty when a
+   * form has no such field. A malformed %-escape in the form is the listener's 400 ({@link
+   * Request#formField}).
+   */
+  public static Optional<byte[]> json(Optional<String> contentType, byte[] body) {
+    if (!isForm(contentType)) return Optional.of(body);
+    return Request.formField(body, FORM_PAYLOAD).map(json -> json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * The ids of a delivery that may come again under another id, or with the same one: {@code id}
+   * when sent (blank counts as none), then the body's digest ({@link #digestId}). Either id taken
+   * in before means the delivery was posted.
+   */
+  public static List<String> deliveryIds(Optional<String> id, byte[] body) {
+    String digest = digestId(body);
+    return id.filter(d -> !d.isBlank()).map(d -> List.of(d, digest)).orElse(List.of(digest));
   }
 
   /** The delivery id of a body that came without one: {@code sha256:<hex>}. */

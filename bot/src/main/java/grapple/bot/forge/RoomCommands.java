@@ -8,16 +8,14 @@ import grapple.commands.CommandLine;
 import grapple.commands.DidYouMean;
 import grapple.commands.Markdown;
 import grapple.commands.PermissionLevel;
+import grapple.commands.Throttle;
 import grapple.state.BadInput;
 import grapple.state.Connection;
 import grapple.state.Fatal;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -66,7 +64,7 @@ public final class RoomCommands {
   private final String service;
   private final String failureReply;
   private final UnaryOperator<String> help;
-  private final Map<String, Instant> lastRefusal = new ConcurrentHashMap<>();
+  private final Throttle refusals;
 
   /**
    * {@code failureReply} answers a command that failed on the bot's side; null: hookshot's {@code
@@ -81,6 +79,7 @@ public final class RoomCommands {
     this.service = service;
     this.failureReply = failureReply != null ? failureReply : FAILED;
     this.help = help;
+    this.refusals = new Throttle(REFUSAL_INTERVAL, context.clock());
   }
 
   /**
@@ -195,21 +194,13 @@ public final class RoomCommands {
   /** Anyone may type a prefix: a refusal per message would let them make the bot talk at will. */
   private List<ObjectNode> refuseAtMostOncePerMinute(
       Connection connection, RoomEvent.Message message) {
-    Instant now = context.clock().instant();
-    String key = connection.roomId() + "|" + message.sender();
-    Instant last = lastRefusal.get(key);
-    if (last != null && last.plus(REFUSAL_INTERVAL).isAfter(now)) return List.of();
-    lastRefusal.put(key, now);
-    // Those refused more than a minute ago are refused again anyway: forgetting them keeps this
-    // small, however many accounts a hostile server sends commands from (it grew by each, for
-    // good).
-    lastRefusal.values().removeIf(at -> !at.plus(REFUSAL_INTERVAL).isAfter(now));
+    if (!refusals.allows(connection.roomId() + "|" + message.sender())) return List.of();
     return List.of(reply(message, NOT_PERMITTED));
   }
 
   /** How many senders' refusals are remembered, to be refused at most once a minute (tests). */
   int refusalsRemembered() {
-    return lastRefusal.size();
+    return refusals.remembered();
   }
 
   private <C> String run(RoomEvent.Message message, String prefix, C config, Handler<C> handler) {

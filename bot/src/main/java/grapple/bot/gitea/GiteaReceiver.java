@@ -13,7 +13,6 @@ import grapple.state.ForgeDeliveries;
 import grapple.state.OutboxStore;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import okhttp3.HttpUrl;
@@ -33,8 +32,6 @@ final class GiteaReceiver {
 
   /** Gitea's own limit on a webhook payload is far below this. */
   static final long MAX_BODY_BYTES = 25L * 1024 * 1024;
-
-  private static final String FORM_PAYLOAD = "payload";
 
   private final GiteaParts parts;
   private final GiteaRepos repos;
@@ -80,29 +77,16 @@ final class GiteaReceiver {
       return now(Response.error(400, "The form body has a malformed %-escape: " + e.getMessage()));
     }
     if (expected.isEmpty() || !signed(request, expected.get())) return now(refused());
-    Optional<byte[]> signedJson = payloadOf(request, raw);
+    // The JSON is what Gitea signed (a form's payload field, not the body it sends): a form
+    // without that field signed nothing, and is refused as unsigned.
+    Optional<byte[]> signedJson = Intake.json(request.header("Content-Type"), raw);
     if (signedJson.isEmpty()) return now(refused());
     Optional<String> event = either(request, "Event");
     if (event.isEmpty())
       return now(Response.error(400, "Missing X-Gitea-Event or X-Forgejo-Event"));
     byte[] body = signedJson.get();
-    String digest = Intake.digestId(body);
-    List<String> ids =
-        either(request, "Delivery").map(d -> List.of(d, digest)).orElse(List.of(digest));
+    List<String> ids = Intake.deliveryIds(either(request, "Delivery"), body);
     return Intake.withObject(body, payload -> handle(event.get(), ids, payload));
-  }
-
-  /**
-   * What Gitea signs, and the event's JSON: the body, or, from a hook whose content type is {@code
-   * application/x-www-form-urlencoded} (Gitea's other choice), its {@code payload} field, decoded:
-   * Gitea signs that field's JSON, not the body it sends. Empty when such a body has no {@code
-   * payload} field: nothing was signed, so the delivery is refused as unsigned. A malformed
-   * %-escape in the form is the listener's 400 ({@link Request#formField}).
-   */
-  static Optional<byte[]> payloadOf(Request request, byte[] body) {
-    String type = request.header("Content-Type").orElse("").strip().toLowerCase(Locale.ROOT);
-    if (!type.startsWith("application/x-www-form-urlencoded")) return Optional.of(body);
-    return Request.formField(body, FORM_PAYLOAD).map(json -> json.getBytes(StandardCharsets.UTF_8));
   }
 
   /**
@@ -113,10 +97,8 @@ final class GiteaReceiver {
    * IllegalArgumentException when that field has a malformed %-escape.
    */
   static Optional<byte[]> signature(byte[] secret, Optional<String> contentType, byte[] raw) {
-    String type = contentType.orElse("").strip().toLowerCase(Locale.ROOT);
-    if (!type.startsWith("application/x-www-form-urlencoded"))
-      return Optional.of(Signatures.hmac(secret, raw));
-    return Signatures.formFieldHmac(secret, raw, FORM_PAYLOAD);
+    if (!Intake.isForm(contentType)) return Optional.of(Signatures.hmac(secret, raw));
+    return Signatures.formFieldHmac(secret, raw, Intake.FORM_PAYLOAD);
   }
 
   /** Either signature header, if it is {@code expected}. */

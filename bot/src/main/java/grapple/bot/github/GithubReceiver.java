@@ -45,8 +45,6 @@ final class GithubReceiver {
   /** How far back hookshot looks for the actor's comment on a close or reopen. */
   static final Duration CLOSING_COMMENT_WITHIN = Duration.ofMinutes(2);
 
-  private static final String FORM_PAYLOAD = "payload";
-
   private final GithubParts parts;
   private final GithubRepos repos;
   private final Intake intake;
@@ -123,17 +121,12 @@ final class GithubReceiver {
   }
 
   /**
-   * The event's JSON: the body, or, from a webhook whose content type is GitHub's default {@code
-   * application/x-www-form-urlencoded}, its {@code payload} field (the signature covers the raw
-   * body either way). IllegalArgumentException when such a body has no {@code payload} field; a
-   * malformed %-escape in it is the listener's 400 ({@link Request#formField}).
+   * The event's JSON ({@link Intake#json}: the signature covers the raw body either way).
+   * IllegalArgumentException when a form-encoded body has no {@code payload} field.
    */
   static byte[] json(Request request, byte[] body) {
-    String type = request.header("Content-Type").orElse("").toLowerCase(Locale.ROOT);
-    if (!type.startsWith("application/x-www-form-urlencoded")) return body;
-    return Request.formField(body, FORM_PAYLOAD)
-        .orElseThrow(() -> new IllegalArgumentException("no payload field"))
-        .getBytes(StandardCharsets.UTF_8);
+    return Intake.json(request.header("Content-Type"), body)
+        .orElseThrow(() -> new IllegalArgumentException("no payload field"));
   }
 
   private CompletableFuture<Response> handle(String event, String delivery, JsonNode payload) {
@@ -168,7 +161,7 @@ final class GithubReceiver {
       return unbatchLabel(delivery, payload, fullName);
     String what = what(event, delivery, fullName);
     if (!asksGithub(event, payload, following))
-      return commit(drafts(event, payload, following, fullName, true), delivery, what);
+      return intake.commitIfAny(drafts(event, payload, following, fullName, true), delivery, what);
     // A closing comment or a diff costs calls to GitHub (and maybe an installation token first):
     // made on the receiving threads, the listener's thread freed at once. Those busy, the messages
     // go without them rather than not at all (GitHub does not send a refused delivery again).
@@ -179,9 +172,9 @@ final class GithubReceiver {
               () -> drafts(event, payload, following, fullName, true), asking);
     } catch (RejectedExecutionException e) {
       log.info("github: {} posted without asking GitHub for more: too many waiting", what);
-      return commit(drafts(event, payload, following, fullName, false), delivery, what);
+      return intake.commitIfAny(drafts(event, payload, following, fullName, false), delivery, what);
     }
-    return drafts.thenCompose(made -> commit(made, delivery, what));
+    return drafts.thenCompose(made -> intake.commitIfAny(made, delivery, what));
   }
 
   /**
@@ -243,12 +236,6 @@ final class GithubReceiver {
         newFullName,
         rooms.size());
     return Optional.of(intake.commit(drafts, delivery, what(event, delivery, oldFullName)));
-  }
-
-  private CompletableFuture<Response> commit(
-      List<OutboxStore.Draft> drafts, String delivery, String what) {
-    if (drafts.isEmpty()) return now(ACCEPTED);
-    return intake.commit(drafts, delivery, what);
   }
 
   /**

@@ -95,11 +95,7 @@ final class GitlabReceiver {
    * digest, so two keys alike in their first 200 characters stay two deliveries.
    */
   static List<String> deliveryIds(Optional<String> idempotencyKey, byte[] body) {
-    String digest = Intake.digestId(body);
-    return idempotencyKey
-        .filter(d -> !d.isBlank())
-        .map(d -> List.of(d, digest))
-        .orElse(List.of(digest));
+    return Intake.deliveryIds(idempotencyKey, body);
   }
 
   private CompletableFuture<Response> handle(

@@ -3,6 +3,8 @@ package grapple.bot.jira;
 import grapple.bot.ServiceContext;
 import grapple.bot.forge.ForgeException;
 import grapple.bot.forge.Refusals;
+import grapple.state.BadInput;
+import java.util.Optional;
 import java.util.TreeSet;
 
 /** What the JIRA service's pieces share: its settings, JIRA's API, the linked accounts. */
@@ -27,6 +29,19 @@ record JiraParts(
     return "You are not logged into JIRA. Start a DM with this bot and use the command "
         + (cloud && dataCenter ? login + " or " + token : cloud ? login : token)
         + ".";
+  }
+
+  /**
+   * The site of {@code userId}'s linked accounts that reaches {@code authority}; empty when none
+   * does. BadInput on {@code field} saying how to link one when they linked none (or their Cloud
+   * login just expired).
+   */
+  Optional<Site> site(String userId, String authority, String field) throws ForgeException {
+    if (!accounts.linked(userId)) throw new BadInput(field, notLinked());
+    Optional<Site> site = accounts.site(userId, authority);
+    if (site.isEmpty() && !accounts.linked(userId))
+      throw new BadInput(field, notLinked()); // the Cloud login just expired
+    return site;
   }
 
   /** What to tell a user JIRA refused: what to do about it, in one sentence. */

@@ -90,10 +90,7 @@ final class JiraProjects extends ForgeKind<JiraProjectConfig> {
   /** The project as the user's JIRA shows it; BadInput saying what to do when it cannot. */
   JsonNode project(String userId, JiraProjectConfig config) {
     try {
-      if (!parts.accounts().linked(userId)) throw new BadInput("url", parts.notLinked());
-      Optional<Site> site = parts.accounts().site(userId, config.authority());
-      if (site.isEmpty() && !parts.accounts().linked(userId))
-        throw new BadInput("url", parts.notLinked()); // the Cloud login just expired
+      Optional<Site> site = parts.site(userId, config.authority(), "url");
       if (site.isEmpty()) {
         throw new BadInput(
             "url",

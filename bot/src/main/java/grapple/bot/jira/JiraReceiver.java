@@ -140,17 +140,19 @@ final class JiraReceiver {
             + " "
             + first.projectKey();
     Optional<String> comment = commentId(first, payload);
-    if (comment.isEmpty()) return commit(fresh(drafts(events, payload), delivery), delivery, what);
+    if (comment.isEmpty())
+      return intake.commitIfAny(fresh(drafts(events, payload), delivery), delivery, what);
     List<JiraEvent> own = events.stream().filter(e -> !e.name().equals(COMMENT)).toList();
     List<JiraEvent> commented = events.stream().filter(e -> e.name().equals(COMMENT)).toList();
     // Both looked up before either is committed: the second commit runs on the writer's thread.
     List<OutboxStore.Draft> ownDrafts = fresh(drafts(own, payload), delivery);
     List<OutboxStore.Draft> commentDrafts = fresh(drafts(commented, payload), comment.get());
-    return commit(ownDrafts, delivery, what)
+    return intake
+        .commitIfAny(ownDrafts, delivery, what)
         .thenCompose(
             answer ->
                 answer.status() == ACCEPTED.status()
-                    ? commit(commentDrafts, comment.get(), what)
+                    ? intake.commitIfAny(commentDrafts, comment.get(), what)
                     : now(answer));
   }
 
@@ -168,13 +170,6 @@ final class JiraReceiver {
   /** {@code drafts}, or none when {@code id} was taken in before. */
   private List<OutboxStore.Draft> fresh(List<OutboxStore.Draft> drafts, String id) {
     return drafts.isEmpty() || intake.taken(id) ? List.of() : drafts;
-  }
-
-  /** Commits {@code drafts} with the claim of {@code id}; 202 with nothing to post. */
-  private CompletableFuture<Response> commit(
-      List<OutboxStore.Draft> drafts, String id, String what) {
-    if (drafts.isEmpty()) return now(ACCEPTED);
-    return intake.commit(drafts, id, what);
   }
 
   /** One notice per event and following connection that wants it. */

@@ -14,7 +14,6 @@ import grapple.state.Json;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -69,18 +68,16 @@ final class ProjectCommands {
   }
 
   private Site site(JiraProjectConfig config, String sender) throws ForgeException {
-    if (!parts.accounts().linked(sender)) throw new BadInput("jira", parts.notLinked());
-    Optional<Site> site = parts.accounts().site(sender, config.authority());
-    if (site.isEmpty() && !parts.accounts().linked(sender))
-      throw new BadInput("jira", parts.notLinked()); // the Cloud login just expired
-    return site.orElseThrow(
-        () ->
-            new BadInput(
-                "jira",
-                "None of your linked JIRA accounts reaches "
-                    + config.authority()
-                    + ". Link one that does in a DM with me (`jira login` or `jira token"
-                    + " <instance> <token>`)."));
+    return parts
+        .site(sender, config.authority(), "jira")
+        .orElseThrow(
+            () ->
+                new BadInput(
+                    "jira",
+                    "None of your linked JIRA accounts reaches "
+                        + config.authority()
+                        + ". Link one that does in a DM with me (`jira login` or `jira token"
+                        + " <instance> <token>`)."));
   }
 
   private List<String> issueTypes(JiraProjectConfig config, Site site) throws ForgeException {
