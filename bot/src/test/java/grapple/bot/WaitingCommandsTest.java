@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -147,25 +148,18 @@ class WaitingCommandsTest {
 
   @Test
   void aCommandWhoseAnswerFailedIsAnsweredAgainWithoutWaitingForItsRoomsNextCommand() {
-    try (TestDatabase database = TestDatabase.open()) {
-      Database db = database.db();
-      List<String> answered = new CopyOnWriteArrayList<>();
+    try (Answering answering = new Answering(threads)) {
       AtomicInteger failuresLeft = new AtomicInteger(1);
-      WaitingCommands commands =
-          new WaitingCommands(db, WaitingCommandsTest::key, threads, Duration.ofMillis(50));
-      commands.start(
+      answering.start(
           c -> {
             if (failuresLeft.getAndDecrement() > 0)
               throw new IllegalStateException("the database went away for a moment");
-            db.writeAndWait(WaitingCommands.answered(c));
-            answered.add(c.eventId());
           });
-      record(commands, db, "$1");
-      commands.wake(SLOW_ROOM);
+      answering.record(SLOW_ROOM, "$1");
+      answering.commands.wake(SLOW_ROOM);
 
-      Await.until(Duration.ofSeconds(10), () -> answered.equals(List.of("$1")));
-      assertThat(commands.waiting()).isZero();
-      commands.close();
+      Await.until(Duration.ofSeconds(10), () -> answering.answered.equals(List.of("$1")));
+      assertThat(answering.commands.waiting()).isZero();
     }
   }
 
@@ -175,62 +169,49 @@ class WaitingCommandsTest {
    */
   @Test
   void aRoomWhoseCommandWaitsForItsRetryIsNotYetAnswered() throws Exception {
-    try (TestDatabase database = TestDatabase.open()) {
-      Database db = database.db();
-      List<String> answered = new CopyOnWriteArrayList<>();
+    try (Answering answering = new Answering(threads, Duration.ofMillis(500))) {
       AtomicInteger failuresLeft = new AtomicInteger(1);
       CountDownLatch failed = new CountDownLatch(1);
-      WaitingCommands commands =
-          new WaitingCommands(db, WaitingCommandsTest::key, threads, Duration.ofMillis(500));
-      commands.start(
+      answering.start(
           c -> {
             if (failuresLeft.getAndDecrement() > 0) {
               failed.countDown();
               throw new IllegalStateException("the database went away for a moment");
             }
-            db.writeAndWait(WaitingCommands.answered(c));
-            answered.add(c.eventId());
           });
-      record(commands, db, "$1");
-      commands.wake(SLOW_ROOM);
+      answering.record(SLOW_ROOM, "$1");
+      answering.commands.wake(SLOW_ROOM);
       assertThat(failed.await(10, TimeUnit.SECONDS)).isTrue();
 
-      boolean done = commands.awaitAnswered(SLOW_ROOM, Duration.ofSeconds(10));
+      boolean done = answering.commands.awaitAnswered(SLOW_ROOM, Duration.ofSeconds(10));
 
       assertThat(done).isTrue();
-      assertThat(answered).as("answered when the wait ended").containsExactly("$1");
-      commands.close();
+      assertThat(answering.answered).as("answered when the wait ended").containsExactly("$1");
     }
   }
 
   @Test
   void aCommandWhoseAnswerFailsEveryTimeIsGivenUpAndItsRoomsNextCommandsAreAnswered() {
-    try (TestDatabase database = TestDatabase.open()) {
-      Database db = database.db();
-      List<String> answered = new CopyOnWriteArrayList<>();
+    try (Answering answering = new Answering(threads)) {
       AtomicInteger tries = new AtomicInteger();
-      WaitingCommands commands =
-          new WaitingCommands(db, WaitingCommandsTest::key, threads, Duration.ofMillis(50));
-      commands.start(
+      answering.start(
           c -> {
             if (c.eventId().equals("$poison")) {
               tries.incrementAndGet();
               throw new IllegalStateException("this one always fails");
             }
-            db.writeAndWait(WaitingCommands.answered(c));
-            answered.add(c.eventId());
           });
-      record(commands, db, "$poison");
-      record(commands, db, "$next");
-      commands.wake(SLOW_ROOM);
+      answering.record(SLOW_ROOM, "$poison");
+      answering.record(SLOW_ROOM, "$next");
+      answering.commands.wake(SLOW_ROOM);
 
-      Await.until(Duration.ofSeconds(10), () -> answered.equals(List.of("$next")));
+      Await.until(Duration.ofSeconds(10), () -> answering.answered.equals(List.of("$next")));
       assertThat(tries.get()).as("tried a few times first").isGreaterThan(1);
-      assertThat(commands.waiting()).isZero();
-      record(commands, db, "$later");
-      commands.wake(SLOW_ROOM);
-      Await.until(Duration.ofSeconds(10), () -> answered.equals(List.of("$next", "$later")));
-      commands.close();
+      assertThat(answering.commands.waiting()).isZero();
+      answering.record(SLOW_ROOM, "$later");
+      answering.commands.wake(SLOW_ROOM);
+      Await.until(
+          Duration.ofSeconds(10), () -> answering.answered.equals(List.of("$next", "$later")));
     }
   }
 
@@ -275,20 +256,6 @@ class WaitingCommandsTest {
     assertThat(hub.waiting.waiting()).isZero();
   }
 
-  private static void record(WaitingCommands commands, Database db, String eventId) {
-    record(commands, db, SLOW_ROOM, eventId);
-  }
-
-  private static void record(WaitingCommands commands, Database db, String roomId, String eventId) {
-    db.writeAndWait(
-        commands.received(
-            new RoomEvent.Message(
-                roomId, eventId, ADMIN, Json.object().put("body", "!grapple help")),
-            false,
-            false,
-            System.currentTimeMillis()));
-  }
-
   /**
    * With one thread to answer on, a room whose commands wait on a slow server took the thread until
    * all of them were answered: a few such rooms kept every other room's commands waiting for as
@@ -297,35 +264,28 @@ class WaitingCommandsTest {
   @Test
   void roomsTakeTurnsSoAnotherRoomsCommandIsAnsweredBetweenASlowRoomsCommands() throws Exception {
     ExecutorService one = Executors.newSingleThreadExecutor();
-    try (TestDatabase database = TestDatabase.open()) {
-      Database db = database.db();
-      List<String> answered = new CopyOnWriteArrayList<>();
+    try (Answering answering = new Answering(one)) {
       CountDownLatch firstHeld = new CountDownLatch(1);
       CountDownLatch release = new CountDownLatch(1);
-      WaitingCommands commands =
-          new WaitingCommands(db, WaitingCommandsTest::key, one, Duration.ofMillis(50));
-      commands.start(
+      answering.start(
           c -> {
             if (c.eventId().equals("$slow1")) {
               firstHeld.countDown();
               awaitQuietly(release);
             }
-            db.writeAndWait(WaitingCommands.answered(c));
-            answered.add(c.eventId());
           });
-      record(commands, db, "$slow1");
-      record(commands, db, "$slow2");
-      record(commands, db, "$slow3");
-      commands.wake(SLOW_ROOM);
+      answering.record(SLOW_ROOM, "$slow1");
+      answering.record(SLOW_ROOM, "$slow2");
+      answering.record(SLOW_ROOM, "$slow3");
+      answering.commands.wake(SLOW_ROOM);
       assertThat(firstHeld.await(10, TimeUnit.SECONDS)).isTrue();
 
-      record(commands, db, OTHER_ROOM, "$other");
-      commands.wake(OTHER_ROOM);
+      answering.record(OTHER_ROOM, "$other");
+      answering.commands.wake(OTHER_ROOM);
       release.countDown();
 
-      Await.until(Duration.ofSeconds(10), () -> answered.size() == 4);
-      assertThat(answered).containsExactly("$slow1", "$other", "$slow2", "$slow3");
-      commands.close();
+      Await.until(Duration.ofSeconds(10), () -> answering.answered.size() == 4);
+      assertThat(answering.answered).containsExactly("$slow1", "$other", "$slow2", "$slow3");
     } finally {
       one.shutdownNow();
     }
@@ -339,42 +299,29 @@ class WaitingCommandsTest {
   @Test
   void oneSenderWithSlowCommandsInManyRoomsLeavesThreadsForOthers() throws Exception {
     ExecutorService four = Executors.newFixedThreadPool(WaitingCommands.THREADS);
-    try (TestDatabase database = TestDatabase.open()) {
-      Database db = database.db();
-      List<String> answered = new CopyOnWriteArrayList<>();
+    try (Answering answering = new Answering(four)) {
       AtomicInteger held = new AtomicInteger();
       CountDownLatch release = new CountDownLatch(1);
-      WaitingCommands commands =
-          new WaitingCommands(db, WaitingCommandsTest::key, four, Duration.ofMillis(50));
-      commands.start(
+      answering.start(
           c -> {
             if (c.sender().equals(ADMIN)) {
               held.incrementAndGet();
               awaitQuietly(release);
             }
-            db.writeAndWait(WaitingCommands.answered(c));
-            answered.add(c.eventId());
           });
       for (int room = 1; room <= 4; room++) {
-        record(commands, db, "!slow" + room + ":test", "$slow" + room);
-        commands.wake("!slow" + room + ":test");
+        answering.record("!slow" + room + ":test", "$slow" + room);
+        answering.commands.wake("!slow" + room + ":test");
       }
       Await.until(Duration.ofSeconds(10), () -> held.get() == WaitingCommands.SENDER_SHARE);
 
-      db.writeAndWait(
-          commands.received(
-              new RoomEvent.Message(
-                  OTHER_ROOM, "$other", "@other:test", Json.object().put("body", "!grapple help")),
-              false,
-              false,
-              System.currentTimeMillis()));
-      commands.wake(OTHER_ROOM);
+      answering.record(OTHER_ROOM, "$other", "@other:test");
+      answering.commands.wake(OTHER_ROOM);
 
-      Await.until(Duration.ofSeconds(10), () -> answered.contains("$other"));
+      Await.until(Duration.ofSeconds(10), () -> answering.answered.contains("$other"));
       assertThat(held.get()).as("the sender's share").isEqualTo(WaitingCommands.SENDER_SHARE);
       release.countDown();
-      Await.until(Duration.ofSeconds(10), () -> answered.size() == 5);
-      commands.close();
+      Await.until(Duration.ofSeconds(10), () -> answering.answered.size() == 5);
     } finally {
       four.shutdownNow();
     }
@@ -481,11 +428,10 @@ class WaitingCommandsTest {
    */
   @Test
   void theCapsCountTheCommandsOfTheSameBatch() {
-    try (TestDatabase database = TestDatabase.open()) {
-      Database db = database.db();
-      WaitingCommands commands = new WaitingCommands(db, WaitingCommandsTest::key, r -> {});
+    try (Answering answering = new Answering(r -> {})) {
+      WaitingCommands commands = answering.commands;
       List<WaitingCommands.Recorded> outcomes =
-          db.writeAndWait(
+          answering.db.writeAndWait(
               c -> {
                 List<WaitingCommands.Recorded> out = new ArrayList<>();
                 for (int i = 0; i <= WaitingCommands.ROOM_CAP; i++)
@@ -509,8 +455,64 @@ class WaitingCommandsTest {
   }
 
   private static RoomEvent.Message help(String eventId, String sender) {
+    return help(SLOW_ROOM, eventId, sender);
+  }
+
+  /** {@code !grapple help} from {@code sender}. */
+  private static RoomEvent.Message help(String roomId, String eventId, String sender) {
     return new RoomEvent.Message(
-        SLOW_ROOM, eventId, sender, Json.object().put("body", "!grapple help"));
+        roomId, eventId, sender, Json.object().put("body", "!grapple help"));
+  }
+
+  /**
+   * A database and the commands waiting in it, answered on the threads given: each answer runs the
+   * test's hook first (which may throw to fail it), then deletes the command and notes its event id
+   * in {@link #answered}.
+   */
+  private static final class Answering implements AutoCloseable {
+    final TestDatabase database = TestDatabase.open();
+    final Database db = database.db();
+    final WaitingCommands commands;
+    final List<String> answered = new CopyOnWriteArrayList<>();
+
+    /** A room whose answer failed is tried again after 50 ms. */
+    Answering(Executor threads) {
+      this(threads, Duration.ofMillis(50));
+    }
+
+    Answering(Executor threads, Duration retry) {
+      commands = new WaitingCommands(db, WaitingCommandsTest::key, threads, retry);
+    }
+
+    void start(Consumer<WaitingCommands.Waiting> first) {
+      commands.start(
+          c -> {
+            first.accept(c);
+            db.writeAndWait(WaitingCommands.answered(c));
+            answered.add(c.eventId());
+          });
+    }
+
+    /** Records {@code !grapple help} from the admin; the room is not woken. */
+    void record(String roomId, String eventId) {
+      record(roomId, eventId, ADMIN);
+    }
+
+    void record(String roomId, String eventId, String sender) {
+      db.writeAndWait(
+          commands.received(
+              help(roomId, eventId, sender), false, false, System.currentTimeMillis()));
+    }
+
+    /** Stops answering (shutting down the threads given, if a pool) and closes the database. */
+    @Override
+    public void close() {
+      try {
+        commands.close();
+      } finally {
+        database.close();
+      }
+    }
   }
 
   /** What the bot has sent so far (after {@link TestHub#awaitDelivered}). */
@@ -536,13 +538,11 @@ class WaitingCommandsTest {
 
   @Test
   void aCommandThatGivesASecretWaitsSealedAndIsAnsweredWithItsText() {
-    try (TestDatabase database = TestDatabase.open()) {
-      Database db = database.db();
+    try (Answering answering = new Answering(threads)) {
+      Database db = answering.db;
       String body = "github setpersonaltoken " + TOKEN;
-      WaitingCommands commands =
-          new WaitingCommands(db, WaitingCommandsTest::key, threads, Duration.ofMillis(50));
       db.writeAndWait(
-          commands.received(
+          answering.commands.received(
               new RoomEvent.Message(DM_ROOM, "$dm", ADMIN, Json.object().put("body", body)),
               true,
               true,
@@ -552,15 +552,10 @@ class WaitingCommandsTest {
           .as("at rest")
           .doesNotContain(TOKEN)
           .startsWith("v1.");
-      List<String> answered = new CopyOnWriteArrayList<>();
-      commands.start(
-          c -> {
-            db.writeAndWait(WaitingCommands.answered(c));
-            answered.add(String.valueOf(c.body()));
-          });
-      Await.until(Duration.ofSeconds(10), () -> answered.size() == 1);
-      assertThat(answered).containsExactly(body);
-      commands.close();
+      List<String> bodies = new CopyOnWriteArrayList<>();
+      answering.start(c -> bodies.add(String.valueOf(c.body())));
+      Await.until(Duration.ofSeconds(10), () -> answering.answered.size() == 1);
+      assertThat(bodies).containsExactly(body);
     }
   }
 
