@@ -327,13 +327,6 @@ class WaitingCommandsTest {
     }
   }
 
-  /**
-   * A member who flooded a room with commands had each recorded, without end: the room's real
-   * commands waited behind thousands, and the table grew without bound. One sender now has at most
-   * {@link WaitingCommands#SENDER_CAP} waiting in a room, the room at most {@link
-   * WaitingCommands#ROOM_CAP}; a command over them is not taken, and the room is told so at most
-   * once a minute. Every command taken is still answered, once.
-   */
   /** A command not taken in a thread is told so in that thread, as a taken one is answered. */
   @Test
   void aCommandNotTakenInAThreadIsToldSoInThatThread() throws Exception {
@@ -364,6 +357,13 @@ class WaitingCommandsTest {
         .isEqualTo("$t" + WaitingCommands.SENDER_CAP);
   }
 
+  /**
+   * A member who flooded a room with commands had each recorded, without end: the room's real
+   * commands waited behind thousands, and the table grew without bound. One sender now has at most
+   * {@link WaitingCommands#SENDER_CAP} waiting in a room, the room at most {@link
+   * WaitingCommands#ROOM_CAP}; a command over them is not taken, and the room is told so at most
+   * once a minute. Every command taken is still answered, once.
+   */
   @Test
   void aFloodedRoomTakesCommandsUpToItsCapsSaysSoOnceAMinuteAndAnswersAllItTook() throws Exception {
     FakeClock clock = new FakeClock(java.time.Instant.parse("2026-12-05T08:00:00Z"));
