@@ -352,7 +352,7 @@ public final class ApiCli {
             "HTTP "
                 + response.code()
                 + " redirect to "
-                + response.header("Location", "nowhere (no Location)")
+                + shown(response.header("Location"))
                 + ", not followed: the key would go along; if that is Grapple, give it as"
                 + " --apihost");
       }
@@ -401,6 +401,19 @@ public final class ApiCli {
         + "... (cut, "
         + said.length()
         + " characters in all)";
+  }
+
+  /**
+   * Where a redirect points, as stderr shows it: as written when it is a short line of visible
+   * ASCII, else {@link #quoted} (escaped, cut), so the server cannot write terminal control
+   * sequences (ESC) or a flood through it.
+   */
+  private static String shown(@Nullable String location) {
+    if (location == null) return "nowhere (no Location)";
+    boolean plain = location.length() <= MAX_QUOTED_CHARS;
+    for (int i = 0; plain && i < location.length(); i++)
+      plain = location.charAt(i) > ' ' && location.charAt(i) < 0x7f;
+    return plain ? location : quoted(location);
   }
 
   /**

@@ -570,6 +570,29 @@ class ApiCliTest {
     }
   }
 
+  /**
+   * A redirect's Location is shown escaped when it holds what a terminal acts on: written raw, ESC
+   * sequences from a hostile server reached the operator's terminal (clearing it, retitling it).
+   */
+  @Test
+  void aRedirectsLocationWithControlCharactersIsShownEscaped() throws Exception {
+    try (MockWebServer proxy = new MockWebServer()) {
+      proxy.start();
+      proxy.enqueue(
+          new MockResponse.Builder()
+              .code(308)
+              .addHeaderLenient("Location", "https://x.example/\u001b[2J")
+              .build());
+
+      Run run = cli("--apikey=" + WRITER, "--apihost=" + proxy.url("/").toString(), "get_health");
+
+      assertThat(run.status()).isEqualTo(1);
+      assertThat(run.err())
+          .contains("HTTP 308 redirect to \"https://x.example/\\u001B[2J\", not followed")
+          .doesNotContain("\u001b");
+    }
+  }
+
   @Test
   void withoutAConfigItSaysHowToMakeOne() throws Exception {
     Path empty = Files.createDirectory(dir.resolve("empty-xdg"));
