@@ -532,18 +532,21 @@ public final class Database implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    if (writerThread.isAlive()) {
-      leftRunning = true;
+    boolean running = writerThread.isAlive();
+    if (running) leftRunning = true;
+    // What is still queued fails: behind a write still running, or raced with close() after the
+    // writer stopped. Taken in one go, as the running writer may take more once its write ends, so
+    // that the count logged is of the writes failed here.
+    List<Task<?>> left = new ArrayList<>();
+    queue.drainTo(left);
+    for (Task<?> task : left) task.result.completeExceptionally(closedException());
+    if (running) {
       log.warn(
-          "database {}: a write still runs after {} ms of waiting; closing without it (its"
-              + " connection is closed when it ends), and failing the {} writes queued behind it",
+          "database {}: a write still runs after {} ms of waiting; closed without it (its"
+              + " connection is closed when it ends), and failed the {} writes queued behind it",
           describe(),
           wait.toMillis(),
-          queue.size());
-    }
-    // A write that raced with close() may have been queued after the writer stopped: fail it.
-    for (Task<?> late = queue.poll(); late != null; late = queue.poll()) {
-      late.result.completeExceptionally(closedException());
+          left.size());
     }
     backend.close();
   }

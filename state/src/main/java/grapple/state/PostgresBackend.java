@@ -389,16 +389,22 @@ final class PostgresBackend implements Backend {
   }
 
   /**
-   * 1 s, then the listener's own tick: while the database is away every instance looks anyway that
-   * often, so once it is back each hears of other instances' changes within a tick, as when it was
-   * connected. (Doubling to 10 s, a follower could go on not hearing of them for 10 s after an
-   * outage.) A connect attempt every 2 s costs the server nothing worth saving.
+   * 1 s after the first failure (a blip is over soon), then the listener's own tick: while the
+   * database is away every instance looks anyway that often, so once it is back each hears of other
+   * instances' changes within a tick, as when it was connected. (Doubling to 10 s, a follower could
+   * go on not hearing of them for 10 s after an outage.) A connect attempt every 2 s costs the
+   * server nothing worth saving.
    */
   static final class Backoff {
+    /** Connect attempts failed in a row, the one just failed included; 0 while connected. */
     int failures;
 
+    /**
+     * The wait before the next attempt after {@code failures} in a row (0: a connected listener
+     * failed otherwise).
+     */
     static long delayMillis(int failures) {
-      return Math.min(LISTEN_TICK_MILLIS, 1_000L << Math.min(failures, 4));
+      return Math.min(LISTEN_TICK_MILLIS, 1_000L << Math.min(Math.max(failures - 1, 0), 4));
     }
 
     void sleep() {

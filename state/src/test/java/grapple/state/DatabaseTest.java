@@ -6,6 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AppenderBase;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +31,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -36,6 +42,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.slf4j.LoggerFactory;
 
 class DatabaseTest {
   @TempDir Path dir;
@@ -649,6 +656,59 @@ class DatabaseTest {
         .hasMessageContaining("is closed");
     db.close(); // returns once the writer has ended
     assertThat(writer.get().isClosed()).isTrue();
+  }
+
+  /**
+   * The warning of a write that outlasts close's wait counts the writes close failed behind it,
+   * though the writer, its write ended meanwhile, may take and run some of those still queued.
+   */
+  @Test
+  void theWarningOfAWriteThatOutlastsCloseCountsTheWritesItFailed() throws Exception {
+    Database db = open(dir.resolve("grapple.db"));
+    CountDownLatch running = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    db.write(
+        c -> {
+          running.countDown();
+          awaitQuietly(release);
+          return KeyValueStore.put(c, "slow", "v");
+        });
+    awaitQuietly(running);
+    List<CompletableFuture<Integer>> behind = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      String key = "behind" + i;
+      behind.add(db.write(c -> KeyValueStore.put(c, key, "v")));
+    }
+    // As close logs, the slow write ends, and the writer answers the first write behind it.
+    List<String> warnings = new CopyOnWriteArrayList<>();
+    AppenderBase<ILoggingEvent> writerEndsAsCloseLogs =
+        new AppenderBase<>() {
+          @Override
+          protected void append(ILoggingEvent event) {
+            if (event.getLevel() != Level.WARN) return;
+            warnings.add(event.getFormattedMessage());
+            release.countDown();
+            behind.get(0).handle((v, e) -> v).orTimeout(30, TimeUnit.SECONDS).join();
+          }
+        };
+    Logger logger = (Logger) LoggerFactory.getLogger(Database.class);
+    writerEndsAsCloseLogs.start();
+    logger.addAppender(writerEndsAsCloseLogs);
+    try {
+      db.close(Duration.ofMillis(50));
+    } finally {
+      logger.detachAppender(writerEndsAsCloseLogs);
+    }
+
+    long failed =
+        behind.stream()
+            .map(w -> w.handle((v, e) -> e != null).orTimeout(30, TimeUnit.SECONDS).join())
+            .filter(f -> f)
+            .count();
+    assertThat(warnings).hasSize(1);
+    Matcher logged = Pattern.compile("(\\d+) writes queued behind it").matcher(warnings.get(0));
+    assertThat(logged.find()).isTrue();
+    assertThat(Long.parseLong(logged.group(1))).isEqualTo(failed);
   }
 
   @ParameterizedTest

@@ -35,7 +35,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * RSS 0.9x/1.0/2.0 and Atom 0.3/1.0 (through ROME, DOCTYPEs refused) and JSON Feed 1.0/1.1, with
  * real-world quirks smoothed: byte order marks, leading white space, missing titles or links,
- * relative links, odd dates, HTML in titles.
+ * relative links, odd dates, HTML in titles that say they hold it.
  */
 final class FeedParser {
   private FeedParser() {}
@@ -194,7 +194,8 @@ final class FeedParser {
       if (entryBase == null) entryBase = base == null ? feedUrl : base;
       items.add(item(e, entryBase));
     }
-    return new ParsedFeed(text(feed.getTitle()), base == null ? null : base.toString(), items);
+    return new ParsedFeed(
+        title(feed.getTitleEx(), feed.getTitle()), base == null ? null : base.toString(), items);
   }
 
   /**
@@ -350,14 +351,15 @@ final class FeedParser {
     if (link == null) link = e.getLink();
     if (link == null && !e.getLinks().isEmpty()) link = e.getLinks().get(0).getHref();
     URI url = web(resolve(base, link));
-    String title = text(e.getTitle());
+    String title = title(e.getTitleEx(), e.getTitle());
     Instant date = instant(published(e));
     String summary = summary(e);
     String author = blankToNull(e.getAuthor());
     List<String> enclosures = new ArrayList<>();
     for (SyndEnclosure enclosure : e.getEnclosures()) enclosures.add(enclosure.getUrl());
     String id = firstNonBlank(e.getUri(), url == null ? null : url.toString());
-    if (id == null) id = contentKey(title, date, author, summary, enclosures);
+    // The title as earlier versions read it (markup dropped), so such an item keeps its id.
+    if (id == null) id = contentKey(text(e.getTitle()), date, author, summary, enclosures);
     return new FeedItem(id, title, url == null ? null : url.toString(), author, date, summary);
   }
 
@@ -433,7 +435,30 @@ final class FeedParser {
     return null;
   }
 
-  /** Plain text of a value that may hold HTML (titles often do), white space folded. */
+  /**
+   * A title as shown: read as HTML only where the feed says it is (an Atom title of type {@code
+   * html} or {@code xhtml}, Atom 0.3's {@code text/html}), else as the plain text RSS and Atom
+   * titles are by default, so an escaped {@code <post>} in the feed shows as {@code <post>}, not
+   * dropped as a tag. ROME gives an RSS title no type, and a feed's RSS title no content at all.
+   * White space folded.
+   */
+  private static @Nullable String title(@Nullable SyndContent typed, @Nullable String value) {
+    String type = typed == null ? null : typed.getType();
+    if (type != null && type.toLowerCase(Locale.ROOT).contains("html")) return text(value);
+    return plain(value);
+  }
+
+  private static final java.util.regex.Pattern WHITE_SPACE =
+      java.util.regex.Pattern.compile("\\s+");
+
+  /** {@code value} as written, white space folded; null when blank. */
+  static @Nullable String plain(@Nullable String value) {
+    if (value == null) return null;
+    String folded = WHITE_SPACE.matcher(value).replaceAll(" ").strip();
+    return folded.isEmpty() ? null : folded;
+  }
+
+  /** Plain text of a value that holds HTML (a summary, an HTML title), white space folded. */
   static @Nullable String text(@Nullable String value) {
     if (value == null) return null;
     // Depth-limited as the bot's own HTML (Messages.MAX_HTML_DEPTH): the parser's work grows with
@@ -622,14 +647,15 @@ final class FeedParser {
       for (JsonNode item : root.path("items"))
         items.add(item(item, base == null ? feedUrl : base, feedAuthor));
       return new ParsedFeed(
-          text(root.path("title").asText(null)), base == null ? null : base.toString(), items);
+          plain(root.path("title").asText(null)), base == null ? null : base.toString(), items);
     }
 
     private static FeedItem item(JsonNode item, URI base, @Nullable String feedAuthor) {
       // The permalink, else (missing, or no link the bot may show) the page it is about.
       URI url = web(resolve(base, item.path("url").asText(null)));
       if (url == null) url = web(resolve(base, item.path("external_url").asText(null)));
-      String title = text(item.path("title").asText(null));
+      // JSON Feed titles are plain text (the spec: "title (optional, string) is plain text").
+      String title = plain(item.path("title").asText(null));
       Instant date =
           instant(
               firstNonBlank(
@@ -646,7 +672,9 @@ final class FeedParser {
       for (JsonNode attachment : item.path("attachments"))
         attachments.add(attachment.path("url").asText(""));
       String id = firstNonBlank(item.path("id").asText(null), url == null ? null : url.toString());
-      if (id == null) id = contentKey(title, date, author, summary, attachments);
+      // The title as earlier versions read it (markup dropped), so such an item keeps its id.
+      if (id == null)
+        id = contentKey(text(item.path("title").asText(null)), date, author, summary, attachments);
       return new FeedItem(id, title, url == null ? null : url.toString(), author, date, summary);
     }
 

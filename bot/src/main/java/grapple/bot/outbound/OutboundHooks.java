@@ -6,6 +6,7 @@ import grapple.bot.LiveConnection;
 import grapple.bot.NamedKind;
 import grapple.bot.forge.NamedHooks;
 import grapple.bot.http.AddressGuard;
+import grapple.bot.room.Messages;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import grapple.state.Connection;
@@ -13,6 +14,7 @@ import grapple.state.ConnectionStore;
 import grapple.state.Json;
 import grapple.state.SecretBox;
 import grapple.state.SqlWork;
+import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Instant;
@@ -336,18 +338,11 @@ final class OutboundHooks extends NamedKind<OutboundConfig> {
     @Override
     public Optional<String> welcome() {
       return Optional.of(
-          "Outbound hook "
-              + Markdown.code(connection.stateKey())
-              + " in "
-              + Markdown.code(connection.roomId())
-              + " is ready: every event in the room goes to "
-              + Markdown.code(config.url().getScheme() + "://" + config.url().getAuthority())
-              + ".\n\nPlease use the secret token "
-              + Markdown.code(tokenFor(connection.id(), connection.stateKey()))
-              + " when validating the request: it comes in the header"
-              + " `X-Matrix-Hookshot-Token`, and `X-Grapple-Signature-256` is"
-              + " `sha256=<hex HMAC-SHA256(token, body)>`. `X-Grapple-Delivery` is the same on every"
-              + " retry of one delivery.");
+          OutboundHooks.welcome(
+              connection.stateKey(),
+              connection.roomId(),
+              config.url(),
+              tokenFor(connection.id(), connection.stateKey())));
     }
 
     /**
@@ -367,5 +362,24 @@ final class OutboundHooks extends NamedKind<OutboundConfig> {
       int dropped = queue.forget(connection.id());
       if (dropped > 0) refusals.dropped(connection.roomId(), config.name(), dropped);
     }
+  }
+
+  /**
+   * The direct message that shows a hook's secret token, once, to whoever made it; the room is a
+   * matrix.to link, as in hookshot's.
+   */
+  static String welcome(String name, String roomId, URI url, String token) {
+    return "Outbound hook "
+        + Markdown.code(name)
+        + " in "
+        + Messages.roomLink(roomId)
+        + " is ready: every event in the room goes to "
+        + Markdown.code(url.getScheme() + "://" + url.getAuthority())
+        + ".\n\nPlease use the secret token "
+        + Markdown.code(token)
+        + " when validating the request: it comes in the header"
+        + " `X-Matrix-Hookshot-Token`, and `X-Grapple-Signature-256` is"
+        + " `sha256=<hex HMAC-SHA256(token, body)>`. `X-Grapple-Delivery` is the same on every"
+        + " retry of one delivery.";
   }
 }

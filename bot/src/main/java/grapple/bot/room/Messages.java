@@ -292,6 +292,29 @@ public final class Messages {
     return true;
   }
 
+  /**
+   * Markdown that links room {@code roomId} through matrix.to, as hookshot names a room (clients
+   * show the link as a pill with the room's name). A room id is opaque (one made on another server
+   * may hold a space or {@code >}): what a link cannot hold as written is percent-encoded.
+   */
+  public static String roomLink(String roomId) {
+    StringBuilder out = new StringBuilder("<https://matrix.to/#/");
+    for (byte b : roomId.getBytes(StandardCharsets.UTF_8)) {
+      char c = (char) (b & 0xff);
+      boolean plain =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9')
+              || "-._~!:@".indexOf(c) >= 0;
+      if (plain) {
+        out.append(c);
+      } else {
+        out.append('%').append(String.format(Locale.ROOT, "%02X", (int) c));
+      }
+    }
+    return out.append('>').toString();
+  }
+
   /** CommonMark's text escaping: {@code & < > "}. */
   public static String escapeHtml(String text) {
     if (text.indexOf('"') < 0

@@ -3,8 +3,10 @@ package grapple.bot.rpc;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import grapple.bot.CliArgs;
 import grapple.state.Json;
+import grapple.state.Texts;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -50,6 +52,9 @@ public final class ApiCli {
    * gigabytes (broken, or not Grapple) does not fill the client's memory.
    */
   static final long MAX_ANSWER_BYTES = 16L * 1024 * 1024;
+
+  /** How much of another server's error stderr quotes. */
+  static final int MAX_QUOTED_CHARS = 500;
 
   static final String USAGE =
       """
@@ -347,7 +352,7 @@ public final class ApiCli {
             "HTTP "
                 + response.code()
                 + " redirect to "
-                + response.header("Location", "nowhere (no Location)")
+                + shown(response.header("Location"))
                 + ", not followed: the key would go along; if that is Grapple, give it as"
                 + " --apihost");
       }
@@ -373,7 +378,7 @@ public final class ApiCli {
           "HTTP "
               + response.code()
               + " without a JSON-RPC answer"
-              + (said != null && said.isTextual() ? " (it said " + Json.write(said) + ")" : "")
+              + (said != null && said.isTextual() ? " (it said " + quoted(said.asText()) + ")" : "")
               + (response.code() >= 500
                   ? "; the server failed or is overloaded (Grapple's listeners answer 503 when"
                       + " busy): try again later"
@@ -382,6 +387,33 @@ public final class ApiCli {
       http.dispatcher().executorService().shutdown();
       http.connectionPool().evictAll();
     }
+  }
+
+  /**
+   * Another server's error as stderr quotes it: JSON-escaped and, when longer than {@value
+   * #MAX_QUOTED_CHARS} characters, cut there and marked so ({@code "…"... (cut, 20000 characters in
+   * all)}), so a broken or hostile server cannot flood the terminal (its answer may be up to {@link
+   * #MAX_ANSWER_BYTES} long). The mark is ASCII, as a terminal may not show an ellipsis.
+   */
+  static String quoted(String said) {
+    if (said.length() <= MAX_QUOTED_CHARS) return Json.write(TextNode.valueOf(said));
+    return Json.write(TextNode.valueOf(Texts.prefix(said, MAX_QUOTED_CHARS)))
+        + "... (cut, "
+        + said.length()
+        + " characters in all)";
+  }
+
+  /**
+   * Where a redirect points, as stderr shows it: as written when it is a short line of visible
+   * ASCII, else {@link #quoted} (escaped, cut), so the server cannot write terminal control
+   * sequences (ESC) or a flood through it.
+   */
+  private static String shown(@Nullable String location) {
+    if (location == null) return "nowhere (no Location)";
+    boolean plain = location.length() <= MAX_QUOTED_CHARS;
+    for (int i = 0; plain && i < location.length(); i++)
+      plain = location.charAt(i) > ' ' && location.charAt(i) < 0x7f;
+    return plain ? location : quoted(location);
   }
 
   /**

@@ -363,14 +363,7 @@ final class Hooks extends NamedKind<WebhookConfig> {
 
     @Override
     public Optional<String> welcome() {
-      return Optional.of(
-          "Webhook "
-              + Markdown.code(connection.stateKey())
-              + " in "
-              + Markdown.code(connection.roomId())
-              + " is ready. Send to:\n\n"
-              + url()
-              + "\n\nKeep this URL secret: anyone who has it can post to the room.");
+      return Optional.of(Hooks.welcome(connection.stateKey(), connection.roomId(), url()));
     }
 
     @Override
@@ -382,5 +375,19 @@ final class Hooks extends NamedKind<WebhookConfig> {
       }
       hookIds.forget(connection.id());
     }
+  }
+
+  /**
+   * The direct message that hands a hook's secret URL to whoever made it; the room is a matrix.to
+   * link, as in hookshot's.
+   */
+  static String welcome(String name, String roomId, String url) {
+    return "Webhook "
+        + Markdown.code(name)
+        + " in "
+        + Messages.roomLink(roomId)
+        + " is ready. Send to:\n\n"
+        + url
+        + "\n\nKeep this URL secret: anyone who has it can post to the room.";
   }
 }

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.room.Messages;
 import grapple.state.Json;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -44,6 +46,28 @@ class FeedMessageTest {
         .isEqualTo(
             "<p>New post in Blog &lt;i&gt;of&lt;/i&gt; Bob: "
                 + "<a href=\"https://blog.example/p/1?a=1&amp;b=2\">Hello *world* &lt;script&gt;</a></p>");
+  }
+
+  /** A tag-like word in an RSS title is text: escaped in the HTML, as written in the body. */
+  @Test
+  void aTagInAPlainRssTitleShowsAsWrittenFromFeedToMessage() throws Exception {
+    byte[] body =
+        """
+        <rss version="2.0"><channel><title>Blog</title>
+        <item><title>First with &lt;post&gt; tag</title><link>https://blog.example/p/1</link></item>
+        </channel></rss>"""
+            .getBytes(StandardCharsets.UTF_8);
+    ParsedFeed feed =
+        FeedParser.parse(body, "application/rss+xml", URI.create("https://blog.example/feed"));
+
+    ObjectNode content = FeedMessage.render(config(""), feed, feed.items().get(0));
+
+    assertThat(content.get("body").asText())
+        .isEqualTo("New post in Blog: First with <post> tag (https://blog.example/p/1)");
+    assertThat(content.get("formatted_body").asText())
+        .isEqualTo(
+            "<p>New post in Blog: "
+                + "<a href=\"https://blog.example/p/1\">First with &lt;post&gt; tag</a></p>");
   }
 
   @Test

@@ -286,20 +286,85 @@ class FeedParserTest {
     assertThat(feed.items()).singleElement().extracting(FeedItem::title).isEqualTo("Example Atom");
   }
 
+  /**
+   * An RSS title is plain text (the channel's too): what looks like a tag in it is part of the
+   * title, not markup to drop ("First with tag").
+   */
   @Test
-  void turnsHtmlInRssTitleIntoPlainText() throws Exception {
+  void readsAnRssTitleAsPlainTextSoAnEscapedTagShowsAsWritten() throws Exception {
     byte[] body =
         """
-        <rss version="2.0"><channel><title>Feed &lt;i&gt;of&lt;/i&gt; things</title>
-        <item><title><![CDATA[<b>Breaking:</b> news &amp; views]]></title><link>https://example.org/1</link></item>
+        <rss version="2.0"><channel><title>Feed &lt;i&gt;of&lt;/i&gt;   things</title>
+        <item><title>First with &lt;post&gt; tag</title><link>https://example.org/1</link></item>
         </channel></rss>"""
             .getBytes(StandardCharsets.UTF_8);
 
     ParsedFeed feed =
         FeedParser.parse(body, "application/rss+xml", URI.create("https://example.org/feed"));
 
+    assertThat(feed.title()).isEqualTo("Feed <i>of</i> things");
+    assertThat(feed.items().get(0).title()).isEqualTo("First with <post> tag");
+  }
+
+  /** An Atom title is text unless its type says html or xhtml (RFC 4287 §3.1.1). */
+  @Test
+  void readsAnAtomTitleAsHtmlOnlyWhereItsTypeSaysSo() throws Exception {
+    byte[] body =
+        """
+        <feed xmlns="http://www.w3.org/2005/Atom"><title type="html">Feed &lt;i&gt;of&lt;/i&gt; things</title>
+        <id>urn:t</id><updated>2026-01-01T00:00:00Z</updated>
+        <entry><id>urn:1</id><title>Text &lt;post&gt;</title><updated>2026-01-01T00:00:00Z</updated></entry>
+        <entry><id>urn:2</id><title type="html">&lt;b&gt;Html&lt;/b&gt; &amp;lt;post&amp;gt;</title>
+        <updated>2026-01-01T00:00:00Z</updated></entry>
+        <entry><id>urn:3</id><title type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><b>Xhtml</b> &lt;post&gt;</div></title>
+        <updated>2026-01-01T00:00:00Z</updated></entry>
+        </feed>"""
+            .getBytes(StandardCharsets.UTF_8);
+
+    ParsedFeed feed =
+        FeedParser.parse(body, "application/atom+xml", URI.create("https://example.org/feed"));
+
     assertThat(feed.title()).isEqualTo("Feed of things");
-    assertThat(feed.items().get(0).title()).isEqualTo("Breaking: news & views");
+    assertThat(feed.items())
+        .extracting(FeedItem::title)
+        .containsExactly("Text <post>", "Html <post>", "Xhtml <post>");
+  }
+
+  @Test
+  void readsAJsonFeedTitleAsPlainText() throws Exception {
+    byte[] body =
+        """
+        {"version": "https://jsonfeed.org/version/1.1", "title": "Feed <i>of</i> things",
+         "items": [{"id": "1", "title": "First with <post> tag"}]}"""
+            .getBytes(StandardCharsets.UTF_8);
+
+    ParsedFeed feed =
+        FeedParser.parse(body, "application/feed+json", URI.create("https://example.org/feed"));
+
+    assertThat(feed.title()).isEqualTo("Feed <i>of</i> things");
+    assertThat(feed.items().get(0).title()).isEqualTo("First with <post> tag");
+  }
+
+  /**
+   * An item known by all it shows keeps its id though its title now reads as written: the id hashes
+   * the title as earlier versions read it, markup dropped, so the item is not posted again.
+   */
+  @Test
+  void anItemWithoutGuidOrLinkKeepsItsIdThoughItsTitleNowReadsAsWritten() throws Exception {
+    byte[] body =
+        """
+        <rss version="2.0"><channel><title>t</title>
+        <item><title>First with &lt;post&gt; tag</title><description>d</description></item>
+        </channel></rss>"""
+            .getBytes(StandardCharsets.UTF_8);
+
+    FeedItem item =
+        FeedParser.parse(body, "application/rss+xml", URI.create("https://example.org/feed"))
+            .items()
+            .get(0);
+
+    assertThat(item.id())
+        .isEqualTo(FeedParser.contentKey("First with tag", null, null, "d", List.of()));
   }
 
   // JSON Feed authors

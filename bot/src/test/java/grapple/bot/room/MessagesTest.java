@@ -223,6 +223,22 @@ class MessagesTest {
                 + " expires.</p>");
   }
 
+  /**
+   * A room id is opaque, and one made on another server may hold what ends a link (a space, a
+   * {@code >}): percent-encoded, the link still names that room and nothing follows it in.
+   */
+  @Test
+  void aRoomLinkGoesThroughMatrixToWithWhatALinkCannotHoldEncoded() {
+    assertThat(Messages.roomLink("!abc:server")).isEqualTo("<https://matrix.to/#/!abc:server>");
+
+    ObjectNode notice = Messages.notice("in " + Messages.roomLink("!a b>é<x:server") + " now");
+
+    assertThat(notice.get("formatted_body").asText())
+        .isEqualTo(
+            "<p>in <a href=\"https://matrix.to/#/!a%20b%3E%C3%A9%3Cx:server\">"
+                + "https://matrix.to/#/!a%20b%3E%C3%A9%3Cx:server</a> now</p>");
+  }
+
   @Test
   void theBodyKeepsMarkupAndCodeSpansAsWritten() {
     String markdown =

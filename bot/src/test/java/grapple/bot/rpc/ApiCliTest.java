@@ -281,6 +281,33 @@ class ApiCliTest {
   }
 
   /**
+   * Another server's error is quoted cut at {@value ApiCli#MAX_QUOTED_CHARS} characters, marked so:
+   * quoted whole, a broken or hostile server's could flood the terminal with up to 16 MiB.
+   */
+  @Test
+  void anotherServersLongErrorIsQuotedCutAndMarked() throws Exception {
+    try (MockWebServer broken = new MockWebServer()) {
+      broken.start();
+      broken.enqueue(
+          new MockResponse.Builder()
+              .code(502)
+              .addHeader("Content-Type", "application/json")
+              .body("{\"error\":\"" + "y".repeat(100_000) + "\"}")
+              .build());
+
+      Run run = cli("--apikey=" + READER, "--apihost=" + broken.url("/").toString(), "get_health");
+
+      assertThat(run.status()).isEqualTo(1);
+      assertThat(run.err())
+          .contains(
+              "HTTP 502 without a JSON-RPC answer (it said \""
+                  + "y".repeat(ApiCli.MAX_QUOTED_CHARS)
+                  + "\"... (cut, 100000 characters in all)); the server failed")
+          .doesNotContain("y".repeat(ApiCli.MAX_QUOTED_CHARS + 1));
+    }
+  }
+
+  /**
    * An answer larger than the client reads (a broken server, or not Grapple, sending without end,
    * chunked without a length) is refused, naming the limit: read whole, it filled the client's
    * memory.
@@ -540,6 +567,29 @@ class ApiCliTest {
       assertThat(run.err())
           .contains("HTTP 308 redirect to " + target + ", not followed")
           .doesNotContain(WRITER);
+    }
+  }
+
+  /**
+   * A redirect's Location is shown escaped when it holds what a terminal acts on: written raw, ESC
+   * sequences from a hostile server reached the operator's terminal (clearing it, retitling it).
+   */
+  @Test
+  void aRedirectsLocationWithControlCharactersIsShownEscaped() throws Exception {
+    try (MockWebServer proxy = new MockWebServer()) {
+      proxy.start();
+      proxy.enqueue(
+          new MockResponse.Builder()
+              .code(308)
+              .addHeaderLenient("Location", "https://x.example/\u001b[2J")
+              .build());
+
+      Run run = cli("--apikey=" + WRITER, "--apihost=" + proxy.url("/").toString(), "get_health");
+
+      assertThat(run.status()).isEqualTo(1);
+      assertThat(run.err())
+          .contains("HTTP 308 redirect to \"https://x.example/\\u001B[2J\", not followed")
+          .doesNotContain("\u001b");
     }
   }
 
