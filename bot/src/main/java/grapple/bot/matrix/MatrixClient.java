@@ -303,17 +303,27 @@ public final class MatrixClient {
    */
   static final Duration JOIN_CALL_TIMEOUT = Duration.ofMinutes(4);
 
-  /** Sends a room event with a transaction id; a resend with the same id is not posted twice. */
+  /**
+   * Sends a room event with a transaction id; a resend with the same id is not posted twice. An
+   * answer without the event's id (a proxy's empty 200, which may never have reached the
+   * homeserver) is an error, not a delivery: the outbox took it for one, deleted the message and
+   * told its webhook it was posted. It sends again with the same transaction id, which the
+   * homeserver recognises if the first one did arrive.
+   */
   public String send(String roomId, String eventType, String txnId, ObjectNode content)
       throws IOException {
     HttpUrl url = segments("rooms", roomId, "send", eventType, txnId);
-    return call(authed(url).put(body(content)).build()).path("event_id").asText();
+    return required(call(authed(url).put(body(content)).build()), "event_id", "a send");
   }
 
+  /**
+   * Writes a state event; returns its id. An answer without one is an error, as for {@link #send}:
+   * the write was taken as done (the change put in effect) while the room may not have it.
+   */
   public String putState(String roomId, String eventType, String stateKey, ObjectNode content)
       throws IOException {
     HttpUrl url = segments("rooms", roomId, "state", eventType, stateKey);
-    return call(authed(url).put(body(content)).build()).path("event_id").asText();
+    return required(call(authed(url).put(body(content)).build()), "event_id", "a state write");
   }
 
   public void redact(String roomId, String eventId, String reason, String txnId)

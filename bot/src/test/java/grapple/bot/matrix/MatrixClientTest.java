@@ -216,6 +216,26 @@ class MatrixClientTest {
   }
 
   /**
+   * A send or a state write answered without its event id (a proxy's empty 200) fails like a
+   * network failure, not refused for good: the outbox took the empty id for a delivery, deleted the
+   * message and told its webhook it was posted; now it sends again with the same transaction id.
+   */
+  @Test
+  void aSendOrAStateWriteAnsweredWithoutItsEventIdFails() {
+    server.enqueue(HomeserverAnswers.json(200, ""));
+    server.enqueue(HomeserverAnswers.json(200, "{\"event_id\":\"\"}"));
+    MatrixClient client =
+        new MatrixClient(server.url("/").toString(), "tok", MatrixClient.defaultHttp());
+
+    assertThatThrownBy(() -> client.send("!r:test", "m.room.message", "txn1", Json.object()))
+        .isExactlyInstanceOf(IOException.class)
+        .hasMessage("the homeserver's answer to a send has no event_id");
+    assertThatThrownBy(() -> client.putState("!r:test", "m.room.topic", "", Json.object()))
+        .isExactlyInstanceOf(IOException.class)
+        .hasMessage("the homeserver's answer to a state write has no event_id");
+  }
+
+  /**
    * An answer over the limit, with or without a length announced, fails naming the call instead of
    * being read whole into memory (a proxy or broken homeserver answering gigabytes ran the bot out
    * of memory); one within it is read.
