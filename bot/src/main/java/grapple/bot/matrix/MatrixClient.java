@@ -414,7 +414,11 @@ public final class MatrixClient {
 
   /**
    * Downloads {@code mxc://server/id} through the authenticated media endpoint ({@code
-   * /_matrix/client/v1/media/download}); a file over {@code maxBytes} is an IOException.
+   * /_matrix/client/v1/media/download}); a file over {@code maxBytes} is an IOException. Within
+   * {@code timeout} in all, body and renewal included: the token the homeserver refused is renewed
+   * as for any call (a download kept failing with 401 until another call happened to renew it), and
+   * the try with the new token has what is left of the time. Cancelled with its thread's calls
+   * ({@link #cancelCallsOf}).
    */
   public Media download(String mxcUri, long maxBytes, Duration timeout) throws IOException {
     if (!mxcUri.startsWith("mxc://")) throw new IOException("not an mxc:// URI: " + mxcUri);
@@ -427,9 +431,23 @@ public final class MatrixClient {
             .addPathSegment(parts[0])
             .addPathSegment(parts[1])
             .build();
-    okhttp3.Call call = http.newCall(authed(url).get().build());
-    // The whole exchange, body and all: the read timeout starts again at each byte.
-    call.timeout().timeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    return withRenewal(
+        authed(url).get().build(),
+        r -> {
+          long left = deadline - System.nanoTime();
+          if (left <= 0)
+            throw new InterruptedIOException("the download of " + mxcUri + " is out of time");
+          okhttp3.Call call = http.newCall(r);
+          // The whole exchange, body and all: the read timeout starts again at each byte.
+          call.timeout().timeout(left, TimeUnit.NANOSECONDS);
+          return asUnderWay(call, () -> readMedia(call, mxcUri, parts[1], maxBytes));
+        });
+  }
+
+  /** The file {@code call} answers, named {@code id} when the answer names it not. */
+  private static Media readMedia(okhttp3.Call call, String mxcUri, String id, long maxBytes)
+      throws IOException {
     try (Response response = call.execute()) {
       ResponseBody body = response.body();
       if (!response.isSuccessful()) throw error(response, body == null ? "" : cut(body));
@@ -446,7 +464,7 @@ public final class MatrixClient {
       return new Media(
           out.readByteArray(),
           type == null ? "application/octet-stream" : type.toString(),
-          name == null ? parts[1] : name);
+          name == null ? id : name);
     }
   }
 
@@ -635,13 +653,23 @@ public final class MatrixClient {
    * if that thread's calls are.
    */
   private Page read(okhttp3.Call call, long maxBytes) throws IOException {
+    return asUnderWay(call, () -> readAnswer(call, maxBytes));
+  }
+
+  /** Reads the answer to a call. */
+  private interface Reading<T> {
+    T read() throws IOException;
+  }
+
+  /** {@code reading} the answer to {@code call}, as a call its thread has under way. */
+  private <T> T asUnderWay(okhttp3.Call call, Reading<T> reading) throws IOException {
     Thread thread = Thread.currentThread();
     synchronized (underWay) {
       if (cancelled.contains(thread)) call.cancel();
       else underWay.put(thread, call);
     }
     try {
-      return readAnswer(call, maxBytes);
+      return reading.read();
     } finally {
       synchronized (underWay) {
         underWay.remove(thread, call);
