@@ -176,7 +176,8 @@ public final class MatrixClient {
   /**
    * Logs in with a password, as {@code deviceId} when given (the device an earlier login made): the
    * homeserver scopes transaction ids to a device, so a send retried after a new login is still
-   * recognised as the same one, and no new device is left behind at each login.
+   * recognised as the same one, and no new device is left behind at each login. An answer without
+   * an access token is an error.
    */
   public Login login(String userId, String password, @Nullable String deviceId) throws IOException {
     ObjectNode body =
@@ -187,7 +188,10 @@ public final class MatrixClient {
     if (deviceId != null) body.put("device_id", deviceId);
     body.putObject("identifier").put("type", "m.id.user").put("user", userId);
     JsonNode answer = call(post("login", body, false));
-    return new Login(answer.path("access_token").asText(), answer.path("device_id").asText(null));
+    // Without a token (a proxy's empty 200), the empty one was stored and sent as "Bearer ", and
+    // each call it was refused for logged in again.
+    return new Login(
+        required(answer, "access_token", "a login"), answer.path("device_id").asText(null));
   }
 
   /**

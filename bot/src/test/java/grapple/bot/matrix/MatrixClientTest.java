@@ -322,6 +322,22 @@ class MatrixClientTest {
   }
 
   /**
+   * A login answered without an access token (a proxy's empty 200) fails: the empty token was
+   * stored as the bot's and sent as {@code Bearer }, and every call it was refused for logged in
+   * again.
+   */
+  @Test
+  void aLoginAnsweredWithoutAnAccessTokenFails() {
+    server.enqueue(HomeserverAnswers.json(200, ""));
+    MatrixClient client =
+        new MatrixClient(server.url("/").toString(), "", MatrixClient.defaultHttp());
+
+    assertThatThrownBy(() -> client.login("@bot:test", "pw", null))
+        .isExactlyInstanceOf(IOException.class)
+        .hasMessage("the homeserver's answer to a login has no access_token");
+  }
+
+  /**
    * A send or a state write answered without its event id (a proxy's empty 200) fails like a
    * network failure, not refused for good: the outbox took the empty id for a delivery, deleted the
    * message and told its webhook it was posted; now it sends again with the same transaction id.
