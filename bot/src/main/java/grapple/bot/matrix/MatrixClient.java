@@ -176,7 +176,8 @@ public final class MatrixClient {
   /**
    * Logs in with a password, as {@code deviceId} when given (the device an earlier login made): the
    * homeserver scopes transaction ids to a device, so a send retried after a new login is still
-   * recognised as the same one, and no new device is left behind at each login.
+   * recognised as the same one, and no new device is left behind at each login. An answer without
+   * an access token is an error.
    */
   public Login login(String userId, String password, @Nullable String deviceId) throws IOException {
     ObjectNode body =
@@ -187,7 +188,10 @@ public final class MatrixClient {
     if (deviceId != null) body.put("device_id", deviceId);
     body.putObject("identifier").put("type", "m.id.user").put("user", userId);
     JsonNode answer = call(post("login", body, false));
-    return new Login(answer.path("access_token").asText(), answer.path("device_id").asText(null));
+    // Without a token (a proxy's empty 200), the empty one was stored and sent as "Bearer ", and
+    // each call it was refused for logged in again.
+    return new Login(
+        required(answer, "access_token", "a login"), answer.path("device_id").asText(null));
   }
 
   /**
@@ -303,17 +307,27 @@ public final class MatrixClient {
    */
   static final Duration JOIN_CALL_TIMEOUT = Duration.ofMinutes(4);
 
-  /** Sends a room event with a transaction id; a resend with the same id is not posted twice. */
+  /**
+   * Sends a room event with a transaction id; a resend with the same id is not posted twice. An
+   * answer without the event's id (a proxy's empty 200, which may never have reached the
+   * homeserver) is an error, not a delivery: the outbox took it for one, deleted the message and
+   * told its webhook it was posted. It sends again with the same transaction id, which the
+   * homeserver recognises if the first one did arrive.
+   */
   public String send(String roomId, String eventType, String txnId, ObjectNode content)
       throws IOException {
     HttpUrl url = segments("rooms", roomId, "send", eventType, txnId);
-    return call(authed(url).put(body(content)).build()).path("event_id").asText();
+    return required(call(authed(url).put(body(content)).build()), "event_id", "a send");
   }
 
+  /**
+   * Writes a state event; returns its id. An answer without one is an error, as for {@link #send}:
+   * the write was taken as done (the change put in effect) while the room may not have it.
+   */
   public String putState(String roomId, String eventType, String stateKey, ObjectNode content)
       throws IOException {
     HttpUrl url = segments("rooms", roomId, "state", eventType, stateKey);
-    return call(authed(url).put(body(content)).build()).path("event_id").asText();
+    return required(call(authed(url).put(body(content)).build()), "event_id", "a state write");
   }
 
   public void redact(String roomId, String eventId, String reason, String txnId)
@@ -404,7 +418,11 @@ public final class MatrixClient {
 
   /**
    * Downloads {@code mxc://server/id} through the authenticated media endpoint ({@code
-   * /_matrix/client/v1/media/download}); a file over {@code maxBytes} is an IOException.
+   * /_matrix/client/v1/media/download}); a file over {@code maxBytes} is an IOException. Within
+   * {@code timeout} in all, body and renewal included: the token the homeserver refused is renewed
+   * as for any call (a download kept failing with 401 until another call happened to renew it), and
+   * the try with the new token has what is left of the time. Cancelled with its thread's calls
+   * ({@link #cancelCallsOf}).
    */
   public Media download(String mxcUri, long maxBytes, Duration timeout) throws IOException {
     if (!mxcUri.startsWith("mxc://")) throw new IOException("not an mxc:// URI: " + mxcUri);
@@ -417,9 +435,23 @@ public final class MatrixClient {
             .addPathSegment(parts[0])
             .addPathSegment(parts[1])
             .build();
-    okhttp3.Call call = http.newCall(authed(url).get().build());
-    // The whole exchange, body and all: the read timeout starts again at each byte.
-    call.timeout().timeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    return withRenewal(
+        authed(url).get().build(),
+        r -> {
+          long left = deadline - System.nanoTime();
+          if (left <= 0)
+            throw new InterruptedIOException("the download of " + mxcUri + " is out of time");
+          okhttp3.Call call = http.newCall(r);
+          // The whole exchange, body and all: the read timeout starts again at each byte.
+          call.timeout().timeout(left, TimeUnit.NANOSECONDS);
+          return asUnderWay(call, () -> readMedia(call, mxcUri, parts[1], maxBytes));
+        });
+  }
+
+  /** The file {@code call} answers, named {@code id} when the answer names it not. */
+  private static Media readMedia(okhttp3.Call call, String mxcUri, String id, long maxBytes)
+      throws IOException {
     try (Response response = call.execute()) {
       ResponseBody body = response.body();
       if (!response.isSuccessful()) throw error(response, body == null ? "" : cut(body));
@@ -436,7 +468,7 @@ public final class MatrixClient {
       return new Media(
           out.readByteArray(),
           type == null ? "application/octet-stream" : type.toString(),
-          name == null ? parts[1] : name);
+          name == null ? id : name);
     }
   }
 
@@ -625,13 +657,23 @@ public final class MatrixClient {
    * if that thread's calls are.
    */
   private Page read(okhttp3.Call call, long maxBytes) throws IOException {
+    return asUnderWay(call, () -> readAnswer(call, maxBytes));
+  }
+
+  /** Reads the answer to a call. */
+  private interface Reading<T> {
+    T read() throws IOException;
+  }
+
+  /** {@code reading} the answer to {@code call}, as a call its thread has under way. */
+  private <T> T asUnderWay(okhttp3.Call call, Reading<T> reading) throws IOException {
     Thread thread = Thread.currentThread();
     synchronized (underWay) {
       if (cancelled.contains(thread)) call.cancel();
       else underWay.put(thread, call);
     }
     try {
-      return readAnswer(call, maxBytes);
+      return reading.read();
     } finally {
       synchronized (underWay) {
         underWay.remove(thread, call);

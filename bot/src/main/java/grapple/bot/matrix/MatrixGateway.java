@@ -309,9 +309,54 @@ public final class MatrixGateway implements RoomGateway {
    * timeout, a crash before the room was stored), the next call finds the room that was made among
    * the bot's joined rooms instead of making a second one. A new room is added to the bot's {@code
    * m.direct} account data, as the spec asks, so clients show it as a direct chat.
+   *
+   * <p>Calls for the same user take turns (two at once made two rooms); calls for different users
+   * do not wait on each other: one lock over the whole gateway held every user's direct message
+   * behind one slow {@code createRoom} or a look through every joined room's state.
    */
   @Override
-  public synchronized String directRoom(String userId) throws IOException {
+  public String directRoom(String userId) throws IOException {
+    UserLock lock = lockFor(userId);
+    try {
+      synchronized (lock) {
+        return directRoomLocked(userId);
+      }
+    } finally {
+      release(userId, lock);
+    }
+  }
+
+  /** The lock of one user's direct room, and how many calls hold or wait for it. */
+  private static final class UserLock {
+    int calls;
+  }
+
+  /** The locks of the users whose direct room a call looks for now; guarded by itself. */
+  private final java.util.Map<String, UserLock> directRoomLocks = new java.util.HashMap<>();
+
+  /**
+   * The bot's {@code m.direct} account data is read, changed and written whole: held over that, so
+   * two direct rooms made at once for different users do not each write back a copy without the
+   * other's.
+   */
+  private final Object directList = new Object();
+
+  private UserLock lockFor(String userId) {
+    synchronized (directRoomLocks) {
+      UserLock lock = directRoomLocks.computeIfAbsent(userId, u -> new UserLock());
+      lock.calls++;
+      return lock;
+    }
+  }
+
+  /** Forgets a user's lock once no call holds or waits for it: the map holds no user for ever. */
+  private void release(String userId, UserLock lock) {
+    synchronized (directRoomLocks) {
+      if (--lock.calls == 0) directRoomLocks.remove(userId);
+    }
+  }
+
+  private String directRoomLocked(String userId) throws IOException {
     Optional<String> known = stores.directRooms().roomFor(userId);
     if (known.isPresent()
         && !refusedDirectRooms.contains(known.get())
@@ -383,6 +428,12 @@ public final class MatrixGateway implements RoomGateway {
    * account data (in place of {@code replaced}); a failure is only logged: the room works without.
    */
   private void markDirect(String userId, String roomId, @Nullable String replaced) {
+    synchronized (directList) {
+      writeDirect(userId, roomId, replaced);
+    }
+  }
+
+  private void writeDirect(String userId, String roomId, @Nullable String replaced) {
     try {
       ObjectNode direct =
           client

@@ -84,9 +84,12 @@ public final class SyncStore {
             }));
   }
 
+  /** Deletes the handled events older than its one argument, found by their index (step 15). */
+  static final String PRUNE = "DELETE FROM processed_events WHERE processed_at < ?";
+
   /** Forgets handled events older than a few days (a replay never reaches that far back). */
   public void prune() {
     long cutoff = System.currentTimeMillis() - KEEP_PROCESSED.toMillis();
-    db.write(c -> Sql.update(c, "DELETE FROM processed_events WHERE processed_at < ?", cutoff));
+    db.write(c -> Sql.update(c, PRUNE, cutoff));
   }
 }

@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import grapple.bot.room.Media;
 import grapple.state.Json;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -98,6 +99,111 @@ class MatrixClientTest {
     assertThatThrownBy(() -> client.download("mxc://test/abc", 1 << 20, Duration.ofSeconds(1)))
         .isInstanceOf(InterruptedIOException.class);
     assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+  }
+
+  /**
+   * A download the homeserver refuses for the token (its own 401) logs in again and fetches the
+   * file with the new token, as every other call does: the download failed with the 401, at every
+   * outbound delivery of a file, until some other call happened to renew the token.
+   */
+  @Test
+  void aDownloadRefusedForTheTokenLogsInAgainAndFetchesTheFile() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger logins =
+        new java.util.concurrent.atomic.AtomicInteger();
+    server.setDispatcher(new RefusingTheOldToken(logins, Duration.ZERO));
+    MatrixClient client = renewingClient();
+
+    Media file = client.download("mxc://test/abc", 1024, Duration.ofSeconds(10));
+
+    assertThat(new String(file.bytes(), UTF_8)).isEqualTo("file");
+    assertThat(logins).hasValue(1);
+    server.takeRequest();
+    server.takeRequest();
+    assertThat(server.takeRequest().getHeaders().get("Authorization")).isEqualTo("Bearer new");
+  }
+
+  /**
+   * The download's time is for the whole of it, the login in between and the try after it included:
+   * each try had the whole time again, so a download the caller bounded took twice it and a login.
+   */
+  @Test
+  void aDownloadsTimeIncludesTheLoginAndTheTryAfterIt() {
+    server.setDispatcher(
+        new RefusingTheOldToken(
+            new java.util.concurrent.atomic.AtomicInteger(), Duration.ofMillis(1500)));
+    MatrixClient client = renewingClient();
+
+    assertThatThrownBy(() -> client.download("mxc://test/abc", 1024, Duration.ofSeconds(1)))
+        .isInstanceOf(InterruptedIOException.class)
+        .hasMessage("the download of mxc://test/abc is out of time");
+    assertThat(server.getRequestCount()).isEqualTo(2);
+  }
+
+  /**
+   * A download is one of its thread's calls under way, ended at once when they are cancelled (a
+   * stop): it waited out its whole time instead, on a homeserver that sent nothing.
+   */
+  @Test
+  void aDownloadEndsWhenItsThreadsCallsAreCancelled() throws Exception {
+    java.util.concurrent.CountDownLatch asked = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch letGo = new java.util.concurrent.CountDownLatch(1);
+    server.setDispatcher(
+        new mockwebserver3.Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+            asked.countDown();
+            letGo.await(30, TimeUnit.SECONDS);
+            return new MockResponse.Builder().body("late").build();
+          }
+        });
+    MatrixClient client =
+        new MatrixClient(server.url("/").toString(), "tok", MatrixClient.defaultHttp());
+    Caller<Media> download =
+        Caller.of(() -> client.download("mxc://test/abc", 1024, Duration.ofSeconds(30)));
+    assertThat(asked.await(10, TimeUnit.SECONDS)).isTrue();
+
+    client.cancelCallsOf(download.thread());
+
+    try {
+      assertThatThrownBy(() -> download.answer().get(5, TimeUnit.SECONDS))
+          .isInstanceOf(java.util.concurrent.ExecutionException.class)
+          .hasCauseInstanceOf(IOException.class);
+    } finally {
+      letGo.countDown();
+    }
+  }
+
+  /**
+   * A homeserver that refuses the token "old" with its own 401, logs in (after {@code loginDelay})
+   * with the token "new", and serves the file "file".
+   */
+  private static final class RefusingTheOldToken extends mockwebserver3.Dispatcher {
+    private final java.util.concurrent.atomic.AtomicInteger logins;
+    private final Duration loginDelay;
+
+    RefusingTheOldToken(java.util.concurrent.atomic.AtomicInteger logins, Duration loginDelay) {
+      this.logins = logins;
+      this.loginDelay = loginDelay;
+    }
+
+    @Override
+    public MockResponse dispatch(RecordedRequest request) {
+      if (request.getUrl().encodedPath().equals("/_matrix/client/v3/login")) {
+        logins.incrementAndGet();
+        return new MockResponse.Builder()
+            .headersDelay(loginDelay.toMillis(), TimeUnit.MILLISECONDS)
+            .addHeader("Content-Type", "application/json")
+            .body("{\"access_token\":\"new\",\"device_id\":\"D\"}")
+            .build();
+      }
+      if ("Bearer old".equals(request.getHeaders().get("Authorization")))
+        return HomeserverAnswers.json(
+            401, "{\"errcode\":\"M_UNKNOWN_TOKEN\",\"error\":\"Invalid access token\"}");
+      return new MockResponse.Builder()
+          .addHeader("Content-Type", "text/plain")
+          .body("file")
+          .build();
+    }
   }
 
   /** The limit is the writes': a sync's long poll, which waits by design, is not cut by it. */
@@ -213,6 +319,42 @@ class MatrixClientTest {
     assertThatThrownBy(() -> client.upload(new byte[] {1}, "image/png", "a.png"))
         .isInstanceOf(IOException.class)
         .hasMessage("the homeserver's answer to an upload has no content_uri");
+  }
+
+  /**
+   * A login answered without an access token (a proxy's empty 200) fails: the empty token was
+   * stored as the bot's and sent as {@code Bearer }, and every call it was refused for logged in
+   * again.
+   */
+  @Test
+  void aLoginAnsweredWithoutAnAccessTokenFails() {
+    server.enqueue(HomeserverAnswers.json(200, ""));
+    MatrixClient client =
+        new MatrixClient(server.url("/").toString(), "", MatrixClient.defaultHttp());
+
+    assertThatThrownBy(() -> client.login("@bot:test", "pw", null))
+        .isExactlyInstanceOf(IOException.class)
+        .hasMessage("the homeserver's answer to a login has no access_token");
+  }
+
+  /**
+   * A send or a state write answered without its event id (a proxy's empty 200) fails like a
+   * network failure, not refused for good: the outbox took the empty id for a delivery, deleted the
+   * message and told its webhook it was posted; now it sends again with the same transaction id.
+   */
+  @Test
+  void aSendOrAStateWriteAnsweredWithoutItsEventIdFails() {
+    server.enqueue(HomeserverAnswers.json(200, ""));
+    server.enqueue(HomeserverAnswers.json(200, "{\"event_id\":\"\"}"));
+    MatrixClient client =
+        new MatrixClient(server.url("/").toString(), "tok", MatrixClient.defaultHttp());
+
+    assertThatThrownBy(() -> client.send("!r:test", "m.room.message", "txn1", Json.object()))
+        .isExactlyInstanceOf(IOException.class)
+        .hasMessage("the homeserver's answer to a send has no event_id");
+    assertThatThrownBy(() -> client.putState("!r:test", "m.room.topic", "", Json.object()))
+        .isExactlyInstanceOf(IOException.class)
+        .hasMessage("the homeserver's answer to a state write has no event_id");
   }
 
   /**

@@ -527,6 +527,80 @@ class MatrixGatewayTest {
   }
 
   /**
+   * The direct room was made under one lock over the whole gateway: a {@code createRoom} the
+   * homeserver was slow to answer for one user held every other user's direct message behind it.
+   * Now a call for Bob, whose room is known or made, goes on while Alice's room is being made.
+   */
+  @Test
+  void aSlowDirectRoomForOneUserHoldsUpNoOtherUsers() throws Exception {
+    CountDownLatch letAliceIn = new CountDownLatch(1);
+    List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+    answerClientApi(calls, (r, path) -> directRoomsMadeOnceEach(r, path, letAliceIn));
+    new DirectRoomStore(db).put("@carol:test", "!known:test");
+
+    java.util.concurrent.FutureTask<String> alice = directRoomOnItsOwnThread("@alice:test");
+    Await.until(Duration.ofSeconds(10), () -> calls.contains("POST createRoom"));
+    String bob;
+    String carol;
+    try {
+      bob = directRoomOnItsOwnThread("@bob:test").get(5, TimeUnit.SECONDS);
+      carol = directRoomOnItsOwnThread("@carol:test").get(5, TimeUnit.SECONDS);
+    } finally {
+      letAliceIn.countDown();
+    }
+
+    assertThat(bob).isEqualTo("!dm-bob:test");
+    assertThat(carol).isEqualTo("!known:test");
+    assertThat(alice.get(10, TimeUnit.SECONDS)).isEqualTo("!dm-alice:test");
+  }
+
+  /** Two calls at once for the same user make one room: the second waits for the first's. */
+  @Test
+  void twoDirectRoomCallsAtOnceForOneUserMakeOneRoom() throws Exception {
+    CountDownLatch letAliceIn = new CountDownLatch(1);
+    List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+    answerClientApi(calls, (r, path) -> directRoomsMadeOnceEach(r, path, letAliceIn));
+
+    java.util.concurrent.FutureTask<String> first = directRoomOnItsOwnThread("@alice:test");
+    Await.until(Duration.ofSeconds(10), () -> calls.contains("POST createRoom"));
+    java.util.concurrent.FutureTask<String> second =
+        new java.util.concurrent.FutureTask<>(() -> gateway.directRoom("@alice:test"));
+    Thread waiting = new Thread(second, "second direct room with @alice:test");
+    waiting.start();
+    Await.until(Duration.ofSeconds(10), () -> waiting.getState() == Thread.State.BLOCKED);
+    letAliceIn.countDown();
+
+    assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo("!dm-alice:test");
+    assertThat(second.get(10, TimeUnit.SECONDS)).isEqualTo("!dm-alice:test");
+    assertThat(calls).filteredOn(c -> c.endsWith("createRoom")).hasSize(1);
+  }
+
+  /** {@code gateway.directRoom(userId)}, called on a thread of its own. */
+  private java.util.concurrent.FutureTask<String> directRoomOnItsOwnThread(String userId) {
+    java.util.concurrent.FutureTask<String> answer =
+        new java.util.concurrent.FutureTask<>(() -> gateway.directRoom(userId));
+    new Thread(answer, "direct room with " + userId).start();
+    return answer;
+  }
+
+  /**
+   * A homeserver that makes each user's direct room {@code !dm-<localpart>:test}, answering Alice's
+   * {@code createRoom} only once {@code letAliceIn} is counted down.
+   */
+  private static mockwebserver3.MockResponse directRoomsMadeOnceEach(
+      RecordedRequest r, String path, CountDownLatch letAliceIn) {
+    if (!path.equals("createRoom")) return noDirectRoomsYet(r, path);
+    try {
+      String user = Json.MAPPER.readTree(r.getBody().utf8()).path("invite").path(0).asText();
+      if (user.equals("@alice:test") && !letAliceIn.await(20, TimeUnit.SECONDS))
+        return json(504, "{}");
+      return json(200, "{\"room_id\":\"!dm-" + user.substring(1, user.indexOf(':')) + ":test\"}");
+    } catch (java.io.IOException | InterruptedException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
    * A bot that logs in with a password mends a token the homeserver drops while it runs (logged
    * out, expired, soft logout): it logs in again and makes the refused request once more, with the
    * same transaction id, instead of waiting for a token that never comes.

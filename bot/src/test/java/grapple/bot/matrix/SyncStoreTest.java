@@ -114,6 +114,20 @@ class SyncStoreTest {
     assertThat(reopened.processed("$a")).isTrue();
   }
 
+  /**
+   * The prune found the old handled events by reading the whole table (three days of every event
+   * the bot saw), at each prune: {@code processed_at} had no index. Step 15 adds one.
+   */
+  @Test
+  void pruneFindsOldEventsByTheirIndexNotByReadingTheWholeTable() {
+    List<String> plan =
+        database.db().list("EXPLAIN QUERY PLAN " + SyncStore.PRUNE, rs -> rs.getString(4), 0L);
+
+    assertThat(plan)
+        .anySatisfy(step -> assertThat(step).contains("INDEX processed_events_by_age"))
+        .noneMatch(step -> step.startsWith("SCAN processed_events"));
+  }
+
   @Test
   void pruneKeepsRecentlyProcessedEvents() {
     sync.commit("s1", List.of("$a"));
