@@ -178,6 +178,7 @@ final class FeedParser {
           "not a feed: XML nested more than " + MAX_XML_DEPTH + " elements deep");
     }
     SyndFeed feed = build(withRssVersion(text));
+    boolean isAtom = feed.originalWireFeed() instanceof com.rometools.rome.feed.atom.Feed;
     // Atom's xml:base, where given, is the base of what the feed links (RFC 4287 §2).
     URI xmlBase =
         feed.originalWireFeed() instanceof com.rometools.rome.feed.atom.Feed atom
@@ -192,10 +193,12 @@ final class FeedParser {
         entryBase = resolve(xmlBase == null ? feedUrl : xmlBase, atom.getXmlBase());
       }
       if (entryBase == null) entryBase = base == null ? feedUrl : base;
-      items.add(item(e, entryBase));
+      items.add(item(e, entryBase, isAtom));
     }
     return new ParsedFeed(
-        title(feed.getTitleEx(), feed.getTitle()), base == null ? null : base.toString(), items);
+        title(feed.getTitleEx(), feed.getTitle(), isAtom),
+        base == null ? null : base.toString(),
+        items);
   }
 
   /**
@@ -346,12 +349,12 @@ final class FeedParser {
     return message;
   }
 
-  private static FeedItem item(SyndEntry e, URI base) {
+  private static FeedItem item(SyndEntry e, URI base, boolean isAtom) {
     String link = htmlAlternate(e);
     if (link == null) link = e.getLink();
     if (link == null && !e.getLinks().isEmpty()) link = e.getLinks().get(0).getHref();
     URI url = web(resolve(base, link));
-    String title = title(e.getTitleEx(), e.getTitle());
+    String title = title(e.getTitleEx(), e.getTitle(), isAtom);
     Instant date = instant(published(e));
     String summary = summary(e);
     String author = blankToNull(e.getAuthor());
@@ -436,13 +439,15 @@ final class FeedParser {
   }
 
   /**
-   * A title as shown: read as HTML only where the feed says it is (an Atom title of type {@code
-   * html} or {@code xhtml}, Atom 0.3's {@code text/html}), else as the plain text RSS and Atom
-   * titles are by default, so an escaped {@code <post>} in the feed shows as {@code <post>}, not
-   * dropped as a tag. ROME gives an RSS title no type, and a feed's RSS title no content at all.
-   * White space folded.
+   * A title as shown, white space folded. An Atom title says what it holds (RFC 4287 §3.1.1): HTML
+   * for type {@code html} or {@code xhtml} (Atom 0.3's {@code text/html}), else plain text, so an
+   * escaped {@code <post>} in it shows as {@code <post>}. An RSS title says nothing, and feeds put
+   * entity-escaped markup in them (an italic species name in a journal's titles, an ampersand
+   * escaped twice by a blog engine): read as HTML, markup dropped, as hookshot reads every title.
    */
-  private static @Nullable String title(@Nullable SyndContent typed, @Nullable String value) {
+  private static @Nullable String title(
+      @Nullable SyndContent typed, @Nullable String value, boolean isAtom) {
+    if (!isAtom) return text(value);
     String type = typed == null ? null : typed.getType();
     if (type != null && type.toLowerCase(Locale.ROOT).contains("html")) return text(value);
     return plain(value);

@@ -48,17 +48,19 @@ class FeedMessageTest {
                 + "<a href=\"https://blog.example/p/1?a=1&amp;b=2\">Hello *world* &lt;script&gt;</a></p>");
   }
 
-  /** A tag-like word in an RSS title is text: escaped in the HTML, as written in the body. */
+  /** A tag-like word in a plain Atom title is text: escaped in the HTML, as written in the body. */
   @Test
-  void aTagInAPlainRssTitleShowsAsWrittenFromFeedToMessage() throws Exception {
+  void aTagInAPlainAtomTitleShowsAsWrittenFromFeedToMessage() throws Exception {
     byte[] body =
         """
-        <rss version="2.0"><channel><title>Blog</title>
-        <item><title>First with &lt;post&gt; tag</title><link>https://blog.example/p/1</link></item>
-        </channel></rss>"""
+        <feed xmlns="http://www.w3.org/2005/Atom"><title>Blog</title>
+        <id>urn:t</id><updated>2026-01-01T00:00:00Z</updated>
+        <entry><id>urn:1</id><title>First with &lt;post&gt; tag</title>
+        <link href="https://blog.example/p/1"/><updated>2026-01-01T00:00:00Z</updated></entry>
+        </feed>"""
             .getBytes(StandardCharsets.UTF_8);
     ParsedFeed feed =
-        FeedParser.parse(body, "application/rss+xml", URI.create("https://blog.example/feed"));
+        FeedParser.parse(body, "application/atom+xml", URI.create("https://blog.example/feed"));
 
     ObjectNode content = FeedMessage.render(config(""), feed, feed.items().get(0));
 

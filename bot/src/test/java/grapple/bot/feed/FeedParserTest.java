@@ -287,23 +287,26 @@ class FeedParserTest {
   }
 
   /**
-   * An RSS title is plain text (the channel's too): what looks like a tag in it is part of the
-   * title, not markup to drop ("First with tag").
+   * An RSS title says nothing of what it holds, and feeds put escaped markup in them: read as HTML,
+   * as hookshot reads it (the channel's too), entities decoded and tags dropped.
    */
   @Test
-  void readsAnRssTitleAsPlainTextSoAnEscapedTagShowsAsWritten() throws Exception {
+  void turnsHtmlInRssTitleIntoPlainText() throws Exception {
     byte[] body =
         """
         <rss version="2.0"><channel><title>Feed &lt;i&gt;of&lt;/i&gt;   things</title>
-        <item><title>First with &lt;post&gt; tag</title><link>https://example.org/1</link></item>
+        <item><title><![CDATA[<b>Breaking:</b> news &amp; views]]></title><link>https://example.org/1</link></item>
+        <item><title>Q&amp;amp;A on &lt;i&gt;E. coli&lt;/i&gt;</title><link>https://example.org/2</link></item>
         </channel></rss>"""
             .getBytes(StandardCharsets.UTF_8);
 
     ParsedFeed feed =
         FeedParser.parse(body, "application/rss+xml", URI.create("https://example.org/feed"));
 
-    assertThat(feed.title()).isEqualTo("Feed <i>of</i> things");
-    assertThat(feed.items().get(0).title()).isEqualTo("First with <post> tag");
+    assertThat(feed.title()).isEqualTo("Feed of things");
+    assertThat(feed.items())
+        .extracting(FeedItem::title)
+        .containsExactly("Breaking: news & views", "Q&A on E. coli");
   }
 
   /** An Atom title is text unless its type says html or xhtml (RFC 4287 §3.1.1). */
@@ -346,23 +349,24 @@ class FeedParserTest {
   }
 
   /**
-   * An item known by all it shows keeps its id though its title now reads as written: the id hashes
-   * the title as earlier versions read it, markup dropped, so the item is not posted again.
+   * An item known by all it shows keeps its id though its title now reads as written (a JSON Feed
+   * title): the id hashes the title as earlier versions read it, markup dropped, so the item is not
+   * posted again.
    */
   @Test
-  void anItemWithoutGuidOrLinkKeepsItsIdThoughItsTitleNowReadsAsWritten() throws Exception {
+  void anItemWithoutIdOrLinkKeepsItsIdThoughItsTitleNowReadsAsWritten() throws Exception {
     byte[] body =
         """
-        <rss version="2.0"><channel><title>t</title>
-        <item><title>First with &lt;post&gt; tag</title><description>d</description></item>
-        </channel></rss>"""
+        {"version": "https://jsonfeed.org/version/1.1", "title": "t",
+         "items": [{"title": "First with <post> tag", "content_text": "d"}]}"""
             .getBytes(StandardCharsets.UTF_8);
 
     FeedItem item =
-        FeedParser.parse(body, "application/rss+xml", URI.create("https://example.org/feed"))
+        FeedParser.parse(body, "application/feed+json", URI.create("https://example.org/feed"))
             .items()
             .get(0);
 
+    assertThat(item.title()).isEqualTo("First with <post> tag");
     assertThat(item.id())
         .isEqualTo(FeedParser.contentKey("First with tag", null, null, "d", List.of()));
   }
