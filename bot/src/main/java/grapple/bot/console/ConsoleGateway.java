@@ -107,7 +107,7 @@ public final class ConsoleGateway implements RoomGateway {
    * the line above). Unicode's direction controls too (U+202E shows the rest of a line backwards in
    * a terminal that honours it, so a line can read as something other than what it holds).
    */
-  static String visible(String text) {
+  public static String visible(String text) {
     StringBuilder out = null;
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);

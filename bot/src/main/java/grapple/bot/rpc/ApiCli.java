@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import grapple.bot.CliArgs;
+import grapple.bot.console.ConsoleGateway;
 import grapple.state.Json;
 import grapple.state.Texts;
 import java.io.IOException;
@@ -393,11 +394,15 @@ public final class ApiCli {
    * Another server's error as stderr quotes it: JSON-escaped and, when longer than {@value
    * #MAX_QUOTED_CHARS} characters, cut there and marked so ({@code "…"... (cut, 20000 characters in
    * all)}), so a broken or hostile server cannot flood the terminal (its answer may be up to {@link
-   * #MAX_ANSWER_BYTES} long). The mark is ASCII, as a terminal may not show an ellipsis.
+   * #MAX_ANSWER_BYTES} long). The mark is ASCII, as a terminal may not show an ellipsis. What JSON
+   * leaves as written and a terminal obeys (8-bit controls such as U+009B, CSI; direction
+   * overrides) is escaped too ({@link ConsoleGateway#visible}).
    */
   static String quoted(String said) {
-    if (said.length() <= MAX_QUOTED_CHARS) return Json.write(TextNode.valueOf(said));
-    return Json.write(TextNode.valueOf(Texts.prefix(said, MAX_QUOTED_CHARS)))
+    if (said.length() <= MAX_QUOTED_CHARS)
+      return ConsoleGateway.visible(Json.write(TextNode.valueOf(said)));
+    return ConsoleGateway.visible(
+            Json.write(TextNode.valueOf(Texts.prefix(said, MAX_QUOTED_CHARS))))
         + "... (cut, "
         + said.length()
         + " characters in all)";

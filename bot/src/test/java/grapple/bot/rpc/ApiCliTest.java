@@ -593,6 +593,41 @@ class ApiCliTest {
     }
   }
 
+  /**
+   * A terminal obeys the 8-bit control characters too (U+009B is CSI, as ESC [ is), and a direction
+   * override shows the rest of the line backwards: JSON escaping leaves both as they are, so a
+   * hostile server's Location or error still reached the terminal as control sequences.
+   */
+  @Test
+  void aServersC1ControlsAndDirectionOverridesAreShownEscaped() throws Exception {
+    try (MockWebServer hostile = new MockWebServer()) {
+      hostile.start();
+      hostile.enqueue(
+          new MockResponse.Builder()
+              .code(308)
+              .addHeaderLenient("Location", "https://x.example/\u009b2J")
+              .build());
+      hostile.enqueue(
+          new MockResponse.Builder()
+              .code(502)
+              .addHeader("Content-Type", "application/json")
+              .body("{\"error\":\"gone \u202eevil\u009b2J\"}")
+              .build());
+      String host = "--apihost=" + hostile.url("/").toString();
+
+      Run redirect = cli("--apikey=" + WRITER, host, "get_health");
+      Run error = cli("--apikey=" + WRITER, host, "get_health");
+
+      assertThat(redirect.err())
+          .contains("HTTP 308 redirect to \"https://x.example/\\u009b2J\", not followed")
+          .doesNotContain("\u009b");
+      assertThat(error.err())
+          .contains("(it said \"gone \\u202eevil\\u009b2J\")")
+          .doesNotContain("\u009b")
+          .doesNotContain("\u202e");
+    }
+  }
+
   @Test
   void withoutAConfigItSaysHowToMakeOne() throws Exception {
     Path empty = Files.createDirectory(dir.resolve("empty-xdg"));
