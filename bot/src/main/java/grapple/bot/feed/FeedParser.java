@@ -361,9 +361,15 @@ final class FeedParser {
     List<String> enclosures = new ArrayList<>();
     for (SyndEnclosure enclosure : e.getEnclosures()) enclosures.add(enclosure.getUrl());
     String id = firstNonBlank(e.getUri(), url == null ? null : url.toString());
-    // The title as earlier versions read it (markup dropped), so such an item keeps its id.
-    if (id == null) id = contentKey(text(e.getTitle()), date, author, summary, enclosures);
-    return new FeedItem(id, title, url == null ? null : url.toString(), author, date, summary);
+    String formerId = null;
+    if (id == null) {
+      // The title as earlier versions read it (markup dropped), so such an item keeps its ids.
+      String formerTitle = text(e.getTitle());
+      id = contentKey(formerTitle, date, author, summary, enclosures);
+      formerId = legacyId(formerTitle, date, summary);
+    }
+    return new FeedItem(
+        id, title, url == null ? null : url.toString(), author, date, summary, formerId);
   }
 
   /**
@@ -422,8 +428,19 @@ final class FeedParser {
    * hash of the summary, else one id for all. Items seen under it count as seen, once.
    */
   static String legacyId(FeedItem item) {
-    if (item.title() != null || item.date() != null) return item.title() + "|" + item.date();
-    if (item.summary() != null) return "content:" + sha256(item.summary());
+    String former = item.formerId();
+    return former != null ? former : legacyId(item.title(), item.date(), item.summary());
+  }
+
+  /**
+   * As {@link #legacyId(FeedItem)}, from the title as that version read it (markup dropped): a
+   * title now shown as written (a JSON Feed's, a plain Atom one) would give another id, and the
+   * item seen under the old one was posted again.
+   */
+  private static String legacyId(
+      @Nullable String title, @Nullable Instant date, @Nullable String summary) {
+    if (title != null || date != null) return title + "|" + date;
+    if (summary != null) return "content:" + sha256(summary);
     return "summary:" + Integer.toHexString("null".hashCode());
   }
 
@@ -677,10 +694,15 @@ final class FeedParser {
       for (JsonNode attachment : item.path("attachments"))
         attachments.add(attachment.path("url").asText(""));
       String id = firstNonBlank(item.path("id").asText(null), url == null ? null : url.toString());
-      // The title as earlier versions read it (markup dropped), so such an item keeps its id.
-      if (id == null)
-        id = contentKey(text(item.path("title").asText(null)), date, author, summary, attachments);
-      return new FeedItem(id, title, url == null ? null : url.toString(), author, date, summary);
+      String formerId = null;
+      if (id == null) {
+        // The title as earlier versions read it (markup dropped), so such an item keeps its ids.
+        String formerTitle = text(item.path("title").asText(null));
+        id = contentKey(formerTitle, date, author, summary, attachments);
+        formerId = legacyId(formerTitle, date, summary);
+      }
+      return new FeedItem(
+          id, title, url == null ? null : url.toString(), author, date, summary, formerId);
     }
 
     /** An item's (or the feed's) author: 1.1's {@code authors[0]}, else 1.0's {@code author}. */

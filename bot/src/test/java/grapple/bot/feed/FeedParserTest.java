@@ -371,6 +371,28 @@ class FeedParserTest {
         .isEqualTo(FeedParser.contentKey("First with tag", null, null, "d", List.of()));
   }
 
+  /**
+   * The id a still earlier version gave such an item (its title and date), under which it may have
+   * been seen, is from the title as that version read it too: from the title now read as written,
+   * it was another id, and the item was posted again.
+   */
+  @Test
+  void anItemWithoutIdOrLinkKeepsItsFormerIdThoughItsTitleNowReadsAsWritten() throws Exception {
+    byte[] body =
+        """
+        {"version": "https://jsonfeed.org/version/1.1", "title": "t",
+         "items": [{"title": "Tom &amp; <b>Jerry</b>", "content_text": "d"}]}"""
+            .getBytes(StandardCharsets.UTF_8);
+
+    FeedItem item =
+        FeedParser.parse(body, "application/feed+json", URI.create("https://example.org/feed"))
+            .items()
+            .get(0);
+
+    assertThat(item.title()).isEqualTo("Tom &amp; <b>Jerry</b>");
+    assertThat(FeedParser.legacyId(item)).isEqualTo("Tom & Jerry|null");
+  }
+
   // JSON Feed authors
 
   @Test
