@@ -265,7 +265,12 @@ public final class ApiCli {
       err.println("grapple api: " + config.endpoint() + " answered " + e.getMessage());
       return EXIT_FAILURE;
     } catch (IOException e) {
-      err.println("grapple api: cannot reach " + config.endpoint() + ": " + e.getMessage());
+      // The HTTP client's error may quote the server (a status line it cannot read), as written.
+      err.println(
+          "grapple api: cannot reach "
+              + config.endpoint()
+              + ": "
+              + ConsoleGateway.visible(String.valueOf(e.getMessage())));
       return EXIT_FAILURE;
     }
     if (!line.json()) out.println("grapple said:");

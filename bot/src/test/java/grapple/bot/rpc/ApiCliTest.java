@@ -628,6 +628,23 @@ class ApiCliTest {
     }
   }
 
+  /**
+   * A status line the client cannot read is in the error the HTTP client gives, as the server wrote
+   * it: printed as it came, its control sequences reached the operator's terminal.
+   */
+  @Test
+  void anUnreadableStatusLineIsShownEscaped() throws Exception {
+    try (MockWebServer hostile = new MockWebServer()) {
+      hostile.start();
+      hostile.enqueue(new MockResponse.Builder().status("HTTP/1.1 2x0 \u001b[2J").build());
+
+      Run run = cli("--apikey=" + WRITER, "--apihost=" + hostile.url("/").toString(), "get_health");
+
+      assertThat(run.status()).isEqualTo(1);
+      assertThat(run.err()).contains("HTTP/1.1 2x0 \\u001b[2J").doesNotContain("\u001b");
+    }
+  }
+
   @Test
   void withoutAConfigItSaysHowToMakeOne() throws Exception {
     Path empty = Files.createDirectory(dir.resolve("empty-xdg"));
