@@ -418,11 +418,12 @@ public final class MatrixClient {
 
   /**
    * Downloads {@code mxc://server/id} through the authenticated media endpoint ({@code
-   * /_matrix/client/v1/media/download}); a file over {@code maxBytes} is an IOException. Within
-   * {@code timeout} in all, body and renewal included: the token the homeserver refused is renewed
-   * as for any call (a download kept failing with 401 until another call happened to renew it), and
-   * the try with the new token has what is left of the time. Cancelled with its thread's calls
-   * ({@link #cancelCallsOf}).
+   * /_matrix/client/v1/media/download}); a file over {@code maxBytes} is an IOException. Its tries
+   * take {@code timeout} in all, bodies included: the token the homeserver refused is renewed as
+   * for any call (a download kept failing with 401 until another call happened to renew it), and
+   * the try with the new token has what is left of the time. The renewal between them is not
+   * counted: it is a login, bounded by a call's own limit, made or awaited once for every refused
+   * call. Cancelled with its thread's calls ({@link #cancelCallsOf}).
    */
   public Media download(String mxcUri, long maxBytes, Duration timeout) throws IOException {
     if (!mxcUri.startsWith("mxc://")) throw new IOException("not an mxc:// URI: " + mxcUri);
