@@ -81,27 +81,4 @@ public final class ForgeUrls {
     while (leading && start < end && text.charAt(start) == '/') start++;
     return text.substring(start, end);
   }
-
-  private static final String HEX = "0123456789ABCDEF";
-
-  /**
-   * {@code text} percent-encoded as UTF-8 for a link built from a forge's values: ASCII letters and
-   * digits and the characters of {@code plain} stay as they are, every other byte is {@code %XX}.
-   * Each caller's {@code plain} leaves out what would end its link early (a {@code #} or {@code ?}
-   * in a path segment, a parenthesis in a Markdown link target).
-   */
-  public static String percentEncoded(String text, String plain) {
-    StringBuilder out = new StringBuilder(text.length());
-    for (byte b : text.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
-      int c = b & 0xff;
-      boolean kept =
-          (c >= 'a' && c <= 'z')
-              || (c >= 'A' && c <= 'Z')
-              || (c >= '0' && c <= '9')
-              || (c < 0x80 && plain.indexOf(c) >= 0);
-      if (kept) out.append((char) c);
-      else out.append('%').append(HEX.charAt(c >> 4)).append(HEX.charAt(c & 0xf));
-    }
-    return out.toString();
-  }
 }

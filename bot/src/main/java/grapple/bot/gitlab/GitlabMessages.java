@@ -74,7 +74,7 @@ final class GitlabMessages {
    * Markdown link, and the link would open another page.
    */
   static String pathSegments(String ref) {
-    return grapple.bot.forge.ForgeUrls.percentEncoded(ref, "-._~!$&'*+,;=:@/");
+    return grapple.bot.room.Messages.percentEncoded(ref, "-._~!$&'*+,;=:@/");
   }
 
   /** True for a comment ({@code note}) event, which the receiver gathers instead. */

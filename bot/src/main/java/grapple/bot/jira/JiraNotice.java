@@ -94,7 +94,7 @@ final class JiraNotice {
    * parentheses, which would end the target. An escape already in {@code url} is kept.
    */
   static String linkTarget(String url) {
-    return grapple.bot.forge.ForgeUrls.percentEncoded(url, URL_PLAIN);
+    return grapple.bot.room.Messages.percentEncoded(url, URL_PLAIN);
   }
 
   /** The notice with the machine keys of {@code keys} (none when null). */

@@ -298,21 +298,31 @@ public final class Messages {
    * may hold a space or {@code >}): what a link cannot hold as written is percent-encoded.
    */
   public static String roomLink(String roomId) {
-    StringBuilder out = new StringBuilder("<https://matrix.to/#/");
-    for (byte b : roomId.getBytes(StandardCharsets.UTF_8)) {
-      char c = (char) (b & 0xff);
-      boolean plain =
+    return "<https://matrix.to/#/" + percentEncoded(roomId, "-._~!:@") + ">";
+  }
+
+  private static final String HEX = "0123456789ABCDEF";
+
+  /**
+   * {@code text} percent-encoded as UTF-8 for a link built from values the bot does not choose (a
+   * forge's names, a room id): ASCII letters and digits and the characters of {@code plain} stay as
+   * they are, every other byte is {@code %XX}. Each caller's {@code plain} leaves out what would
+   * end its link early (a {@code #} or {@code ?} in a path segment, a parenthesis in a Markdown
+   * link target, a {@code >} in an autolink).
+   */
+  public static String percentEncoded(String text, String plain) {
+    StringBuilder out = new StringBuilder(text.length());
+    for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
+      int c = b & 0xff;
+      boolean kept =
           (c >= 'a' && c <= 'z')
               || (c >= 'A' && c <= 'Z')
               || (c >= '0' && c <= '9')
-              || "-._~!:@".indexOf(c) >= 0;
-      if (plain) {
-        out.append(c);
-      } else {
-        out.append('%').append(String.format(Locale.ROOT, "%02X", (int) c));
-      }
+              || (c < 0x80 && plain.indexOf(c) >= 0);
+      if (kept) out.append((char) c);
+      else out.append('%').append(HEX.charAt(c >> 4)).append(HEX.charAt(c & 0xf));
     }
-    return out.append('>').toString();
+    return out.toString();
   }
 
   /** CommonMark's text escaping: {@code & < > "}. */
