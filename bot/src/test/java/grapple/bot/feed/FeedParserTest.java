@@ -213,7 +213,7 @@ class FeedParserTest {
    */
   @Test
   void itemsWithoutGuidOrLinkGetDistinctIdsThatStayTheSame() throws Exception {
-    byte[] body =
+    String body =
         """
         <rss version="2.0"><channel><title>t</title>
         <item><title>Status</title><description>All good</description></item>
@@ -221,37 +221,24 @@ class FeedParserTest {
         <item><enclosure url="https://example.org/2.mp3" type="audio/mpeg" length="1"/></item>
         <item><enclosure url="https://example.org/1.mp3" type="audio/mpeg" length="1"/></item>
         <item><title>Dated</title><pubDate>Sun, 06 Sep 2019 16:20:00 +0000</pubDate></item>
-        </channel></rss>"""
-            .getBytes(StandardCharsets.UTF_8);
-    URI url = URI.create("https://example.org/feed");
+        </channel></rss>""";
 
     List<String> ids =
-        FeedParser.parse(body, "application/rss+xml", url).items().stream()
-            .map(FeedItem::id)
-            .toList();
+        parseText(body, "application/rss+xml").items().stream().map(FeedItem::id).toList();
 
     assertThat(ids).hasSize(5).doesNotContainNull().doesNotHaveDuplicates();
-    assertThat(
-            FeedParser.parse(body, "application/rss+xml", url).items().stream()
-                .map(FeedItem::id)
-                .toList())
+    assertThat(parseText(body, "application/rss+xml").items().stream().map(FeedItem::id).toList())
         .isEqualTo(ids);
   }
 
   @Test
   void jsonFeedItemsWithoutIdOrUrlGetDistinctIds() throws Exception {
-    byte[] body =
-        """
-        {"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": [
-          {"content_text": "x", "attachments": [{"url": "https://example.org/a.mp3"}]},
-          {"content_text": "x", "attachments": [{"url": "https://example.org/b.mp3"}]},
-          {"title": "Same"}, {"title": "Same", "content_text": "but longer"}]}
-        """
-            .getBytes(StandardCharsets.UTF_8);
-
     List<String> ids =
-        FeedParser.parse(body, "application/feed+json", URI.create("https://example.org/f.json"))
-            .items()
+        jsonFeedItems(
+                """
+                {"content_text": "x", "attachments": [{"url": "https://example.org/a.mp3"}]},
+                {"content_text": "x", "attachments": [{"url": "https://example.org/b.mp3"}]},
+                {"title": "Same"}, {"title": "Same", "content_text": "but longer"}""")
             .stream()
             .map(FeedItem::id)
             .toList();
@@ -292,16 +279,14 @@ class FeedParserTest {
    */
   @Test
   void turnsHtmlInRssTitleIntoPlainText() throws Exception {
-    byte[] body =
+    String body =
         """
         <rss version="2.0"><channel><title>Feed &lt;i&gt;of&lt;/i&gt;   things</title>
         <item><title><![CDATA[<b>Breaking:</b> news &amp; views]]></title><link>https://example.org/1</link></item>
         <item><title>Q&amp;amp;A on &lt;i&gt;E. coli&lt;/i&gt;</title><link>https://example.org/2</link></item>
-        </channel></rss>"""
-            .getBytes(StandardCharsets.UTF_8);
+        </channel></rss>""";
 
-    ParsedFeed feed =
-        FeedParser.parse(body, "application/rss+xml", URI.create("https://example.org/feed"));
+    ParsedFeed feed = parseText(body, "application/rss+xml");
 
     assertThat(feed.title()).isEqualTo("Feed of things");
     assertThat(feed.items())
@@ -312,7 +297,7 @@ class FeedParserTest {
   /** An Atom title is text unless its type says html or xhtml (RFC 4287 §3.1.1). */
   @Test
   void readsAnAtomTitleAsHtmlOnlyWhereItsTypeSaysSo() throws Exception {
-    byte[] body =
+    String body =
         """
         <feed xmlns="http://www.w3.org/2005/Atom"><title type="html">Feed &lt;i&gt;of&lt;/i&gt; things</title>
         <id>urn:t</id><updated>2026-01-01T00:00:00Z</updated>
@@ -321,11 +306,9 @@ class FeedParserTest {
         <updated>2026-01-01T00:00:00Z</updated></entry>
         <entry><id>urn:3</id><title type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><b>Xhtml</b> &lt;post&gt;</div></title>
         <updated>2026-01-01T00:00:00Z</updated></entry>
-        </feed>"""
-            .getBytes(StandardCharsets.UTF_8);
+        </feed>""";
 
-    ParsedFeed feed =
-        FeedParser.parse(body, "application/atom+xml", URI.create("https://example.org/feed"));
+    ParsedFeed feed = parseText(body, "application/atom+xml");
 
     assertThat(feed.title()).isEqualTo("Feed of things");
     assertThat(feed.items())
@@ -335,14 +318,12 @@ class FeedParserTest {
 
   @Test
   void readsAJsonFeedTitleAsPlainText() throws Exception {
-    byte[] body =
+    String body =
         """
         {"version": "https://jsonfeed.org/version/1.1", "title": "Feed <i>of</i> things",
-         "items": [{"id": "1", "title": "First with <post> tag"}]}"""
-            .getBytes(StandardCharsets.UTF_8);
+         "items": [{"id": "1", "title": "First with <post> tag"}]}""";
 
-    ParsedFeed feed =
-        FeedParser.parse(body, "application/feed+json", URI.create("https://example.org/feed"));
+    ParsedFeed feed = parseText(body, "application/feed+json");
 
     assertThat(feed.title()).isEqualTo("Feed <i>of</i> things");
     assertThat(feed.items().get(0).title()).isEqualTo("First with <post> tag");
@@ -355,16 +336,8 @@ class FeedParserTest {
    */
   @Test
   void anItemWithoutIdOrLinkKeepsItsIdThoughItsTitleNowReadsAsWritten() throws Exception {
-    byte[] body =
-        """
-        {"version": "https://jsonfeed.org/version/1.1", "title": "t",
-         "items": [{"title": "First with <post> tag", "content_text": "d"}]}"""
-            .getBytes(StandardCharsets.UTF_8);
-
     FeedItem item =
-        FeedParser.parse(body, "application/feed+json", URI.create("https://example.org/feed"))
-            .items()
-            .get(0);
+        jsonFeedItems("{\"title\": \"First with <post> tag\", \"content_text\": \"d\"}").get(0);
 
     assertThat(item.title()).isEqualTo("First with <post> tag");
     assertThat(item.id())
@@ -378,16 +351,8 @@ class FeedParserTest {
    */
   @Test
   void anItemWithoutIdOrLinkKeepsItsFormerIdThoughItsTitleNowReadsAsWritten() throws Exception {
-    byte[] body =
-        """
-        {"version": "https://jsonfeed.org/version/1.1", "title": "t",
-         "items": [{"title": "Tom &amp; <b>Jerry</b>", "content_text": "d"}]}"""
-            .getBytes(StandardCharsets.UTF_8);
-
     FeedItem item =
-        FeedParser.parse(body, "application/feed+json", URI.create("https://example.org/feed"))
-            .items()
-            .get(0);
+        jsonFeedItems("{\"title\": \"Tom &amp; <b>Jerry</b>\", \"content_text\": \"d\"}").get(0);
 
     assertThat(item.title()).isEqualTo("Tom &amp; <b>Jerry</b>");
     assertThat(FeedParser.legacyId(item)).isEqualTo("Tom & Jerry|null");
@@ -1247,14 +1212,12 @@ class FeedParserTest {
     String items =
         "<item><title>x</title><guid>g</guid><enclosure url=\"https://e.example/?a>b\" length=\"1\" "
             + "type=\"audio/mpeg\"/></item>";
-    byte[] body =
-        ("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>"
-                + items.repeat(300)
-                + "</channel></rss>")
-            .getBytes(StandardCharsets.UTF_8);
+    String body =
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>"
+            + items.repeat(300)
+            + "</channel></rss>";
 
-    ParsedFeed feed =
-        FeedParser.parse(body, "application/rss+xml", URI.create("https://example.org/feed"));
+    ParsedFeed feed = parseText(body, "application/rss+xml");
 
     assertThat(feed.items()).hasSize(300);
   }
@@ -1387,16 +1350,30 @@ class FeedParserTest {
    * and {@code fields} (JSON members, e.g. {@code "url": null}).
    */
   private static List<FeedItem> oneItemJsonFeed(String fields) throws FeedException {
-    byte[] body =
+    return jsonFeedItems("{\"id\": \"1\", \"title\": \"x\", %s}".formatted(fields));
+  }
+
+  /**
+   * The items of a JSON Feed at https://example.org/feed.json titled t whose items are {@code
+   * items} (JSON objects, comma-separated).
+   */
+  private static List<FeedItem> jsonFeedItems(String items) throws FeedException {
+    String body =
         """
-        {"version": "https://jsonfeed.org/version/1.1", "title": "t",
-         "items": [{"id": "1", "title": "x", %s}]}
+        {"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": [%s]}
         """
-            .formatted(fields)
-            .getBytes(StandardCharsets.UTF_8);
+            .formatted(items);
     return FeedParser.parse(
-            body, "application/feed+json", URI.create("https://example.org/feed.json"))
+            body.getBytes(StandardCharsets.UTF_8),
+            "application/feed+json",
+            URI.create("https://example.org/feed.json"))
         .items();
+  }
+
+  /** Parses {@code doc}, written in UTF-8, as served as {@code contentType} from example.org. */
+  private static ParsedFeed parseText(String doc, String contentType) throws FeedException {
+    return FeedParser.parse(
+        doc.getBytes(StandardCharsets.UTF_8), contentType, URI.create("https://example.org/feed"));
   }
 
   private static ParsedFeed parse(String name, String feedUrl) throws FeedException {
