@@ -31,6 +31,16 @@ class MatrixClientTest {
     server.close();
   }
 
+  /** A client of {@link #server} with the token "tok" and the usual limits. */
+  private MatrixClient client() {
+    return client(MatrixClient.CallLimits.DEFAULT);
+  }
+
+  /** A client of {@link #server} with the token "tok" and {@code limits}. */
+  private MatrixClient client(MatrixClient.CallLimits limits) {
+    return new MatrixClient(server.url("/").toString(), "tok", MatrixClient.defaultHttp(), limits);
+  }
+
   /** Limits with {@code call} for every call but a sync or a join, which keep theirs. */
   private static MatrixClient.CallLimits callsOf(Duration call) {
     return new MatrixClient.CallLimits(
@@ -60,17 +70,8 @@ class MatrixClientTest {
   @Test
   void aRoomWriteWhoseAnswerTricklesFailsOnceItsWholeTimeIsUp() throws Exception {
     String answer = "{\"event_id\":\"$" + "x".repeat(200) + "\"}";
-    server.enqueue(
-        new MockResponse.Builder()
-            .body(answer)
-            .throttleBody(1, 200, TimeUnit.MILLISECONDS)
-            .build());
-    MatrixClient client =
-        new MatrixClient(
-            server.url("/").toString(),
-            "tok",
-            MatrixClient.defaultHttp(),
-            callsOf(Duration.ofSeconds(2)));
+    server.enqueue(trickling(answer).build());
+    MatrixClient client = client(callsOf(Duration.ofSeconds(2)));
 
     assertThatThrownBy(
             () -> client.send("!r:test", "m.room.message", "txn1", Json.object().put("body", "hi")))
@@ -86,14 +87,8 @@ class MatrixClientTest {
    */
   @Test
   void aDownloadWhoseBodyTricklesFailsOnceItsWholeTimeIsUp() {
-    server.enqueue(
-        new MockResponse.Builder()
-            .addHeader("Content-Type", "image/png")
-            .body("x".repeat(100))
-            .throttleBody(1, 200, TimeUnit.MILLISECONDS)
-            .build());
-    MatrixClient client =
-        new MatrixClient(server.url("/").toString(), "tok", MatrixClient.defaultHttp());
+    server.enqueue(trickling("x".repeat(100)).addHeader("Content-Type", "image/png").build());
+    MatrixClient client = client();
 
     long started = System.nanoTime();
     assertThatThrownBy(() -> client.download("mxc://test/abc", 1 << 20, Duration.ofSeconds(1)))
@@ -156,8 +151,7 @@ class MatrixClientTest {
             return new MockResponse.Builder().body("late").build();
           }
         });
-    MatrixClient client =
-        new MatrixClient(server.url("/").toString(), "tok", MatrixClient.defaultHttp());
+    MatrixClient client = client();
     Caller<Media> download =
         Caller.of(() -> client.download("mxc://test/abc", 1024, Duration.ofSeconds(30)));
     assertThat(asked.await(10, TimeUnit.SECONDS)).isTrue();
@@ -214,12 +208,7 @@ class MatrixClientTest {
             .body("{\"next_batch\":\"s1\"}")
             .headersDelay(3, TimeUnit.SECONDS)
             .build());
-    MatrixClient client =
-        new MatrixClient(
-            server.url("/").toString(),
-            "tok",
-            MatrixClient.defaultHttp(),
-            callsOf(Duration.ofSeconds(1)));
+    MatrixClient client = client(callsOf(Duration.ofSeconds(1)));
 
     assertThat(client.sync(null, "f", Duration.ofSeconds(5), false).path("next_batch").asText())
         .isEqualTo("s1");
@@ -233,15 +222,9 @@ class MatrixClientTest {
   @Test
   void aSyncWhoseAnswerTricklesFailsOnceItsTimeoutAndMarginAreUp() {
     server.enqueue(
-        new MockResponse.Builder()
-            .body("{\"next_batch\":\"s1\"," + "\"x\":\"" + "x".repeat(60) + "\"}")
-            .throttleBody(1, 200, TimeUnit.MILLISECONDS)
-            .build());
+        trickling("{\"next_batch\":\"s1\"," + "\"x\":\"" + "x".repeat(60) + "\"}").build());
     MatrixClient client =
-        new MatrixClient(
-            server.url("/").toString(),
-            "tok",
-            MatrixClient.defaultHttp(),
+        client(
             new MatrixClient.CallLimits(
                 Duration.ofSeconds(1), MatrixClient.JOIN_CALL_TIMEOUT, Duration.ofSeconds(1)));
 
@@ -278,8 +261,7 @@ class MatrixClientTest {
   void theFilterUploadEncodesTheUserIdAsOneSegmentAndTheSyncSendsTheIdWhole() throws Exception {
     server.enqueue(HomeserverAnswers.json(200, "{\"filter_id\":\"a/b?c&d=e#f\"}"));
     server.enqueue(HomeserverAnswers.json(200, "{\"next_batch\":\"s1\"}"));
-    MatrixClient client =
-        new MatrixClient(server.url("/").toString(), "tok", MatrixClient.defaultHttp());
+    MatrixClient client = client();
 
     String id = client.createFilter("@bot/x:test", Json.object());
     client.sync(null, id, Duration.ZERO, false);
@@ -294,8 +276,7 @@ class MatrixClientTest {
   @Test
   void aFilterUploadAnsweredWithoutAnIdFails() {
     server.enqueue(HomeserverAnswers.json(200, "{}"));
-    MatrixClient client =
-        new MatrixClient(server.url("/").toString(), "tok", MatrixClient.defaultHttp());
+    MatrixClient client = client();
 
     assertThatThrownBy(() -> client.createFilter("@bot:test", Json.object()))
         .isInstanceOf(IOException.class)
@@ -310,8 +291,7 @@ class MatrixClientTest {
   void aRoomCreationOrAnUploadAnsweredWithoutItsIdFails() {
     server.enqueue(HomeserverAnswers.json(200, ""));
     server.enqueue(HomeserverAnswers.json(200, "{\"content_uri\":\"\"}"));
-    MatrixClient client =
-        new MatrixClient(server.url("/").toString(), "tok", MatrixClient.defaultHttp());
+    MatrixClient client = client();
 
     assertThatThrownBy(() -> client.createDirectRoom("@u:test", "Grapple"))
         .isInstanceOf(IOException.class)
@@ -346,8 +326,7 @@ class MatrixClientTest {
   void aSendOrAStateWriteAnsweredWithoutItsEventIdFails() {
     server.enqueue(HomeserverAnswers.json(200, ""));
     server.enqueue(HomeserverAnswers.json(200, "{\"event_id\":\"\"}"));
-    MatrixClient client =
-        new MatrixClient(server.url("/").toString(), "tok", MatrixClient.defaultHttp());
+    MatrixClient client = client();
 
     assertThatThrownBy(() -> client.send("!r:test", "m.room.message", "txn1", Json.object()))
         .isExactlyInstanceOf(IOException.class)
@@ -415,10 +394,12 @@ class MatrixClientTest {
 
   /** An answer that trickles in, a byte every 200 ms (each within the read timeout): 20 s. */
   private static MockResponse trickled() {
-    return new MockResponse.Builder()
-        .body("{\"x\":\"" + "x".repeat(92) + "\"}")
-        .throttleBody(1, 200, TimeUnit.MILLISECONDS)
-        .build();
+    return trickling("{\"x\":\"" + "x".repeat(92) + "\"}").build();
+  }
+
+  /** An answer of {@code body} that trickles in, a byte every 200 ms. */
+  private static MockResponse.Builder trickling(String body) {
+    return new MockResponse.Builder().body(body).throttleBody(1, 200, TimeUnit.MILLISECONDS);
   }
 
   /**
@@ -433,12 +414,7 @@ class MatrixClientTest {
   @org.junit.jupiter.params.provider.MethodSource("everyBoundedCall")
   void aCallWhoseAnswerTricklesFailsOnceItsWholeTimeIsUp(ClientCall call) {
     server.enqueue(trickled());
-    MatrixClient client =
-        new MatrixClient(
-            server.url("/").toString(),
-            "tok",
-            MatrixClient.defaultHttp(),
-            callsOf(Duration.ofMillis(500)));
+    MatrixClient client = client(callsOf(Duration.ofMillis(500)));
 
     long started = System.nanoTime();
     assertThatThrownBy(() -> call.make(client)).isInstanceOf(InterruptedIOException.class);
@@ -460,10 +436,7 @@ class MatrixClientTest {
             .build());
     server.enqueue(trickled());
     MatrixClient client =
-        new MatrixClient(
-            server.url("/").toString(),
-            "tok",
-            MatrixClient.defaultHttp(),
+        client(
             new MatrixClient.CallLimits(
                 Duration.ofMillis(500), Duration.ofSeconds(3), MatrixClient.SYNC_CALL_MARGIN));
     ClientCall join =
@@ -608,6 +581,19 @@ class MatrixClientTest {
   }
 
   /**
+   * Two calls of {@code client} whose token {@code homeserver} refuses: the first once it stalls in
+   * the login, the second once it waits for that login; in that order.
+   */
+  private static java.util.List<Caller<java.util.List<String>>> twoCallsAwaitingOneLogin(
+      MatrixClient client, StallingLogin homeserver) {
+    Caller<java.util.List<String>> first = Caller.of(client::joinedRooms);
+    grapple.testing.Await.until(Duration.ofSeconds(10), () -> homeserver.logins.get() == 1);
+    Caller<java.util.List<String>> second = Caller.of(client::joinedRooms);
+    grapple.testing.Await.until(Duration.ofSeconds(10), second::waitsForARenewal);
+    return java.util.List.of(first, second);
+  }
+
+  /**
    * The token was renewed holding the client's lock over the login: every call the homeserver
    * refused meanwhile waited for the lock, and once a login failed each of them logged in again in
    * turn (a login's whole time each, and a burst of logins the homeserver rate-limits). Now the
@@ -621,16 +607,14 @@ class MatrixClientTest {
     server.setDispatcher(homeserver);
     MatrixClient client = renewingClient();
 
-    Caller<java.util.List<String>> first = Caller.of(client::joinedRooms);
-    grapple.testing.Await.until(Duration.ofSeconds(10), () -> homeserver.logins.get() == 1);
-    Caller<java.util.List<String>> second = Caller.of(client::joinedRooms);
-    grapple.testing.Await.until(Duration.ofSeconds(10), second::waitsForARenewal);
+    java.util.List<Caller<java.util.List<String>>> callers =
+        twoCallsAwaitingOneLogin(client, homeserver);
     String file =
         new String(client.download("mxc://test/abc", 1024, Duration.ofSeconds(10)).bytes(), UTF_8);
     homeserver.letGo.countDown();
 
     assertThat(file).isEqualTo("file");
-    for (Caller<java.util.List<String>> caller : java.util.List.of(first, second)) {
+    for (Caller<java.util.List<String>> caller : callers) {
       if (loginSucceeds) {
         assertThat(caller.answer().get(10, TimeUnit.SECONDS)).containsExactly("!r:test");
       } else {
@@ -651,11 +635,10 @@ class MatrixClientTest {
   void aCallWaitingForAnotherThreadsLoginStopsWaitingWhenInterrupted() throws Exception {
     StallingLogin homeserver = new StallingLogin(true);
     server.setDispatcher(homeserver);
-    MatrixClient client = renewingClient();
-    Caller<java.util.List<String>> first = Caller.of(client::joinedRooms);
-    grapple.testing.Await.until(Duration.ofSeconds(10), () -> homeserver.logins.get() == 1);
-    Caller<java.util.List<String>> second = Caller.of(client::joinedRooms);
-    grapple.testing.Await.until(Duration.ofSeconds(10), second::waitsForARenewal);
+    java.util.List<Caller<java.util.List<String>>> callers =
+        twoCallsAwaitingOneLogin(renewingClient(), homeserver);
+    Caller<java.util.List<String>> first = callers.get(0);
+    Caller<java.util.List<String>> second = callers.get(1);
 
     second.thread().interrupt();
 
