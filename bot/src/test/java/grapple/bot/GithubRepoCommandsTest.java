@@ -5,20 +5,26 @@ import static grapple.bot.ForgeHub.BOB;
 import static grapple.bot.ForgeHub.BOBS_DM;
 import static grapple.bot.ForgeHub.DM;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.github.GithubService;
 import grapple.commands.PermissionLevel;
 import grapple.commands.PermissionRule;
+import grapple.state.Json;
 import grapple.testing.github.FakeGithub;
-import grapple.testing.github.WorkflowDispatch;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * A room's repository connection answering {@code !gh assign} and {@code !gh workflow run} with the
@@ -191,49 +197,46 @@ class GithubRepoCommandsTest {
 
   // ---- workflow run
 
-  @Test
-  void workflowRunDispatchesOnTheDefaultBranchWithInputs() throws Exception {
-    follow("");
-
-    String answer = reply(ALICE, "!gh workflow run Deploy env=prod,dry=false");
-
-    assertThat(answer).isEqualTo("Started the workflow `Deploy` on `trunk`.");
-    WorkflowDispatch dispatch = github.dispatches("o/r").get(0);
-    assertThat(dispatch.workflowId()).isEqualTo(github.repo("o/r").workflowId("deploy.yml"));
-    assertThat(dispatch.ref()).isEqualTo("trunk");
-    assertThat(dispatch.inputs().path("env").asText()).isEqualTo("prod");
-    assertThat(dispatch.inputs().path("dry").asText()).isEqualTo("false");
-    assertThat(dispatch.actor()).isEqualTo("alice");
+  /**
+   * A workflow run as typed, naming the workflow by its name, by the path GitHub shows for it (and
+   * lists as its {@code path}) or by its file name; the ref it runs on (the default branch unless
+   * one is given) and the inputs sent.
+   */
+  static Stream<Arguments> workflowRuns() {
+    return Stream.of(
+        arguments("Deploy env=prod,dry=false", "trunk", Map.of("env", "prod", "dry", "false")),
+        arguments(".github/workflows/deploy.yml", "trunk", Map.of()),
+        arguments("deploy.yml version=1.2 release/1.2", "release/1.2", Map.of("version", "1.2")));
   }
 
-  /** The path GitHub shows for a workflow (and lists as its {@code path}) names it too. */
-  @Test
-  void workflowRunByItsPathInTheRepository() throws Exception {
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("workflowRuns")
+  void workflowRunDispatchesTheWorkflowOnItsRefWithItsInputs(
+      String typed, String ref, Map<String, String> inputs) throws Exception {
     follow("");
 
-    String answer = reply(ALICE, "!gh workflow run .github/workflows/deploy.yml");
+    String answer = reply(ALICE, "!gh workflow run " + typed);
 
-    assertThat(answer).isEqualTo("Started the workflow `Deploy` on `trunk`.");
+    assertThat(answer).isEqualTo("Started the workflow `Deploy` on `" + ref + "`.");
     assertThat(github.dispatches("o/r"))
         .singleElement()
         .satisfies(
-            d -> assertThat(d.workflowId()).isEqualTo(github.repo("o/r").workflowId("deploy.yml")));
-  }
-
-  @Test
-  void workflowRunByFileNameOnAGivenRef() throws Exception {
-    follow("");
-
-    String answer = reply(ALICE, "!gh workflow run deploy.yml version=1.2 release/1.2");
-
-    assertThat(answer).isEqualTo("Started the workflow `Deploy` on `release/1.2`.");
-    assertThat(github.dispatches("o/r"))
-        .singleElement()
-        .satisfies(
-            d -> {
-              assertThat(d.ref()).isEqualTo("release/1.2");
-              assertThat(d.inputs().path("version").asText()).isEqualTo("1.2");
+            dispatch -> {
+              assertThat(dispatch.workflowId())
+                  .isEqualTo(github.repo("o/r").workflowId("deploy.yml"));
+              assertThat(dispatch.ref()).isEqualTo(ref);
+              assertThat(dispatch.inputs()).isEqualTo(Json.MAPPER.valueToTree(inputs));
+              assertThat(dispatch.actor()).isEqualTo("alice");
             });
+  }
+
+  @Test
+  void workflowRunOnAGivenRefDoesNotAskForTheDefaultBranch() throws Exception {
+    follow("");
+
+    reply(ALICE, "!gh workflow run deploy.yml version=1.2 release/1.2");
+
+    assertThat(github.dispatches("o/r")).hasSize(1);
     assertThat(github.requestsTo("GET", "/repos/o/r"))
         .noneMatch(call -> call.path().equals("/repos/o/r"));
   }
