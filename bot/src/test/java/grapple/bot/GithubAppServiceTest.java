@@ -203,10 +203,9 @@ class GithubAppServiceTest {
         .comment(number, "alice", "Fixed in 1.2");
     github.repo("o/r").comment(number, "bob", "Thanks");
 
-    assertThat(post(hooks, "issues", stateChange("issues", "issue", number, "closed")))
-        .isEqualTo(202);
+    String notice = noticeOf(hooks, "issues", "issue", number, "closed");
 
-    assertThat(hub.gateway.takeSent(ForgeHub.WAIT).content().path("body").asText())
+    assertThat(notice)
         .startsWith("⬛ **alice** closed issue ")
         .endsWith(" with comment \"Fixed in 1.2\"");
     assertThat(github.requestsTo("GET", "/repos/o/r/issues/" + number + "/comments"))
@@ -225,14 +224,9 @@ class GithubAppServiceTest {
     int number = github.repo("o/r").pullRequest("Try this", "alice");
     github.repo("o/r").comment(number, "alice", "Not needed after all");
 
-    assertThat(
-            post(
-                hooks,
-                "pull_request",
-                stateChange("pull_request", "pull_request", number, "closed")))
-        .isEqualTo(202);
+    String notice = noticeOf(hooks, "pull_request", "pull_request", number, "closed");
 
-    assertThat(hub.gateway.takeSent(ForgeHub.WAIT).content().path("body").asText())
+    assertThat(notice)
         .startsWith("⚫ **alice** closed PR ")
         .endsWith(" with comment \"Not needed after all\"");
   }
@@ -245,12 +239,9 @@ class GithubAppServiceTest {
     github.repo("o/r").comment(number, "alice", "Not fixed");
     github.failNext("GET", "/repos/o/r/issues/" + number + "/comments", 1, 500);
 
-    assertThat(post(hooks, "issues", stateChange("issues", "issue", number, "reopened")))
-        .isEqualTo(202);
+    String notice = noticeOf(hooks, "issues", "issue", number, "reopened");
 
-    assertThat(hub.gateway.takeSent(ForgeHub.WAIT).content().path("body").asText())
-        .startsWith("🔷 **alice** reopened issue ")
-        .doesNotContain("with comment");
+    assertThat(notice).startsWith("🔷 **alice** reopened issue ").doesNotContain("with comment");
   }
 
   /**
@@ -341,6 +332,16 @@ class GithubAppServiceTest {
         .put("state", action.equals("closed") ? "closed" : "open")
         .put("merged", false);
     return Json.write(payload).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The notice the room is sent once GitHub tells, as a {@code event} webhook, that alice did
+   * {@code action} to {@code field} {@code number} of o/r (see {@link #stateChange}).
+   */
+  private String noticeOf(HookClient hooks, String event, String field, int number, String action)
+      throws Exception {
+    assertThat(post(hooks, event, stateChange(event, field, number, action))).isEqualTo(202);
+    return hub.gateway.takeSent(ForgeHub.WAIT).content().path("body").asText();
   }
 
   private static int post(HookClient hooks, String event, byte[] body) throws Exception {
