@@ -90,6 +90,12 @@ class GitlabCommentBatchTest {
         .statusCode();
   }
 
+  /** The next message the bot sends once the clock has moved past the quiet time (5 s). */
+  private FakeGateway.Sent sentAfterTheQuietTime() throws InterruptedException {
+    clock.advance(Duration.ofSeconds(6));
+    return nextSent();
+  }
+
   /** The next message the bot sends, within {@link #WAIT}; fails if none comes. */
   private FakeGateway.Sent nextSent() throws InterruptedException {
     FakeGateway.Sent sent = hub.gateway.takeSent(WAIT);
@@ -119,9 +125,8 @@ class GitlabCommentBatchTest {
   @Test
   void aBurstOfMoreCommentsThanTheirTextsKeptIsCountedWhole() throws Exception {
     for (int i = 0; i < 55; i++) assertThat(comment("burst-" + i, "Point " + i)).isEqualTo(202);
-    clock.advance(Duration.ofSeconds(6));
 
-    FakeGateway.Sent notice = nextSent();
+    FakeGateway.Sent notice = sentAfterTheQuietTime();
     String body = notice.content().path("body").asText();
     assertThat(body).contains(" with 55 comments\n\n> Point 0\n\n> Point 1\n\n");
     assertThat(body).doesNotContain("> \n").doesNotEndWith("> ");
@@ -137,8 +142,7 @@ class GitlabCommentBatchTest {
       throws Exception {
     String discussion = "6a9c1750b37d513a43987b574953fceb50b03ce7";
     assertThat(mrComment("d1", discussion, "ann", "Why this?")).isEqualTo(202);
-    clock.advance(Duration.ofSeconds(6));
-    FakeGateway.Sent first = nextSent();
+    FakeGateway.Sent first = sentAfterTheQuietTime();
     assertThat(first.content().path("body").asText()).startsWith("**ANN** commented on MR ");
     assertThat(first.content().has("m.relates_to")).isFalse();
     String root = threadRoot(first);
@@ -148,9 +152,8 @@ class GitlabCommentBatchTest {
     open();
     assertThat(mrComment("d2", discussion, "bob", "Because.")).isEqualTo(202);
     assertThat(mrComment("d2", discussion, "bob", "Because.")).as("resent").isEqualTo(202);
-    clock.advance(Duration.ofSeconds(6));
 
-    FakeGateway.Sent reply = nextSent();
+    FakeGateway.Sent reply = sentAfterTheQuietTime();
     assertThat(reply.content().path("body").asText())
         .isEqualTo("**BOB** replied with one comment\n\n> Because.");
     assertThat(reply.content().path("m.relates_to").path("rel_type").asText())
@@ -160,8 +163,7 @@ class GitlabCommentBatchTest {
 
     // Another discussion on the same MR starts a thread of its own.
     assertThat(mrComment("d3", "0000aaaa", "bob", "Typo")).isEqualTo(202);
-    clock.advance(Duration.ofSeconds(6));
-    FakeGateway.Sent other = nextSent();
+    FakeGateway.Sent other = sentAfterTheQuietTime();
     assertThat(other.content().path("body").asText()).startsWith("**BOB** commented on MR ");
     assertThat(other.content().has("m.relates_to")).isFalse();
   }
@@ -224,8 +226,7 @@ class GitlabCommentBatchTest {
                 "pending:an-earlier-run:1",
                 clock.millis()));
     assertThat(mrComment("l1", discussion, "bob", "Still there?")).isEqualTo(202);
-    clock.advance(Duration.ofSeconds(6));
-    FakeGateway.Sent notice = nextSent();
+    FakeGateway.Sent notice = sentAfterTheQuietTime();
     assertThat(notice.content().path("body").asText()).startsWith("**BOB** commented on MR ");
     threadRoot(notice); // recorded as the thread: it starts it
   }
@@ -249,9 +250,8 @@ class GitlabCommentBatchTest {
     ((ObjectNode) approval.path("object_attributes")).put("action", "approved");
     assertThat(deliver("Merge Request Hook", "approved", approval)).isEqualTo(202);
     assertThat(send("note", note, "LGTM")).isEqualTo(202);
-    clock.advance(Duration.ofSeconds(6));
 
-    FakeGateway.Sent notice = nextSent();
+    FakeGateway.Sent notice = sentAfterTheQuietTime();
     assertThat(notice.content().path("body").asText())
         .isEqualTo(
             "**Administrator** ✅ approved MR [gitlab-org/gitlab-test!1]"
@@ -270,9 +270,8 @@ class GitlabCommentBatchTest {
     ObjectNode edit = GitlabCorpus.payload("client-go-0.123.0/webhooks/note_issue.json");
     ((ObjectNode) edit.path("object_attributes")).put("action", "update");
     assertThat(send("e2", edit, "First point")).isEqualTo(202);
-    clock.advance(Duration.ofSeconds(6));
 
-    FakeGateway.Sent notice = nextSent();
+    FakeGateway.Sent notice = sentAfterTheQuietTime();
     assertThat(notice.content().path("body").asText())
         .endsWith(" with one comment\n\n> Frist point");
     assertThat(send("e3", edit, "First point, again")).isEqualTo(202);
