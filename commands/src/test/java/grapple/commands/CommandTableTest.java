@@ -25,6 +25,10 @@ class CommandTableTest {
       command("feed list", "[json|yaml]", "feeds", PermissionLevel.COMMANDS);
   private static final Command GITHUB_REPO =
       command("github repo", "<url>", "github", PermissionLevel.MANAGE_CONNECTIONS);
+  private static final Command JIRA_LIST =
+      command("jira list project", "", "jira", PermissionLevel.COMMANDS);
+  private static final Command JIRA_PROJECT =
+      command("jira project", "<url>", "jira", PermissionLevel.MANAGE_CONNECTIONS);
 
   private final CommandTable table =
       new CommandTable(
@@ -63,15 +67,12 @@ class CommandTableTest {
    */
   @Test
   void anAliasMatchesButHelpAndSuggestionsNameItsCommandOnly() {
-    Command jiraList = command("jira list project", "", "jira", PermissionLevel.COMMANDS);
-    Command jiraProject =
-        command("jira project", "<url>", "jira", PermissionLevel.MANAGE_CONNECTIONS);
     CommandTable jira =
-        new CommandTable(List.of(jiraProject, jiraList, jiraList.alias("jira project list")));
+        new CommandTable(List.of(JIRA_PROJECT, JIRA_LIST, JIRA_LIST.alias("jira project list")));
 
     assertThat(jira.match(List.of("Jira", "Project", "List")))
         .map(m -> m.command().handler())
-        .contains(jiraList.handler());
+        .contains(JIRA_LIST.handler());
     assertThat(jira.closestWords(List.of("jira"), c -> true))
         .containsExactly("jira list project", "jira project");
     assertThat(jira.help("!grapple", c -> true, Optional.empty(), ServiceNames.none()))
@@ -85,18 +86,15 @@ class CommandTableTest {
    */
   @Test
   void wordsThatOnlyStartCommandsSuggestTheCommandsTheyStart() {
-    Command jiraList = command("jira list project", "", "jira", PermissionLevel.COMMANDS);
     Command jiraRemove =
         command("jira remove project", "<url>", "jira", PermissionLevel.MANAGE_CONNECTIONS);
-    Command jiraProject =
-        command("jira project", "<url>", "jira", PermissionLevel.MANAGE_CONNECTIONS);
-    CommandTable jira = new CommandTable(List.of(jiraProject, jiraList, jiraRemove, WEBHOOK));
+    CommandTable jira = new CommandTable(List.of(JIRA_PROJECT, JIRA_LIST, jiraRemove, WEBHOOK));
 
     assertThat(jira.closestWords(List.of("jira", "List"), c -> true))
         .containsExactly("jira list project");
     assertThat(jira.closestWords(List.of("JIRA"), c -> true))
         .containsExactly("jira list project", "jira project", "jira remove project");
-    assertThat(jira.closestWords(List.of("jira"), c -> c.level() == PermissionLevel.COMMANDS))
+    assertThat(jira.closestWords(List.of("jira"), CommandTableTest::commandsLevel))
         .as("only those the sender may use")
         .containsExactly("jira list project");
   }
@@ -156,11 +154,7 @@ class CommandTableTest {
   @Test
   void helpLeavesOutCommandsThatAreNotAllowed() {
     String help =
-        table.help(
-            "!grapple",
-            c -> c.level() == PermissionLevel.COMMANDS,
-            Optional.empty(),
-            TestNames.NAMES);
+        table.help("!grapple", CommandTableTest::commandsLevel, Optional.empty(), TestNames.NAMES);
 
     assertThat(help)
         .contains("`!grapple webhook list`", "`!grapple feed list [json|yaml]`")
@@ -224,10 +218,7 @@ class CommandTableTest {
   void helpForAServiceSaysSoWhenNothingIsAllowed() {
     String help =
         table.help(
-            "!grapple",
-            c -> c.level() == PermissionLevel.COMMANDS,
-            Optional.of("github"),
-            TestNames.NAMES);
+            "!grapple", CommandTableTest::commandsLevel, Optional.of("github"), TestNames.NAMES);
 
     assertThat(help).isEqualTo("No commands for `github` that you can use here.");
   }
@@ -240,6 +231,11 @@ class CommandTableTest {
   @Test
   void aCommandsUsageLineEndsWithItsArguments() {
     assertThat(WEBHOOK.usageLine("!grapple")).isEqualTo("!grapple webhook <name> [duration]");
+  }
+
+  /** Whether {@code c} is a command of the lowest level, which every member may use. */
+  private static boolean commandsLevel(Command c) {
+    return c.level() == PermissionLevel.COMMANDS;
   }
 
   private static Command command(
