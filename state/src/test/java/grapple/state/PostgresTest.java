@@ -14,8 +14,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** What only PostgreSQL does: several instances on one database, failures of the server. */
 class PostgresTest {
@@ -852,34 +856,13 @@ class PostgresTest {
 
   /**
    * A leader that fails to start what it leads (the sync, delivery) must not keep the lock: every
-   * other instance would wait for it for good while nobody syncs.
+   * other instance would wait for it for good while nobody syncs. The same when starting throws an
+   * Error (a service's class failing to initialise): the election thread died of it, holding the
+   * lock, and no instance led again.
    */
-  @Test
-  void aLeaderThatFailsToStartLetsAnotherLead() throws Exception {
-    Database a = open();
-    Database b = open();
-    CountDownLatch aLost = new CountDownLatch(1);
-    Leadership first =
-        postgres.lead(
-            a,
-            listener(
-                () -> {
-                  throw new IllegalStateException("the sync did not start");
-                },
-                aLost));
-    assertThat(aLost.await(10, TimeUnit.SECONDS)).isTrue();
-    CountDownLatch bLeads = standsForElection(b);
-
-    assertThat(bLeads.await(10, TimeUnit.SECONDS)).isTrue();
-    assertThat(first.leading()).isFalse();
-  }
-
-  /**
-   * The same when starting to lead throws an Error (a service's class failing to initialise): the
-   * election thread died of it, holding the lock, and no instance led again.
-   */
-  @Test
-  void aLeaderWhoseStartThrowsAnErrorLetsAnotherLead() throws Exception {
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("failedStarts")
+  void aLeaderThatFailsToStartLetsAnotherLead(Runnable failedStart) throws Exception {
     Database a = open();
     Database b = open();
     CountDownLatch aElected = new CountDownLatch(1);
@@ -890,15 +873,29 @@ class PostgresTest {
             listener(
                 () -> {
                   aElected.countDown();
-                  throw new ExceptionInInitializerError("a service's class did not initialise");
+                  failedStart.run();
                 },
                 aLost));
     assertThat(aElected.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(aLost.await(10, TimeUnit.SECONDS)).isTrue();
     CountDownLatch bLeads = standsForElection(b);
 
     assertThat(bLeads.await(10, TimeUnit.SECONDS)).as("another instance leads").isTrue();
-    assertThat(aLost.await(1, TimeUnit.SECONDS)).isTrue();
     assertThat(first.leading()).isFalse();
+  }
+
+  static Stream<Named<Runnable>> failedStarts() {
+    return Stream.of(
+        Named.of(
+            "an exception",
+            () -> {
+              throw new IllegalStateException("the sync did not start");
+            }),
+        Named.of(
+            "an Error",
+            () -> {
+              throw new ExceptionInInitializerError("a service's class did not initialise");
+            }));
   }
 
   /**
