@@ -272,68 +272,64 @@ class MatrixClientTest {
     assertThat(server.takeRequest().getUrl().queryParameter("filter")).isEqualTo("a/b?c&d=e#f");
   }
 
-  /** An upload answered without a filter id fails: an empty id was sent with every sync. */
-  @Test
-  void aFilterUploadAnsweredWithoutAnIdFails() {
-    server.enqueue(HomeserverAnswers.json(200, "{}"));
+  /**
+   * A call answered without the id it asks for (a proxy's empty 200, or an empty id) fails like a
+   * network failure, not refused for good. The empty id was sent with every sync (a filter), stored
+   * as a user's direct room, or posted as a webhook file's URL; an empty token was stored as the
+   * bot's and sent as {@code Bearer }, and every call it was refused for logged in again; the
+   * outbox took an empty event id for a delivery, deleted the message and told its webhook it was
+   * posted (now it sends again with the same transaction id).
+   */
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.MethodSource("callsAskingForAnId")
+  void aCallAnsweredWithoutTheIdItAsksForFails(ClientCall call, String answer, String refusal) {
+    server.enqueue(HomeserverAnswers.json(200, answer));
     MatrixClient client = client();
 
-    assertThatThrownBy(() -> client.createFilter("@bot:test", Json.object()))
-        .isInstanceOf(IOException.class)
-        .hasMessageContaining("no filter_id");
+    assertThatThrownBy(() -> call.make(client))
+        .isExactlyInstanceOf(IOException.class)
+        .hasMessage(refusal);
   }
 
-  /**
-   * A room creation or an upload answered without its id (a proxy's empty 200) fails: the empty id
-   * was stored as a user's direct room, or posted as a webhook file's URL.
-   */
-  @Test
-  void aRoomCreationOrAnUploadAnsweredWithoutItsIdFails() {
-    server.enqueue(HomeserverAnswers.json(200, ""));
-    server.enqueue(HomeserverAnswers.json(200, "{\"content_uri\":\"\"}"));
-    MatrixClient client = client();
-
-    assertThatThrownBy(() -> client.createDirectRoom("@u:test", "Grapple"))
-        .isInstanceOf(IOException.class)
-        .hasMessage("the homeserver's answer to a room creation has no room_id");
-    assertThatThrownBy(() -> client.upload(new byte[] {1}, "image/png", "a.png"))
-        .isInstanceOf(IOException.class)
-        .hasMessage("the homeserver's answer to an upload has no content_uri");
+  /** A call that asks the homeserver for an id, an answer without it, and the call's refusal. */
+  static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> callsAskingForAnId() {
+    return java.util.stream.Stream.of(
+        withoutId(
+            "createFilter",
+            c -> c.createFilter("@bot:test", Json.object()),
+            "{}",
+            "the homeserver's answer to a filter upload has no filter_id"),
+        withoutId(
+            "createDirectRoom",
+            c -> c.createDirectRoom("@u:test", "Grapple"),
+            "",
+            "the homeserver's answer to a room creation has no room_id"),
+        withoutId(
+            "upload",
+            c -> c.upload(new byte[] {1}, "image/png", "a.png"),
+            "{\"content_uri\":\"\"}",
+            "the homeserver's answer to an upload has no content_uri"),
+        withoutId(
+            "login",
+            c -> c.login("@bot:test", "pw", null),
+            "",
+            "the homeserver's answer to a login has no access_token"),
+        withoutId(
+            "send",
+            c -> c.send("!r:test", "m.room.message", "txn1", Json.object()),
+            "",
+            "the homeserver's answer to a send has no event_id"),
+        withoutId(
+            "putState",
+            c -> c.putState("!r:test", "m.room.topic", "", Json.object()),
+            "{\"event_id\":\"\"}",
+            "the homeserver's answer to a state write has no event_id"));
   }
 
-  /**
-   * A login answered without an access token (a proxy's empty 200) fails: the empty token was
-   * stored as the bot's and sent as {@code Bearer }, and every call it was refused for logged in
-   * again.
-   */
-  @Test
-  void aLoginAnsweredWithoutAnAccessTokenFails() {
-    server.enqueue(HomeserverAnswers.json(200, ""));
-    MatrixClient client =
-        new MatrixClient(server.url("/").toString(), "", MatrixClient.defaultHttp());
-
-    assertThatThrownBy(() -> client.login("@bot:test", "pw", null))
-        .isExactlyInstanceOf(IOException.class)
-        .hasMessage("the homeserver's answer to a login has no access_token");
-  }
-
-  /**
-   * A send or a state write answered without its event id (a proxy's empty 200) fails like a
-   * network failure, not refused for good: the outbox took the empty id for a delivery, deleted the
-   * message and told its webhook it was posted; now it sends again with the same transaction id.
-   */
-  @Test
-  void aSendOrAStateWriteAnsweredWithoutItsEventIdFails() {
-    server.enqueue(HomeserverAnswers.json(200, ""));
-    server.enqueue(HomeserverAnswers.json(200, "{\"event_id\":\"\"}"));
-    MatrixClient client = client();
-
-    assertThatThrownBy(() -> client.send("!r:test", "m.room.message", "txn1", Json.object()))
-        .isExactlyInstanceOf(IOException.class)
-        .hasMessage("the homeserver's answer to a send has no event_id");
-    assertThatThrownBy(() -> client.putState("!r:test", "m.room.topic", "", Json.object()))
-        .isExactlyInstanceOf(IOException.class)
-        .hasMessage("the homeserver's answer to a state write has no event_id");
+  private static org.junit.jupiter.params.provider.Arguments withoutId(
+      String name, ClientCall call, String answer, String refusal) {
+    return org.junit.jupiter.params.provider.Arguments.of(
+        org.junit.jupiter.api.Named.of(name, call), answer, refusal);
   }
 
   /**
