@@ -441,6 +441,8 @@ final class OutboundSender implements AutoCloseable {
     wake();
     Thread t = thread;
     if (t != null) t.interrupt();
+    // The workers' interrupt does not end a call on a silent socket: it ran out the whole timeout.
+    request.close();
     workers.shutdownNow();
     try {
       if (!workers.awaitTermination(5, TimeUnit.SECONDS))

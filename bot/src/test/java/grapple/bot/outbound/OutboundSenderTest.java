@@ -1,5 +1,6 @@
 package grapple.bot.outbound;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -17,8 +18,11 @@ import grapple.state.Migrations;
 import grapple.testing.Await;
 import grapple.testing.FakeClock;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ProxySelector;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -27,9 +31,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -37,8 +43,15 @@ import java.util.function.Function;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
+import okhttp3.Call;
+import okhttp3.HttpUrl;
 import okhttp3.MultipartReader;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
 import okio.Buffer;
+import okio.BufferedSource;
+import okio.Okio;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -1173,6 +1186,152 @@ class OutboundSenderTest {
     assertEquals(0, waiting.attempts());
     assertEquals(List.of(), reports);
     assertEquals(0, queue.status("c1").failed());
+  }
+
+  /**
+   * Shutdown ends a send to a target that took the connection and says nothing: OkHttp does not
+   * heed the worker's interrupt on a silent socket, so the send ran out its whole timeout and close
+   * gave up after its own 5 s. The delivery stays queued as it was, for the next start.
+   */
+  @Test
+  void closeCutsShortASendToASilentTargetAndKeepsTheDelivery() throws Exception {
+    try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      sender.close();
+      sender =
+          sender(
+              Duration.ofSeconds(10),
+              (mxc, max, timeout) -> {
+                throw new IOException("no files here");
+              });
+      hook("c1", "ci", "http://127.0.0.1:" + silent.getLocalPort() + "/hook", "PUT");
+      queueEvent("c1", text("x"));
+
+      OutboundSender.Round round = sender.startDue();
+      silent.setSoTimeout(5_000);
+      Socket taken = silent.accept();
+      try {
+        readRequest(taken);
+        assertThat(closingTakes(round)).isLessThan(Duration.ofSeconds(3));
+      } finally {
+        taken.close();
+      }
+    }
+
+    assertKeptForTheNextStart();
+  }
+
+  /**
+   * The same for the fetch of an event's file from a homeserver that says nothing: the call is the
+   * Matrix client's, which close cancels through the gateway.
+   */
+  @Test
+  void closeCutsShortAFileFetchFromASilentHomeserverAndKeepsTheDelivery() throws Exception {
+    try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      sender.close();
+      sender = sender(Duration.ofSeconds(10), new SilentHomeserver(silent.getLocalPort()));
+      ciHook();
+      queueEvent("c1", image("mxc://test/cat"));
+
+      OutboundSender.Round round = sender.startDue();
+      silent.setSoTimeout(5_000);
+      Socket taken = silent.accept();
+      try {
+        readRequest(taken);
+        assertThat(closingTakes(round)).isLessThan(Duration.ofSeconds(3));
+      } finally {
+        taken.close();
+      }
+    }
+
+    assertEquals(0, server.getRequestCount());
+    assertKeptForTheNextStart();
+  }
+
+  /**
+   * Reads one request off {@code socket}, headers and body, and lets its sender go on to wait for
+   * the answer: interrupted sooner, it may still be connecting or about to read, which heed an
+   * interrupt; blocked in the read, it does not (nothing tells when it is there, hence the pause).
+   */
+  private static void readRequest(Socket socket) throws IOException {
+    socket.setSoTimeout(5_000);
+    BufferedSource in = Okio.buffer(Okio.source(socket));
+    long length = 0;
+    for (String line = in.readUtf8LineStrict(); !line.isEmpty(); line = in.readUtf8LineStrict()) {
+      if (line.toLowerCase(Locale.ROOT).startsWith("content-length:"))
+        length = Long.parseLong(line.substring("content-length:".length()).trim());
+    }
+    in.skip(length);
+    Await.pause(Duration.ofMillis(500));
+  }
+
+  /** How long closing the sender takes, with {@code round}'s deliveries under way. */
+  private Duration closingTakes(OutboundSender.Round round) {
+    long started = System.nanoTime();
+    sender.close();
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
+    round.started().forEach(f -> f.handle((ok, e) -> null).join());
+    return took;
+  }
+
+  /** c1's delivery is queued untouched: no attempt spent, nothing delivered, failed or reported. */
+  private void assertKeptForTheNextStart() {
+    assertEquals(0, queue.head("c1").orElseThrow().attempts());
+    assertEquals(0, queue.status("c1").delivered());
+    assertEquals(0, queue.status("c1").failed());
+    assertEquals(List.of(), reports);
+  }
+
+  /** A sender whose attempts may take {@code timeout} each, fetching files from {@code media}. */
+  private OutboundSender sender(Duration timeout, OutboundRequest.MediaSource media) {
+    OutboundSettings settings =
+        new OutboundSettings(
+            true,
+            true,
+            3,
+            timeout,
+            Duration.ofSeconds(60),
+            1 << 20,
+            OutboundSettings.MAX_QUEUED_PER_HOOK);
+    return new OutboundSender(
+        queue,
+        e -> targets.getOrDefault(e.connectionId(), new OutboundSender.Lookup.Gone()),
+        new OutboundRequest(settings, media, clock),
+        settings,
+        clock,
+        new Random(7),
+        (roomId, name, entry, attempts, error) -> reports.add(name + " " + error));
+  }
+
+  /**
+   * A homeserver whose media fetches go, as the Matrix client's do, by OkHttp to {@code port}: they
+   * end when the call is cancelled ({@link #cancelCallsOf}) or times out.
+   */
+  private static final class SilentHomeserver implements OutboundRequest.MediaSource {
+    private final OkHttpClient http = new OkHttpClient();
+    private final HttpUrl url;
+    private final Map<Thread, Call> underWay = new ConcurrentHashMap<>();
+
+    SilentHomeserver(int port) {
+      this.url = HttpUrl.get("http://127.0.0.1:" + port + "/_matrix/client/v1/media/download");
+    }
+
+    @Override
+    public Media download(String mxcUri, long maxBytes, Duration timeout) throws IOException {
+      Call call = http.newCall(new Request.Builder().url(url).build());
+      call.timeout().timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      underWay.put(Thread.currentThread(), call);
+      try (Response response = call.execute()) {
+        throw new IOException("HTTP " + response.code());
+      } finally {
+        underWay.remove(Thread.currentThread());
+      }
+    }
+
+    @Override
+    public void cancelCallsOf(Thread thread) {
+      Call call = underWay.get(thread);
+      if (call != null) call.cancel();
+    }
   }
 
   /**
