@@ -463,11 +463,11 @@ final class OutboundRequest {
   private @Nullable Media file(OutboundQueue.Entry entry, String mxc, long limit)
       throws MediaUnavailable {
     if (!MXC.matcher(mxc).matches()) {
+      // Not repeated: it is the sender's text, any length, and its line breaks forged log lines.
       if (!mxc.isEmpty())
         log.warn(
-            "outbound: event {} goes without its file: {} is no mxc://server/id",
-            entry.eventId(),
-            mxc);
+            "outbound: event {} goes without its file: its url is no mxc://server/id",
+            entry.eventId());
       return null;
     }
     try {

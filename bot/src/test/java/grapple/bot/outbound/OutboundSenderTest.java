@@ -17,6 +17,7 @@ import grapple.state.Json;
 import grapple.state.Migrations;
 import grapple.testing.Await;
 import grapple.testing.FakeClock;
+import grapple.testing.LogCapture;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -1262,6 +1263,24 @@ class OutboundSenderTest {
     }
     in.skip(length);
     Await.pause(Duration.ofMillis(500));
+  }
+
+  /**
+   * A file message's url is its sender's text, of any length: it is not repeated in the log, where
+   * its line breaks forged log lines.
+   */
+  @Test
+  void aFileUrlThatIsNoMxcUriIsNotRepeatedInTheLog() throws Exception {
+    ciHook();
+    queueEvent("c1", image("https://x.example/a\n2026-12-07 ERROR [main] Grapple: forged"));
+    server.enqueue(new MockResponse.Builder().code(200).build());
+
+    try (LogCapture logged = LogCapture.of(OutboundRequest.class)) {
+      sender.startDue().await();
+
+      assertThat(logged.messages()).isNotEmpty().noneMatch(m -> m.contains("forged"));
+    }
+    assertEquals(1, queue.status("c1").delivered());
   }
 
   /** How long closing the sender takes, with {@code round}'s deliveries under way. */
