@@ -1266,6 +1266,41 @@ class OutboundSenderTest {
   }
 
   /**
+   * Shutdown's interrupt may come back unchecked (OkHttp raises it so while it connects, a fetch
+   * may wrap it): that is no failure, and it was logged as an ERROR with its stack trace at every
+   * stop.
+   */
+  @Test
+  void aDeliveryInterruptedByShutdownLogsNoError() throws Exception {
+    CountDownLatch fetching = new CountDownLatch(1);
+    sender.close();
+    sender =
+        sender(
+            Duration.ofSeconds(10),
+            (mxc, max, timeout) -> {
+              fetching.countDown();
+              try {
+                Thread.sleep(10_000);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+              }
+              throw new IOException("no such file");
+            });
+    ciHook();
+    queueEvent("c1", image("mxc://test/cat"));
+
+    try (LogCapture logged = LogCapture.of(OutboundSender.class)) {
+      OutboundSender.Round round = sender.startDue();
+      assertTrue(fetching.await(5, TimeUnit.SECONDS));
+      closingTakes(round);
+
+      assertThat(logged.events()).extracting(e -> e.getLevel().toString()).doesNotContain("ERROR");
+    }
+    assertKeptForTheNextStart();
+  }
+
+  /**
    * A file message's url is its sender's text, of any length: it is not repeated in the log, where
    * its line breaks forged log lines.
    */
