@@ -529,6 +529,20 @@ final class OutboundRequest {
   private static String describe(IOException e, String host) {
     String what = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     if (e instanceof java.io.InterruptedIOException) what = "no answer in time (" + what + ")";
-    return host + ": " + what;
+    return host + ": " + oneShortLine(what);
+  }
+
+  /**
+   * The most of an error's text kept (it is recorded, listed and posted in the room): a network
+   * error may repeat the target's own words, e.g. OkHttp's "Unexpected status line: …", which a
+   * target could make as long as its header limit (256 KiB).
+   */
+  static final int MAX_ERROR_CHARS = 300;
+
+  private static String oneShortLine(String text) {
+    String line = text.replaceAll("\\p{Cntrl}", " ");
+    int chars = line.codePointCount(0, line.length());
+    if (chars <= MAX_ERROR_CHARS) return line;
+    return line.substring(0, line.offsetByCodePoints(0, MAX_ERROR_CHARS)) + "…";
   }
 }

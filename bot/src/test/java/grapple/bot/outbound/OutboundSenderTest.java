@@ -1318,6 +1318,31 @@ class OutboundSenderTest {
     assertEquals(1, queue.status("c1").delivered());
   }
 
+  /**
+   * A target's own words in a network error (a status line it made up, which OkHttp repeats) are
+   * cut short: whole, they went into the hook's list and the room's notice, as long as it liked.
+   */
+  @Test
+  void aMadeUpStatusLineIsCutShortInTheRecordedError() {
+    sender.close();
+    sender = sender(true, 1);
+    ciHook();
+    queueEvent("c1", text("x"));
+    server.enqueue(
+        new MockResponse.Builder().status("HTTP/1.1 2x0 " + "y".repeat(100_000)).build());
+
+    sender.startDue().await();
+
+    String error = queue.status("c1").lastError();
+    assertThat(error)
+        .contains("Unexpected status line: HTTP/1.1 2x0 yyy")
+        .endsWith("…")
+        .hasSizeLessThan(OutboundRequest.MAX_ERROR_CHARS + 50);
+    assertThat(reports)
+        .hasSize(1)
+        .allMatch(r -> r.length() < OutboundRequest.MAX_ERROR_CHARS + 100);
+  }
+
   /** How long closing the sender takes, with {@code round}'s deliveries under way. */
   private Duration closingTakes(OutboundSender.Round round) {
     long started = System.nanoTime();
