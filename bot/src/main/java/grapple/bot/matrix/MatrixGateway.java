@@ -104,6 +104,11 @@ public final class MatrixGateway implements RoomGateway {
   }
 
   @Override
+  public void cancelCallsOf(Thread thread) {
+    client.cancelCallsOf(thread);
+  }
+
+  @Override
   public boolean hasMediaRepository() {
     return true;
   }

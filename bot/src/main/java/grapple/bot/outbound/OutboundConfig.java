@@ -85,21 +85,26 @@ record OutboundConfig(String name, URI url, String method) {
   }
 
   /**
-   * The URL's scheme, host and port only, as the hook's list shows it: its path or query may carry
-   * the target's own key (a chat service's incoming webhook URL is its secret), and a record prints
-   * every field where it reaches a log line.
+   * The URL's scheme, host and port only, as the hook's list, its direct message and logs show it:
+   * its path or query may carry the target's own key (a chat service's incoming webhook URL is its
+   * secret), and so may user info. {@link #url} refuses user info, but the authority this showed
+   * carried whatever the URI held; built from the host and port, it cannot.
    */
+  String origin() {
+    return origin(url);
+  }
+
+  static String origin(URI url) {
+    return url.getScheme()
+        + "://"
+        + url.getHost()
+        + (url.getPort() == -1 ? "" : ":" + url.getPort());
+  }
+
+  /** With the URL as {@link #origin()}: a record prints every field where it reaches a log line. */
   @Override
   public String toString() {
-    return "OutboundConfig[name="
-        + name
-        + ", url="
-        + url.getScheme()
-        + "://"
-        + url.getRawAuthority()
-        + "/***, method="
-        + method
-        + "]";
+    return "OutboundConfig[name=" + name + ", url=" + origin() + "/***, method=" + method + "]";
   }
 
   private static String text(JsonNode node, String field) {

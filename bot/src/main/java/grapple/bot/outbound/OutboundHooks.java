@@ -290,14 +290,14 @@ final class OutboundHooks extends NamedKind<OutboundConfig> {
               }));
     }
 
-    /** Method and host only: a URL's path or query may carry the target's own key. */
+    /** Method and origin only: a URL's path, query or user info may carry the target's key. */
     @Override
     public String summary() {
       OutboundQueue.Status s = queue.status(connection.id());
       StringBuilder out =
           new StringBuilder(config.method())
               .append(" to ")
-              .append(Markdown.code(config.url().getScheme() + "://" + config.url().getAuthority()))
+              .append(Markdown.code(config.origin()))
               .append(" — ")
               .append(s.delivered())
               .append(" delivered, ")
@@ -374,7 +374,7 @@ final class OutboundHooks extends NamedKind<OutboundConfig> {
         + " in "
         + Messages.roomLink(roomId)
         + " is ready: every event in the room goes to "
-        + Markdown.code(url.getScheme() + "://" + url.getAuthority())
+        + Markdown.code(OutboundConfig.origin(url))
         + ".\n\nPlease use the secret token "
         + Markdown.code(token)
         + " when validating the request: it comes in the header"

@@ -15,7 +15,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -57,6 +59,9 @@ final class OutboundRequest {
   /** Fetches a file from the homeserver, within {@code timeout} in all. */
   interface MediaSource {
     Media download(String mxcUri, long maxBytes, Duration timeout) throws IOException;
+
+    /** Ends the fetch {@code thread} has under way, and every later one of it (at shutdown). */
+    default void cancelCallsOf(Thread thread) {}
   }
 
   /** What became of one attempt. */
@@ -82,6 +87,15 @@ final class OutboundRequest {
   private final OutboundSettings settings;
   private final Clock clock;
   private final MediaBudget budget;
+
+  /**
+   * The calls to targets under way, the threads sending (whose file fetches {@link #close} ends
+   * too), and whether it has: all guarded by {@code calls}.
+   */
+  private final Set<Call> calls = new HashSet<>();
+
+  private final Set<Thread> sending = new HashSet<>();
+  private boolean closed;
 
   OutboundRequest(OutboundSettings settings, MediaSource media, Clock clock) {
     this(settings, media, clock, defaultMediaBudget());
@@ -110,8 +124,45 @@ final class OutboundRequest {
     this.http = b.build();
   }
 
-  /** Sends {@code entry} to {@code target}; never throws for what the target or network do. */
+  /**
+   * Sends {@code entry} to {@code target}; never throws for what the target or network do. After
+   * {@link #close}, or cut short by it, a retry (no attempt of the target's).
+   */
   Outcome send(OutboundSender.Target target, OutboundQueue.Entry entry) {
+    Thread thread = Thread.currentThread();
+    synchronized (calls) {
+      if (closed) return new Outcome.Retry(CLOSED, Optional.empty());
+      sending.add(thread);
+    }
+    try {
+      return sendNow(target, entry);
+    } finally {
+      synchronized (calls) {
+        sending.remove(thread);
+      }
+    }
+  }
+
+  private static final String CLOSED = "cut short by shutdown";
+
+  /**
+   * Ends every send and file fetch under way, and every later one, at once: at shutdown a target or
+   * homeserver that took the connection and said nothing held its delivery for the whole timeout,
+   * since a call on a silent socket does not heed its thread's interrupt.
+   */
+  void close() {
+    List<Call> open;
+    List<Thread> threads;
+    synchronized (calls) {
+      closed = true;
+      open = List.copyOf(calls);
+      threads = List.copyOf(sending);
+    }
+    open.forEach(Call::cancel);
+    threads.forEach(media::cancelCallsOf);
+  }
+
+  private Outcome sendNow(OutboundSender.Target target, OutboundQueue.Entry entry) {
     URI url = target.config().url();
     if (!settings.allowPrivateAddresses()) {
       try {
@@ -167,6 +218,10 @@ final class OutboundRequest {
         return new Outcome.Retry(
             at.host() + ": no answer in time (redirected " + hop + " times)", Optional.empty());
       call.timeout().timeout(left, TimeUnit.NANOSECONDS);
+      synchronized (calls) {
+        if (closed) call.cancel();
+        else calls.add(call);
+      }
       try (Response response = call.execute()) {
         int code = response.code();
         if (code >= 200 && code < 300) return new Outcome.Delivered(code);
@@ -208,6 +263,10 @@ final class OutboundRequest {
         return new Outcome.Fail(e.getMessage());
       } catch (IOException e) {
         return new Outcome.Retry(describe(e, at.host()), Optional.empty());
+      } finally {
+        synchronized (calls) {
+          calls.remove(call);
+        }
       }
     }
   }
@@ -404,11 +463,11 @@ final class OutboundRequest {
   private @Nullable Media file(OutboundQueue.Entry entry, String mxc, long limit)
       throws MediaUnavailable {
     if (!MXC.matcher(mxc).matches()) {
+      // Not repeated: it is the sender's text, any length, and its line breaks forged log lines.
       if (!mxc.isEmpty())
         log.warn(
-            "outbound: event {} goes without its file: {} is no mxc://server/id",
-            entry.eventId(),
-            mxc);
+            "outbound: event {} goes without its file: its url is no mxc://server/id",
+            entry.eventId());
       return null;
     }
     try {
@@ -416,6 +475,10 @@ final class OutboundRequest {
       // files, so other hooks' files waited, for as long as it took.
       return media.download(mxc, limit, settings.timeout());
     } catch (IOException e) {
+      // Cut short by shutdown, the event is sent again at start, with its file, not without it now.
+      synchronized (calls) {
+        if (closed) throw new MediaUnavailable(CLOSED, null);
+      }
       MatrixException refusal = e instanceof MatrixException m ? m : null;
       boolean mayMend = !(e instanceof MediaTooLarge) && (refusal == null || refusal.isTransient());
       if (mayMend && entry.attempts() == 0 && settings.maxAttempts() > 1) {
@@ -466,6 +529,20 @@ final class OutboundRequest {
   private static String describe(IOException e, String host) {
     String what = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     if (e instanceof java.io.InterruptedIOException) what = "no answer in time (" + what + ")";
-    return host + ": " + what;
+    return host + ": " + oneShortLine(what);
+  }
+
+  /**
+   * The most of an error's text kept (it is recorded, listed and posted in the room): a network
+   * error may repeat the target's own words, e.g. OkHttp's "Unexpected status line: …", which a
+   * target could make as long as its header limit (256 KiB).
+   */
+  static final int MAX_ERROR_CHARS = 300;
+
+  private static String oneShortLine(String text) {
+    String line = text.replaceAll("\\p{Cntrl}", " ");
+    int chars = line.codePointCount(0, line.length());
+    if (chars <= MAX_ERROR_CHARS) return line;
+    return line.substring(0, line.offsetByCodePoints(0, MAX_ERROR_CHARS)) + "…";
   }
 }

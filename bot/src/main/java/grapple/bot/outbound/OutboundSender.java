@@ -356,6 +356,9 @@ final class OutboundSender implements AutoCloseable {
       return request.send(target, entry);
     } catch (Throwable e) {
       Fatal.haltIfFatal(e);
+      // Shutdown's interrupt, raised unchecked (OkHttp while it connects, a fetch that wraps it):
+      // no failure to look into; deliver() logs that it was cut short.
+      if (closing) return new OutboundRequest.Outcome.Retry(e.toString(), Optional.empty());
       log.error(
           "outbound: hook '{}' in {}: event {} failed unexpectedly",
           target.name(),
@@ -441,6 +444,8 @@ final class OutboundSender implements AutoCloseable {
     wake();
     Thread t = thread;
     if (t != null) t.interrupt();
+    // The workers' interrupt does not end a call on a silent socket: it ran out the whole timeout.
+    request.close();
     workers.shutdownNow();
     try {
       if (!workers.awaitTermination(5, TimeUnit.SECONDS))

@@ -5,6 +5,7 @@ import grapple.bot.ConnectionKind;
 import grapple.bot.Metrics;
 import grapple.bot.ServiceContext;
 import grapple.bot.ServiceInfo;
+import grapple.bot.room.Media;
 import grapple.bot.room.Messages;
 import grapple.bot.room.RoomGateway;
 import grapple.commands.Command;
@@ -13,6 +14,7 @@ import grapple.state.ConnectionStore;
 import grapple.state.Migration;
 import java.io.IOException;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -85,9 +87,17 @@ public final class OutboundService extends AbstractService<OutboundSettings> {
               });
       RoomGateway gateway = context.gateway();
       OutboundRequest.MediaSource media =
-          (mxc, max, timeout) -> {
-            if (gateway == null) throw new IOException("no homeserver to fetch " + mxc + " from");
-            return gateway.download(mxc, max, timeout);
+          new OutboundRequest.MediaSource() {
+            @Override
+            public Media download(String mxc, long max, Duration timeout) throws IOException {
+              if (gateway == null) throw new IOException("no homeserver to fetch " + mxc + " from");
+              return gateway.download(mxc, max, timeout);
+            }
+
+            @Override
+            public void cancelCallsOf(Thread thread) {
+              if (gateway != null) gateway.cancelCallsOf(thread);
+            }
           };
       this.sender =
           new OutboundSender(

@@ -53,6 +53,13 @@ public interface RoomGateway {
   }
 
   /**
+   * Ends the {@link #download} (or other call to the homeserver) {@code thread} has under way, and
+   * every later one of it, at once: at shutdown, a call on a silent socket does not heed its
+   * thread's interrupt and runs out its timeout.
+   */
+  default void cancelCallsOf(Thread thread) {}
+
+  /**
    * Whether {@link #upload} and {@link #download} reach a media repository (a homeserver's; local
    * mode has none).
    */

@@ -26,6 +26,7 @@ class OutboundConfigTest {
           new Case("http://example.org:/" + KEY, "from 1 to 65535"),
           new Case("http://example.org/a b/" + KEY, "Outbound URL is invalid (illegal character"),
           new Case("http:///" + KEY + "?k=" + KEY, "Outbound URL is invalid (no host)"),
+          new Case("https://u:" + KEY + "@example.org/", "must not carry a user and password"),
         }) {
       assertThatThrownBy(
               () -> OutboundConfig.from("ci", Json.object().put("name", "ci").put("url", c.url())))

@@ -29,4 +29,19 @@ class OutboundHooksTest {
             "in <a href=\"https://matrix.to/#/!abc:server\">https://matrix.to/#/!abc:server</a>"
                 + " is ready");
   }
+
+  /**
+   * The target shows as its scheme, host and port, in the DM, the room's list and logs: never its
+   * user info, which may be the target's password (the authority shown carried it), path or query.
+   */
+  @Test
+  void theTargetIsShownWithoutItsUserInfo() {
+    URI url = URI.create("https://relay:s3cr3t@target.example:8443/in?k=s3cr3t");
+
+    String dm = OutboundHooks.welcome("relay", "!abc:server", url, "hs-ob-1");
+    String printed = new OutboundConfig("relay", url, "PUT").toString();
+
+    assertThat(dm).contains("`https://target.example:8443`").doesNotContain("s3cr3t");
+    assertThat(printed).contains("https://target.example:8443").doesNotContain("s3cr3t");
+  }
 }

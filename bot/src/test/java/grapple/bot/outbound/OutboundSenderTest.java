@@ -1,5 +1,6 @@
 package grapple.bot.outbound;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -16,9 +17,13 @@ import grapple.state.Json;
 import grapple.state.Migrations;
 import grapple.testing.Await;
 import grapple.testing.FakeClock;
+import grapple.testing.LogCapture;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ProxySelector;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -27,9 +32,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -37,8 +44,15 @@ import java.util.function.Function;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
+import okhttp3.Call;
+import okhttp3.HttpUrl;
 import okhttp3.MultipartReader;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
 import okio.Buffer;
+import okio.BufferedSource;
+import okio.Okio;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -1173,6 +1187,230 @@ class OutboundSenderTest {
     assertEquals(0, waiting.attempts());
     assertEquals(List.of(), reports);
     assertEquals(0, queue.status("c1").failed());
+  }
+
+  /**
+   * Shutdown ends a send to a target that took the connection and says nothing: OkHttp does not
+   * heed the worker's interrupt on a silent socket, so the send ran out its whole timeout and close
+   * gave up after its own 5 s. The delivery stays queued as it was, for the next start.
+   */
+  @Test
+  void closeCutsShortASendToASilentTargetAndKeepsTheDelivery() throws Exception {
+    try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      sender.close();
+      sender =
+          sender(
+              Duration.ofSeconds(10),
+              (mxc, max, timeout) -> {
+                throw new IOException("no files here");
+              });
+      hook("c1", "ci", "http://127.0.0.1:" + silent.getLocalPort() + "/hook", "PUT");
+      queueEvent("c1", text("x"));
+
+      OutboundSender.Round round = sender.startDue();
+      silent.setSoTimeout(5_000);
+      Socket taken = silent.accept();
+      try {
+        readRequest(taken);
+        assertThat(closingTakes(round)).isLessThan(Duration.ofSeconds(3));
+      } finally {
+        taken.close();
+      }
+    }
+
+    assertKeptForTheNextStart();
+  }
+
+  /**
+   * The same for the fetch of an event's file from a homeserver that says nothing: the call is the
+   * Matrix client's, which close cancels through the gateway.
+   */
+  @Test
+  void closeCutsShortAFileFetchFromASilentHomeserverAndKeepsTheDelivery() throws Exception {
+    try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      sender.close();
+      sender = sender(Duration.ofSeconds(10), new SilentHomeserver(silent.getLocalPort()));
+      ciHook();
+      queueEvent("c1", image("mxc://test/cat"));
+
+      OutboundSender.Round round = sender.startDue();
+      silent.setSoTimeout(5_000);
+      Socket taken = silent.accept();
+      try {
+        readRequest(taken);
+        assertThat(closingTakes(round)).isLessThan(Duration.ofSeconds(3));
+      } finally {
+        taken.close();
+      }
+    }
+
+    assertEquals(0, server.getRequestCount());
+    assertKeptForTheNextStart();
+  }
+
+  /**
+   * Reads one request off {@code socket}, headers and body, and lets its sender go on to wait for
+   * the answer: interrupted sooner, it may still be connecting or about to read, which heed an
+   * interrupt; blocked in the read, it does not (nothing tells when it is there, hence the pause).
+   */
+  private static void readRequest(Socket socket) throws IOException {
+    socket.setSoTimeout(5_000);
+    BufferedSource in = Okio.buffer(Okio.source(socket));
+    long length = 0;
+    for (String line = in.readUtf8LineStrict(); !line.isEmpty(); line = in.readUtf8LineStrict()) {
+      if (line.toLowerCase(Locale.ROOT).startsWith("content-length:"))
+        length = Long.parseLong(line.substring("content-length:".length()).trim());
+    }
+    in.skip(length);
+    Await.pause(Duration.ofMillis(500));
+  }
+
+  /**
+   * Shutdown's interrupt may come back unchecked (OkHttp raises it so while it connects, a fetch
+   * may wrap it): that is no failure, and it was logged as an ERROR with its stack trace at every
+   * stop.
+   */
+  @Test
+  void aDeliveryInterruptedByShutdownLogsNoError() throws Exception {
+    CountDownLatch fetching = new CountDownLatch(1);
+    sender.close();
+    sender =
+        sender(
+            Duration.ofSeconds(10),
+            (mxc, max, timeout) -> {
+              fetching.countDown();
+              try {
+                Thread.sleep(10_000);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+              }
+              throw new IOException("no such file");
+            });
+    ciHook();
+    queueEvent("c1", image("mxc://test/cat"));
+
+    try (LogCapture logged = LogCapture.of(OutboundSender.class)) {
+      OutboundSender.Round round = sender.startDue();
+      assertTrue(fetching.await(5, TimeUnit.SECONDS));
+      closingTakes(round);
+
+      assertThat(logged.events()).extracting(e -> e.getLevel().toString()).doesNotContain("ERROR");
+    }
+    assertKeptForTheNextStart();
+  }
+
+  /**
+   * A file message's url is its sender's text, of any length: it is not repeated in the log, where
+   * its line breaks forged log lines.
+   */
+  @Test
+  void aFileUrlThatIsNoMxcUriIsNotRepeatedInTheLog() throws Exception {
+    ciHook();
+    queueEvent("c1", image("https://x.example/a\n2026-12-07 ERROR [main] Grapple: forged"));
+    server.enqueue(new MockResponse.Builder().code(200).build());
+
+    try (LogCapture logged = LogCapture.of(OutboundRequest.class)) {
+      sender.startDue().await();
+
+      assertThat(logged.messages()).isNotEmpty().noneMatch(m -> m.contains("forged"));
+    }
+    assertEquals(1, queue.status("c1").delivered());
+  }
+
+  /**
+   * A target's own words in a network error (a status line it made up, which OkHttp repeats) are
+   * cut short: whole, they went into the hook's list and the room's notice, as long as it liked.
+   */
+  @Test
+  void aMadeUpStatusLineIsCutShortInTheRecordedError() {
+    sender.close();
+    sender = sender(true, 1);
+    ciHook();
+    queueEvent("c1", text("x"));
+    server.enqueue(
+        new MockResponse.Builder().status("HTTP/1.1 2x0 " + "y".repeat(100_000)).build());
+
+    sender.startDue().await();
+
+    String error = queue.status("c1").lastError();
+    assertThat(error)
+        .contains("Unexpected status line: HTTP/1.1 2x0 yyy")
+        .endsWith("…")
+        .hasSizeLessThan(OutboundRequest.MAX_ERROR_CHARS + 50);
+    assertThat(reports)
+        .hasSize(1)
+        .allMatch(r -> r.length() < OutboundRequest.MAX_ERROR_CHARS + 100);
+  }
+
+  /** How long closing the sender takes, with {@code round}'s deliveries under way. */
+  private Duration closingTakes(OutboundSender.Round round) {
+    long started = System.nanoTime();
+    sender.close();
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
+    round.started().forEach(f -> f.handle((ok, e) -> null).join());
+    return took;
+  }
+
+  /** c1's delivery is queued untouched: no attempt spent, nothing delivered, failed or reported. */
+  private void assertKeptForTheNextStart() {
+    assertEquals(0, queue.head("c1").orElseThrow().attempts());
+    assertEquals(0, queue.status("c1").delivered());
+    assertEquals(0, queue.status("c1").failed());
+    assertEquals(List.of(), reports);
+  }
+
+  /** A sender whose attempts may take {@code timeout} each, fetching files from {@code media}. */
+  private OutboundSender sender(Duration timeout, OutboundRequest.MediaSource media) {
+    OutboundSettings settings =
+        new OutboundSettings(
+            true,
+            true,
+            3,
+            timeout,
+            Duration.ofSeconds(60),
+            1 << 20,
+            OutboundSettings.MAX_QUEUED_PER_HOOK);
+    return new OutboundSender(
+        queue,
+        e -> targets.getOrDefault(e.connectionId(), new OutboundSender.Lookup.Gone()),
+        new OutboundRequest(settings, media, clock),
+        settings,
+        clock,
+        new Random(7),
+        (roomId, name, entry, attempts, error) -> reports.add(name + " " + error));
+  }
+
+  /**
+   * A homeserver whose media fetches go, as the Matrix client's do, by OkHttp to {@code port}: they
+   * end when the call is cancelled ({@link #cancelCallsOf}) or times out.
+   */
+  private static final class SilentHomeserver implements OutboundRequest.MediaSource {
+    private final OkHttpClient http = new OkHttpClient();
+    private final HttpUrl url;
+    private final Map<Thread, Call> underWay = new ConcurrentHashMap<>();
+
+    SilentHomeserver(int port) {
+      this.url = HttpUrl.get("http://127.0.0.1:" + port + "/_matrix/client/v1/media/download");
+    }
+
+    @Override
+    public Media download(String mxcUri, long maxBytes, Duration timeout) throws IOException {
+      Call call = http.newCall(new Request.Builder().url(url).build());
+      call.timeout().timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      underWay.put(Thread.currentThread(), call);
+      try (Response response = call.execute()) {
+        throw new IOException("HTTP " + response.code());
+      } finally {
+        underWay.remove(Thread.currentThread());
+      }
+    }
+
+    @Override
+    public void cancelCallsOf(Thread thread) {
+      Call call = underWay.get(thread);
+      if (call != null) call.cancel();
+    }
   }
 
   /**
