@@ -447,7 +447,8 @@ public final class ApiCli {
     JsonNode id = answer.get("id");
     if (id.equals(request.get("id"))) return;
     if (id.isNull() && answer.get("error").isTextual()) return;
-    String shown = Json.write(id);
+    // Escaped as quoted() escapes: JSON leaves 8-bit controls and direction overrides as written.
+    String shown = ConsoleGateway.visible(Json.write(id));
     throw new NotAnAnswer(
         "HTTP 200 with the answer to another call: its id is "
             + (shown.length() <= 40 ? shown : "another")

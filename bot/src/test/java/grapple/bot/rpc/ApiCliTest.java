@@ -668,6 +668,30 @@ class ApiCliTest {
   }
 
   /**
+   * The id of an answer to another call is quoted in the error, and JSON leaves 8-bit controls and
+   * direction overrides in a string id as written: a hostile server's id reached the terminal.
+   */
+  @Test
+  void anotherCallsIdIsShownEscaped() throws Exception {
+    try (MockWebServer hostile = new MockWebServer()) {
+      hostile.start();
+      hostile.enqueue(
+          new MockResponse.Builder()
+              .addHeader("Content-Type", "application/json")
+              .body("{\"id\":\"\u202ex\u009b2J\",\"result\":{},\"error\":null}")
+              .build());
+
+      Run run = cli("--apikey=" + WRITER, "--apihost=" + hostile.url("/"), "get_health");
+
+      assertThat(run.status()).isEqualTo(1);
+      assertThat(run.err())
+          .contains("its id is \"\\u202ex\\u009b2J\", this call's is")
+          .doesNotContain("\u009b")
+          .doesNotContain("\u202e");
+    }
+  }
+
+  /**
    * A status line the client cannot read is in the error the HTTP client gives, as the server wrote
    * it: printed as it came, its control sequences reached the operator's terminal.
    */
