@@ -178,12 +178,11 @@ final class FeedParser {
           "not a feed: XML nested more than " + MAX_XML_DEPTH + " elements deep");
     }
     SyndFeed feed = build(withRssVersion(text));
-    boolean isAtom = feed.originalWireFeed() instanceof com.rometools.rome.feed.atom.Feed;
+    com.rometools.rome.feed.atom.Feed atomFeed =
+        feed.originalWireFeed() instanceof com.rometools.rome.feed.atom.Feed atom ? atom : null;
+    boolean isAtom = atomFeed != null;
     // Atom's xml:base, where given, is the base of what the feed links (RFC 4287 §2).
-    URI xmlBase =
-        feed.originalWireFeed() instanceof com.rometools.rome.feed.atom.Feed atom
-            ? resolve(feedUrl, atom.getXmlBase())
-            : null;
+    URI xmlBase = atomFeed == null ? null : resolve(feedUrl, atomFeed.getXmlBase());
     URI base = web(resolve(xmlBase == null ? feedUrl : xmlBase, siteLink(feed)));
     List<FeedItem> items = new ArrayList<>();
     for (SyndEntry e : feed.getEntries()) {

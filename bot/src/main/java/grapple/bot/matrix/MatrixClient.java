@@ -510,7 +510,9 @@ public final class MatrixClient {
 
   /**
    * {@code GET /_matrix/client/v3/profile/{userId}/displayname}: the user's display name; empty
-   * when they have none (404, or no {@code displayname}).
+   * when they have none (the homeserver's 404 {@code M_NOT_FOUND}, or no {@code displayname}). A
+   * proxy's 404 page (no Matrix error) fails like any answer that cannot be read: the homeserver
+   * was never asked.
    */
   public java.util.Optional<String> displayName(String userId) throws IOException {
     HttpUrl url = segments("profile", userId, "displayname");
@@ -520,7 +522,7 @@ public final class MatrixClient {
           ? java.util.Optional.of(name.asText())
           : java.util.Optional.empty();
     } catch (MatrixException e) {
-      if (e.status() == 404) return java.util.Optional.empty();
+      if (e.status() == 404 && e.errcode().equals("M_NOT_FOUND")) return java.util.Optional.empty();
       throw e;
     }
   }

@@ -167,12 +167,21 @@ public final class Messages {
   /**
    * {@code source} with each piece of text written as it reads: {@code \_} becomes {@code _}, the
    * entity for an ampersand becomes {@code &}. Markup (emphasis, links, code spans, whose content
-   * has no escapes) stays as written, as in hookshot's bodies.
+   * has no escapes) stays as written, as in hookshot's bodies; an autolink is its bare URL, as
+   * hookshot writes a room's matrix.to link ({@link #roomLink}) in its plain DMs.
    */
   static String plainBody(String source, Node document) {
     StringBuilder out = new StringBuilder(source.length());
     int done = 0;
     for (Node node : inOrder(document)) {
+      if (node instanceof Link link && isAutolink(source, link, done)) {
+        SourceSpan span = link.getSourceSpans().get(0);
+        int end = span.getInputIndex() + span.getLength();
+        out.append(source, done, span.getInputIndex())
+            .append(source, span.getInputIndex() + 1, end - 1);
+        done = end;
+        continue;
+      }
       if (!(node instanceof Text text) || text.getSourceSpans().size() != 1) continue;
       SourceSpan span = text.getSourceSpans().get(0);
       int start = span.getInputIndex();
@@ -183,6 +192,19 @@ public final class Messages {
       done = end;
     }
     return out.append(source, done, source.length()).toString();
+  }
+
+  /** Whether {@code link} is written {@code <url>} in {@code source}, after {@code done}. */
+  private static boolean isAutolink(String source, Link link, int done) {
+    if (link.getSourceSpans().size() != 1) return false;
+    SourceSpan span = link.getSourceSpans().get(0);
+    int start = span.getInputIndex();
+    int end = start + span.getLength();
+    return start >= done
+        && end <= source.length()
+        && span.getLength() > 2
+        && source.charAt(start) == '<'
+        && source.charAt(end - 1) == '>';
   }
 
   /** Every node under {@code root} in document order, iteratively (nesting may be deep). */
@@ -295,7 +317,8 @@ public final class Messages {
   /**
    * Markdown that links room {@code roomId} through matrix.to, as hookshot names a room (clients
    * show the link as a pill with the room's name). A room id is opaque (one made on another server
-   * may hold a space or {@code >}): what a link cannot hold as written is percent-encoded.
+   * may hold a space or {@code >}): what a link cannot hold as written is percent-encoded. A
+   * notice's plain body shows it as the bare URL, as hookshot's does.
    */
   public static String roomLink(String roomId) {
     return "<https://matrix.to/#/" + percentEncoded(roomId, "-._~!:@") + ">";

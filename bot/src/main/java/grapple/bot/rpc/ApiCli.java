@@ -1,6 +1,8 @@
 package grapple.bot.rpc;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
@@ -278,9 +280,18 @@ public final class ApiCli {
     return answer.path("error").isNull() ? EXIT_OK : EXIT_FAILURE;
   }
 
+  /**
+   * The answer as indented JSON, with what JSON leaves as written and a terminal obeys (8-bit
+   * controls such as U+009B, CSI; direction overrides) escaped ({@link ConsoleGateway#visible}): a
+   * server's answer reaches the operator's terminal. Outside strings Jackson writes no control
+   * character but the line break, pinned to {@code \n} (a {@code \r} escaped there would not be
+   * JSON); inside them {@code \u009b} is the same character, so {@code --format json} stays JSON.
+   */
   private static String pretty(JsonNode answer) {
+    DefaultPrettyPrinter indented =
+        new DefaultPrettyPrinter().withObjectIndenter(new DefaultIndenter("  ", "\n"));
     try {
-      return Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(answer);
+      return ConsoleGateway.visible(Json.MAPPER.writer(indented).writeValueAsString(answer));
     } catch (IOException e) {
       throw new IllegalStateException("a parsed answer could not be written back", e);
     }
@@ -436,7 +447,8 @@ public final class ApiCli {
     JsonNode id = answer.get("id");
     if (id.equals(request.get("id"))) return;
     if (id.isNull() && answer.get("error").isTextual()) return;
-    String shown = Json.write(id);
+    // Escaped as quoted() escapes: JSON leaves 8-bit controls and direction overrides as written.
+    String shown = ConsoleGateway.visible(Json.write(id));
     throw new NotAnAnswer(
         "HTTP 200 with the answer to another call: its id is "
             + (shown.length() <= 40 ? shown : "another")

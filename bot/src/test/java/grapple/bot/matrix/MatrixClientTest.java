@@ -523,6 +523,31 @@ class MatrixClientTest {
   }
 
   /**
+   * A 404 that is no Matrix error (a proxy's page while the homeserver is misrouted) was taken for
+   * "no display name": the homeserver was never asked. It fails now, as an unreadable answer does
+   * (the homeserver's own M_NOT_FOUND still means none: MatrixGatewayTest).
+   */
+  @Test
+  void aProxysNotFoundPageIsNoAnswerAboutTheDisplayName() {
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(404)
+            .addHeader("Content-Type", "text/html")
+            .body("<html><body>404 Not Found</body></html>")
+            .build());
+    MatrixClient client =
+        new MatrixClient(server.url("/").toString(), "tok", MatrixClient.defaultHttp());
+
+    assertThatThrownBy(() -> client.displayName("@u:test"))
+        .isInstanceOfSatisfying(
+            grapple.bot.room.MatrixException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(404);
+              assertThat(e.fromHomeserver()).isFalse();
+            });
+  }
+
+  /**
    * A 401 that is no Matrix error (a proxy's or an auth gateway's page, no {@code errcode}) is not
    * the homeserver refusing the token: logging in again cannot mend it, and a password login ends
    * the device's other sessions. It stands as it came; the homeserver's own 401 still renews.

@@ -21,7 +21,7 @@ class OutboundHooksTest {
 
     assertThat(dm.get("body").asText())
         .startsWith(
-            "Outbound hook `relay` in <https://matrix.to/#/!abc:server> is ready: every event in"
+            "Outbound hook `relay` in https://matrix.to/#/!abc:server is ready: every event in"
                 + " the room goes to `https://target.example`.\n\nPlease use the secret token"
                 + " `hs-ob-1` when validating the request");
     assertThat(dm.get("formatted_body").asText())

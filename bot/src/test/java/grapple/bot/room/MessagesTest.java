@@ -225,7 +225,9 @@ class MessagesTest {
 
   /**
    * A room id is opaque, and one made on another server may hold what ends a link (a space, a
-   * {@code >}): percent-encoded, the link still names that room and nothing follows it in.
+   * {@code >}): percent-encoded, the link still names that room and nothing follows it in. The
+   * plain body shows the bare URL, as hookshot's direct messages do, not the autolink's angle
+   * brackets.
    */
   @Test
   void aRoomLinkGoesThroughMatrixToWithWhatALinkCannotHoldEncoded() {
@@ -237,6 +239,8 @@ class MessagesTest {
         .isEqualTo(
             "<p>in <a href=\"https://matrix.to/#/!a%20b%3E%C3%A9%3Cx:server\">"
                 + "https://matrix.to/#/!a%20b%3E%C3%A9%3Cx:server</a> now</p>");
+    assertThat(notice.get("body").asText())
+        .isEqualTo("in https://matrix.to/#/!a%20b%3E%C3%A9%3Cx:server now");
   }
 
   @Test

@@ -7,6 +7,7 @@ import static grapple.bot.LocalMode.WRITER;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.state.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -623,6 +624,68 @@ class ApiCliTest {
           .doesNotContain("\u009b");
       assertThat(error.err())
           .contains("(it said \"gone \\u202eevil\\u009b2J\")")
+          .doesNotContain("\u009b")
+          .doesNotContain("\u202e");
+    }
+  }
+
+  /**
+   * An answer in JSON-RPC's shape is printed whole, and JSON leaves 8-bit controls and direction
+   * overrides in its strings as written: a hostile server's answer drove the operator's terminal.
+   * Escaped inside the strings, the answer is still JSON, holding the same text.
+   */
+  @Test
+  void aServersAnswerIsPrintedWithItsC1ControlsAndDirectionOverridesEscaped() throws Exception {
+    String said = "gone \u202eevil\u009b2J\u0085";
+    ObjectNode answer = Json.object().putNull("id").put("error", said);
+    answer.putObject("result").putNull("na\u009bme");
+    String body = Json.write(answer);
+    try (MockWebServer hostile = new MockWebServer()) {
+      hostile.start();
+      for (int i = 0; i < 2; i++) {
+        hostile.enqueue(
+            new MockResponse.Builder()
+                .addHeader("Content-Type", "application/json")
+                .body(body)
+                .build());
+      }
+      String host = "--apihost=" + hostile.url("/").toString();
+
+      Run text = cli("--apikey=" + WRITER, host, "get_health");
+      Run json = cli("--apikey=" + WRITER, host, "--format=json", "get_health");
+
+      assertThat(text.out())
+          .contains("grapple said:")
+          .contains("\"error\" : \"gone \\u202eevil\\u009b2J\\u0085\"")
+          .contains("\"na\\u009bme\" : null")
+          .doesNotContain("\u009b")
+          .doesNotContain("\u0085")
+          .doesNotContain("\u202e");
+      assertThat(json.out()).doesNotContain("\u009b").doesNotContain("\u202e");
+      assertThat(json.json().get("error").asText()).isEqualTo(said);
+      assertThat(json.json().get("result").has("na\u009bme")).isTrue();
+    }
+  }
+
+  /**
+   * The id of an answer to another call is quoted in the error, and JSON leaves 8-bit controls and
+   * direction overrides in a string id as written: a hostile server's id reached the terminal.
+   */
+  @Test
+  void anotherCallsIdIsShownEscaped() throws Exception {
+    try (MockWebServer hostile = new MockWebServer()) {
+      hostile.start();
+      hostile.enqueue(
+          new MockResponse.Builder()
+              .addHeader("Content-Type", "application/json")
+              .body("{\"id\":\"\u202ex\u009b2J\",\"result\":{},\"error\":null}")
+              .build());
+
+      Run run = cli("--apikey=" + WRITER, "--apihost=" + hostile.url("/"), "get_health");
+
+      assertThat(run.status()).isEqualTo(1);
+      assertThat(run.err())
+          .contains("its id is \"\\u202ex\\u009b2J\", this call's is")
           .doesNotContain("\u009b")
           .doesNotContain("\u202e");
     }
