@@ -88,11 +88,13 @@ public final class MatrixClient {
    * The call each thread has under way, and the threads whose calls end at once ({@link
    * #cancelCallsOf}), both guarded by {@code underWay}. Only the long poll could be cancelled: a
    * stop while the sync thread uploaded its filter, fetched a gap's page or joined a room waited
-   * out that call's timeouts (a minute, two), past the stop's wait for the thread.
+   * out that call's timeouts (a minute, two), past the stop's wait for the thread. A cancelled
+   * thread is held weakly: once it ends, nothing keeps it.
    */
   private final java.util.Map<Thread, okhttp3.Call> underWay = new java.util.HashMap<>();
 
-  private final java.util.Set<Thread> cancelled = new java.util.HashSet<>();
+  private final java.util.Set<Thread> cancelled =
+      java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>());
   private volatile @Nullable TokenRenewal renewal;
 
   public MatrixClient(String baseUrl, String accessToken, OkHttpClient http) {
