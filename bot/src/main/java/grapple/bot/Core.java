@@ -75,6 +75,9 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
   private final WaitingCommands commands;
   final RoomUpgrades upgrades;
 
+  /** Tells encrypted rooms that the bot cannot read them; null in local mode (none is). */
+  private final @Nullable EncryptedRooms encrypted;
+
   /** What the connections queued for the events of the batch being handled (sync thread only). */
   private final List<LiveConnection.Queued> queued = new ArrayList<>();
 
@@ -91,7 +94,7 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
 
   /**
    * {@code authoritySeen} hears every state event once the rooms' authority took it in (for the
-   * other instances).
+   * other instances); {@code encrypted} is null where no room is encrypted (local mode).
    */
   Core(
       RoomStates rooms,
@@ -102,8 +105,10 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
       java.util.function.Consumer<RoomEvent.State> authoritySeen,
       RoomGateway gateway,
       Database db,
-      WaitingCommands commands) {
+      WaitingCommands commands,
+      @Nullable EncryptedRooms encrypted) {
     this.commands = commands;
+    this.encrypted = encrypted;
     this.gateway = gateway;
     this.db = db;
     this.rooms = rooms;
@@ -124,6 +129,10 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
       authoritySeen.accept(s);
       if (!upgrades.claims(s, initial)) {
         queued.addAll(connections.onState(s, initial));
+        commitUnlessBatched();
+      }
+      if (encrypted != null) {
+        encrypted.onState(s, initial).ifPresent(queued::add);
         commitUnlessBatched();
       }
       upgrades.onState(s, initial);

@@ -634,7 +634,13 @@ public final class Grapple implements AutoCloseable {
             cluster::seen,
             hub.gateway(),
             c.db(),
-            hub.commands());
+            hub.commands(),
+            config.localMode()
+                ? null
+                : new EncryptedRooms(
+                    hub.gateway().botUserId(),
+                    hub.outbox(),
+                    config.bot().commandPrefixes().get(0)));
     if (shared) c.onLoaded().run();
     leadership.start(
         new Leadership.Listener() {
@@ -693,7 +699,7 @@ public final class Grapple implements AutoCloseable {
   /**
    * The state event types the bot follows: authority, and every connection kind's (with aliases).
    */
-  private static List<String> stateTypes(Kinds kinds) {
+  static List<String> stateTypes(Kinds kinds) {
     List<String> types =
         new ArrayList<>(
             List.of(
@@ -701,6 +707,7 @@ public final class Grapple implements AutoCloseable {
                 "m.room.power_levels",
                 "m.room.create",
                 "m.room.join_rules",
+                EncryptedRooms.ENCRYPTION,
                 RoomUpgrades.TOMBSTONE));
     types.addAll(kinds.eventTypes());
     return types;

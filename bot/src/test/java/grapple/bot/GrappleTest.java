@@ -42,6 +42,15 @@ class GrappleTest {
         .containsExactly("m.room.redaction", "*");
   }
 
+  /**
+   * The sync asks for encryption state, or a room the bot joined encrypted (Element's default for a
+   * private room) or that turned encryption on was never told that commands there go unanswered.
+   */
+  @Test
+  void theSyncTakesEncryptionState() {
+    assertThat(Grapple.stateTypes(new Kinds())).contains("m.room.encryption");
+  }
+
   @Test
   void aHookIdOnTheLegacyRootPathIsMaskedButHealthChecksAreNot() {
     assertThat(Grapple.maskPath(Grapple.services(), "/s3cr3t")).isEqualTo("/***");

@@ -249,7 +249,16 @@ final class TestHub implements AutoCloseable {
     invites = new Invites(gateway, permissions);
     core =
         new Core(
-            rooms, connections, dispatcher, outbox, invites, cluster::seen, gateway, db, waiting);
+            rooms,
+            connections,
+            dispatcher,
+            outbox,
+            invites,
+            cluster::seen,
+            gateway,
+            db,
+            waiting,
+            new EncryptedRooms(gateway.botUserId(), outbox, config.bot().commandPrefixes().get(0)));
     // Commands are answered on the thread that reads them here, as soon as they are read.
     if (leads) waiting.start(core);
   }

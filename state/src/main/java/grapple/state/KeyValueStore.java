@@ -46,6 +46,17 @@ public final class KeyValueStore {
   }
 
   /**
+   * Writes {@code value} unless the key holds one already, inside a transaction the caller already
+   * holds; true when it wrote (the key held nothing, in this transaction's view).
+   */
+  public static boolean putIfAbsent(java.sql.Connection c, String key, String value)
+      throws java.sql.SQLException {
+    return Sql.update(
+            c, "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", key, value)
+        > 0;
+  }
+
+  /**
    * Writes inside a transaction the caller already holds (e.g. with the events of a sync batch).
    */
   public static int put(java.sql.Connection c, String key, String value)

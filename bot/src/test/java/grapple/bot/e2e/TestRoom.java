@@ -3,6 +3,7 @@ package grapple.bot.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.testing.MatrixUser;
 import grapple.testing.MatrixUser.Seen;
 import java.time.Duration;
@@ -52,6 +53,27 @@ final class TestRoom {
     for (MatrixUser member : members) invite.add(member.userId);
     String roomId = owner.createRoom(powerLevels, invite);
     for (MatrixUser member : members) member.join(roomId);
+    return new TestRoom(roomId, owner, bot);
+  }
+
+  /** Encryption as Element turns it on in a private room. */
+  static final String MEGOLM = "m.megolm.v1.aes-sha2";
+
+  /**
+   * As {@link #open} without other members, but encrypted from the start ({@code m.room.encryption}
+   * in its initial state), as Element makes a private room by default.
+   */
+  static TestRoom openEncrypted(MatrixUser owner, GrappleProcess bot) {
+    ObjectNode body = MatrixUser.JSON.createObjectNode().put("preset", "private_chat");
+    body.putArray("invite").add(bot.userId);
+    ObjectNode levels = body.putObject("power_level_content_override");
+    levels.putObject("users").put(owner.userId, 100).put(bot.userId, BOT_POWER_LEVEL);
+    levels.put("state_default", 50).put("users_default", 0);
+    ObjectNode encryption = body.putArray("initial_state").addObject();
+    encryption.put("type", "m.room.encryption").put("state_key", "");
+    encryption.putObject("content").put("algorithm", MEGOLM);
+    String roomId =
+        owner.request("POST", owner.api("createRoom").build(), body).path("room_id").asText();
     return new TestRoom(roomId, owner, bot);
   }
 
