@@ -10,7 +10,6 @@ import grapple.bot.room.MediaTooLarge;
 import grapple.state.Json;
 import java.io.IOException;
 import java.net.Proxy;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
@@ -163,10 +162,12 @@ final class OutboundRequest {
   }
 
   private Outcome sendNow(OutboundSender.Target target, OutboundQueue.Entry entry) {
-    URI url = target.config().url();
+    // The host OkHttp connects to: an international name's punycode, which may be an address
+    // (１２７.0.0.1 is 127.0.0.1), and an address written as one, which it does not look up.
+    HttpUrl url = target.config().url();
     if (!settings.allowPrivateAddresses()) {
       try {
-        OutboundHooks.GUARD.checkLiteral(url.getHost());
+        OutboundHooks.GUARD.checkLiteral(url.host());
       } catch (AddressGuard.Refused e) {
         return new Outcome.Fail(e.getMessage());
       }
@@ -196,7 +197,6 @@ final class OutboundRequest {
   }
 
   private Outcome send(OutboundSender.Target target, OutboundQueue.Entry entry, Built built) {
-    URI url = target.config().url();
     Request.Builder request =
         new Request.Builder()
             .method(
@@ -208,7 +208,7 @@ final class OutboundRequest {
             .header("X-Matrix-Hookshot-Token", target.token())
             .header("X-Grapple-Signature-256", signature(target.token(), built.body()))
             .header("X-Grapple-Delivery", entry.deliveryId());
-    HttpUrl at = HttpUrl.get(url.toString());
+    HttpUrl at = target.config().url();
     // One attempt, redirects and all, is bounded by timeoutSeconds, not each of its hops.
     long deadline = System.nanoTime() + settings.timeout().toNanos();
     for (int hop = 0; ; hop++) {
@@ -233,7 +233,7 @@ final class OutboundRequest {
         if (code < 300 || code >= 400) return new Outcome.Fail(error);
         HttpUrl next = location(response, at);
         if (next == null) return new Outcome.Fail(error + " without a Location to go to");
-        String where = origin(next);
+        String where = OutboundConfig.origin(next);
         if (code != 307 && code != 308)
           return new Outcome.Fail(
               error
@@ -409,13 +409,6 @@ final class OutboundRequest {
   }
 
   private static final String HEX = "0123456789ABCDEF";
-
-  /** Scheme, host and port only: a path or query may carry the target's own key. */
-  private static String origin(HttpUrl url) {
-    String port = url.port() == HttpUrl.defaultPort(url.scheme()) ? "" : ":" + url.port();
-    String host = url.host().contains(":") ? "[" + url.host() + "]" : url.host();
-    return url.scheme() + "://" + host + port;
-  }
 
   /**
    * The multipart body: the boundary is made from the delivery id, so every attempt sends the same
