@@ -428,10 +428,9 @@ final class OutboundRequest {
         "event_data.json",
         RequestBody.create(entry.event().getBytes(StandardCharsets.UTF_8), JSON));
     if (file != null) {
-      String name = content.path("filename").asText(content.path("body").asText(file.fileName()));
       multipart.addFormDataPart(
           "media",
-          name.isBlank() ? file.fileName() : name,
+          fileName(content, file),
           RequestBody.create(file.bytes(), MediaType.parse(file.contentType())));
     }
     MultipartBody body = multipart.build();
@@ -442,6 +441,40 @@ final class OutboundRequest {
       throw new IllegalStateException("writing to memory does not fail", e);
     }
     return new Built(out.readByteArray(), body.contentType().toString());
+  }
+
+  /** The most bytes of UTF-8 a file's name in the media part has, as most file systems allow. */
+  static final int MAX_FILE_NAME_BYTES = 255;
+
+  /**
+   * The name of the event's file in the media part: its {@code filename}; else its {@code body}
+   * (the spec's name for it then) if that is a plain name; else its media id with an extension from
+   * its type. A {@code body} may be a caption of any length, with line breaks, and went as the
+   * name, as did a {@code filename} with path separators or control characters: a name has none
+   * (each becomes {@code _}) and at most {@link #MAX_FILE_NAME_BYTES} bytes.
+   */
+  static String fileName(JsonNode content, Media file) {
+    String given = plainName(content.path("filename").asText(""));
+    if (!given.isEmpty()) return given;
+    String body = content.path("body").asText("");
+    if (!body.isBlank() && plainName(body).equals(body)) return body;
+    String url = content.path("url").asText("");
+    String id = plainName(url.substring(url.lastIndexOf('/') + 1));
+    String subtype = file.contentType().replaceAll(";.*", "").replaceAll("^[^/]*/", "").trim();
+    String extension = subtype.matches("[a-z0-9]{1,10}") ? "." + subtype : "";
+    return plainName((id.isEmpty() ? "file" : id) + extension);
+  }
+
+  /** {@code name} without control characters or path separators, at most 255 bytes, trimmed. */
+  private static String plainName(String name) {
+    String plain = name.replaceAll("[\\p{Cntrl}\\p{Zl}\\p{Zp}/\\\\]", "_").strip();
+    // No more code points than bytes first: the loop then runs a few hundred times at most.
+    if (plain.codePointCount(0, plain.length()) > MAX_FILE_NAME_BYTES)
+      plain = plain.substring(0, plain.offsetByCodePoints(0, MAX_FILE_NAME_BYTES));
+    int end = plain.length();
+    while (plain.substring(0, end).getBytes(StandardCharsets.UTF_8).length > MAX_FILE_NAME_BYTES)
+      end = plain.offsetByCodePoints(end, -1);
+    return plain.substring(0, end).strip();
   }
 
   /**

@@ -476,6 +476,42 @@ class OutboundSenderTest {
   }
 
   /**
+   * A file message's name in the media part: a {@code body} without {@code filename} may be a
+   * caption (any length, line breaks), and went as the name; a {@code filename} went as given, path
+   * separators and control characters too. Now a plain name of at most 255 bytes.
+   */
+  @Test
+  void theMediaPartsFileNameIsAPlainBoundedName() throws Exception {
+    byte[] png = {(byte) 0x89, 'P', 'N', 'G'};
+    mediaRepo.put("mxc://test/abcDEF", new Media(png, "image/png", "abcDEF"));
+    hook("c1", "ci", server.url("/hook").toString(), "POST");
+    String caption = "Our cat\nX-Injected: yes\r\n" + "ü".repeat(300);
+    queueEvent("c1", image("mxc://test/abcDEF").put("body", caption));
+    queueEvent(
+        "c1", image("mxc://test/abcDEF").put("filename", "../../etc/pass\r\nwd" + "é".repeat(200)));
+    server.enqueue(new MockResponse.Builder().code(204).build());
+    server.enqueue(new MockResponse.Builder().code(204).build());
+
+    sender.startDue().await();
+    sender.startDue().await();
+
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      RecordedRequest r = server.takeRequest(5, TimeUnit.SECONDS);
+      assertNotNull(r);
+      Map<String, String> dispositions = new HashMap<>();
+      parts(r, dispositions);
+      String disposition = dispositions.get("media");
+      assertNotNull(disposition);
+      names.add(disposition.replaceAll("^.*filename=\"(.*)\"$", "$1"));
+    }
+    assertEquals("abcDEF.png", names.get(0));
+    assertTrue(names.get(1).startsWith(".._.._etc_pass__wdé"), names.get(1));
+    assertTrue(names.get(1).getBytes(StandardCharsets.UTF_8).length <= 255, names.get(1));
+    assertTrue(names.get(1).length() > 100, names.get(1));
+  }
+
+  /**
    * Files in flight share one memory budget over all hooks and rooms: while one delivery holds it
    * (its file being fetched, the most it could take set aside), another with a file waits, put off
    * with no attempt spent, and goes once the first is done; a delivery without a file is not held.
