@@ -14,7 +14,6 @@ import grapple.state.ConnectionStore;
 import grapple.state.Json;
 import grapple.state.SecretBox;
 import grapple.state.SqlWork;
-import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Instant;
@@ -26,6 +25,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import okhttp3.HttpUrl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -129,7 +129,7 @@ final class OutboundHooks extends NamedKind<OutboundConfig> {
 
   private void checkTarget(OutboundConfig config) {
     if (settings.allowPrivateAddresses()) return;
-    String host = config.url().getHost();
+    String host = config.url().host();
     try {
       GUARD.checkLiteral(host);
       GUARD.lookup(host);
@@ -368,7 +368,7 @@ final class OutboundHooks extends NamedKind<OutboundConfig> {
    * The direct message that shows a hook's secret token, once, to whoever made it; the room is a
    * matrix.to link, as in hookshot's.
    */
-  static String welcome(String name, String roomId, URI url, String token) {
+  static String welcome(String name, String roomId, HttpUrl url, String token) {
     return "Outbound hook "
         + Markdown.code(name)
         + " in "

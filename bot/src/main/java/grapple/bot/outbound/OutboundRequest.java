@@ -10,7 +10,6 @@ import grapple.bot.room.MediaTooLarge;
 import grapple.state.Json;
 import java.io.IOException;
 import java.net.Proxy;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
@@ -163,10 +162,12 @@ final class OutboundRequest {
   }
 
   private Outcome sendNow(OutboundSender.Target target, OutboundQueue.Entry entry) {
-    URI url = target.config().url();
+    // The host OkHttp connects to: an international name's punycode, which may be an address
+    // (１２７.0.0.1 is 127.0.0.1), and an address written as one, which it does not look up.
+    HttpUrl url = target.config().url();
     if (!settings.allowPrivateAddresses()) {
       try {
-        OutboundHooks.GUARD.checkLiteral(url.getHost());
+        OutboundHooks.GUARD.checkLiteral(url.host());
       } catch (AddressGuard.Refused e) {
         return new Outcome.Fail(e.getMessage());
       }
@@ -196,7 +197,6 @@ final class OutboundRequest {
   }
 
   private Outcome send(OutboundSender.Target target, OutboundQueue.Entry entry, Built built) {
-    URI url = target.config().url();
     Request.Builder request =
         new Request.Builder()
             .method(
@@ -208,7 +208,7 @@ final class OutboundRequest {
             .header("X-Matrix-Hookshot-Token", target.token())
             .header("X-Grapple-Signature-256", signature(target.token(), built.body()))
             .header("X-Grapple-Delivery", entry.deliveryId());
-    HttpUrl at = HttpUrl.get(url.toString());
+    HttpUrl at = target.config().url();
     // One attempt, redirects and all, is bounded by timeoutSeconds, not each of its hops.
     long deadline = System.nanoTime() + settings.timeout().toNanos();
     for (int hop = 0; ; hop++) {
@@ -233,7 +233,7 @@ final class OutboundRequest {
         if (code < 300 || code >= 400) return new Outcome.Fail(error);
         HttpUrl next = location(response, at);
         if (next == null) return new Outcome.Fail(error + " without a Location to go to");
-        String where = origin(next);
+        String where = OutboundConfig.origin(next);
         if (code != 307 && code != 308)
           return new Outcome.Fail(
               error
@@ -410,13 +410,6 @@ final class OutboundRequest {
 
   private static final String HEX = "0123456789ABCDEF";
 
-  /** Scheme, host and port only: a path or query may carry the target's own key. */
-  private static String origin(HttpUrl url) {
-    String port = url.port() == HttpUrl.defaultPort(url.scheme()) ? "" : ":" + url.port();
-    String host = url.host().contains(":") ? "[" + url.host() + "]" : url.host();
-    return url.scheme() + "://" + host + port;
-  }
-
   /**
    * The multipart body: the boundary is made from the delivery id, so every attempt sends the same
    * bytes (and signature), unless the event's file could be fetched at one attempt and not at the
@@ -435,10 +428,9 @@ final class OutboundRequest {
         "event_data.json",
         RequestBody.create(entry.event().getBytes(StandardCharsets.UTF_8), JSON));
     if (file != null) {
-      String name = content.path("filename").asText(content.path("body").asText(file.fileName()));
       multipart.addFormDataPart(
           "media",
-          name.isBlank() ? file.fileName() : name,
+          fileName(content, file),
           RequestBody.create(file.bytes(), MediaType.parse(file.contentType())));
     }
     MultipartBody body = multipart.build();
@@ -449,6 +441,40 @@ final class OutboundRequest {
       throw new IllegalStateException("writing to memory does not fail", e);
     }
     return new Built(out.readByteArray(), body.contentType().toString());
+  }
+
+  /** The most bytes of UTF-8 a file's name in the media part has, as most file systems allow. */
+  static final int MAX_FILE_NAME_BYTES = 255;
+
+  /**
+   * The name of the event's file in the media part: its {@code filename}; else its {@code body}
+   * (the spec's name for it then) if that is a plain name; else its media id with an extension from
+   * its type. A {@code body} may be a caption of any length, with line breaks, and went as the
+   * name, as did a {@code filename} with path separators or control characters: a name has none
+   * (each becomes {@code _}) and at most {@link #MAX_FILE_NAME_BYTES} bytes.
+   */
+  static String fileName(JsonNode content, Media file) {
+    String given = plainName(content.path("filename").asText(""));
+    if (!given.isEmpty()) return given;
+    String body = content.path("body").asText("");
+    if (!body.isBlank() && plainName(body).equals(body)) return body;
+    String url = content.path("url").asText("");
+    String id = plainName(url.substring(url.lastIndexOf('/') + 1));
+    String subtype = file.contentType().replaceAll(";.*", "").replaceAll("^[^/]*/", "").trim();
+    String extension = subtype.matches("[a-z0-9]{1,10}") ? "." + subtype : "";
+    return plainName((id.isEmpty() ? "file" : id) + extension);
+  }
+
+  /** {@code name} without control characters or path separators, at most 255 bytes, trimmed. */
+  private static String plainName(String name) {
+    String plain = name.replaceAll("[\\p{Cntrl}\\p{Zl}\\p{Zp}/\\\\]", "_").strip();
+    // No more code points than bytes first: the loop then runs a few hundred times at most.
+    if (plain.codePointCount(0, plain.length()) > MAX_FILE_NAME_BYTES)
+      plain = plain.substring(0, plain.offsetByCodePoints(0, MAX_FILE_NAME_BYTES));
+    int end = plain.length();
+    while (plain.substring(0, end).getBytes(StandardCharsets.UTF_8).length > MAX_FILE_NAME_BYTES)
+      end = plain.offsetByCodePoints(end, -1);
+    return plain.substring(0, end).strip();
   }
 
   /**

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.room.Messages;
-import java.net.URI;
+import okhttp3.HttpUrl;
 import org.junit.jupiter.api.Test;
 
 class OutboundHooksTest {
@@ -17,7 +17,7 @@ class OutboundHooksTest {
     ObjectNode dm =
         Messages.notice(
             OutboundHooks.welcome(
-                "relay", "!abc:server", URI.create("https://target.example/in"), "hs-ob-1"));
+                "relay", "!abc:server", HttpUrl.get("https://target.example/in"), "hs-ob-1"));
 
     assertThat(dm.get("body").asText())
         .startsWith(
@@ -36,7 +36,7 @@ class OutboundHooksTest {
    */
   @Test
   void theTargetIsShownWithoutItsUserInfo() {
-    URI url = URI.create("https://relay:s3cr3t@target.example:8443/in?k=s3cr3t");
+    HttpUrl url = HttpUrl.get("https://relay:s3cr3t@target.example:8443/in?k=s3cr3t");
 
     String dm = OutboundHooks.welcome("relay", "!abc:server", url, "hs-ob-1");
     String printed = new OutboundConfig("relay", url, "PUT").toString();

@@ -24,7 +24,6 @@ import java.net.InetSocketAddress;
 import java.net.ProxySelector;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -241,7 +240,7 @@ class OutboundSenderTest {
   }
 
   private void hook(String connectionId, String name, String url, String method) {
-    OutboundConfig config = new OutboundConfig(name, URI.create(url), method);
+    OutboundConfig config = new OutboundConfig(name, HttpUrl.get(url), method);
     targets.put(
         connectionId,
         new OutboundSender.Lookup.Found(new OutboundSender.Target(ROOM, name, config, TOKEN)));
@@ -474,6 +473,42 @@ class OutboundSenderTest {
     assertArrayEquals(png, parts.get("media"));
     assertTrue(dispositions.get("media").contains("filename=\"cat.png\""));
     assertEquals(List.of(Duration.ofSeconds(2)), fetchTimeouts, "the fetch has timeoutSeconds");
+  }
+
+  /**
+   * A file message's name in the media part: a {@code body} without {@code filename} may be a
+   * caption (any length, line breaks), and went as the name; a {@code filename} went as given, path
+   * separators and control characters too. Now a plain name of at most 255 bytes.
+   */
+  @Test
+  void theMediaPartsFileNameIsAPlainBoundedName() throws Exception {
+    byte[] png = {(byte) 0x89, 'P', 'N', 'G'};
+    mediaRepo.put("mxc://test/abcDEF", new Media(png, "image/png", "abcDEF"));
+    hook("c1", "ci", server.url("/hook").toString(), "POST");
+    String caption = "Our cat\nX-Injected: yes\r\n" + "ü".repeat(300);
+    queueEvent("c1", image("mxc://test/abcDEF").put("body", caption));
+    queueEvent(
+        "c1", image("mxc://test/abcDEF").put("filename", "../../etc/pass\r\nwd" + "é".repeat(200)));
+    server.enqueue(new MockResponse.Builder().code(204).build());
+    server.enqueue(new MockResponse.Builder().code(204).build());
+
+    sender.startDue().await();
+    sender.startDue().await();
+
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      RecordedRequest r = server.takeRequest(5, TimeUnit.SECONDS);
+      assertNotNull(r);
+      Map<String, String> dispositions = new HashMap<>();
+      parts(r, dispositions);
+      String disposition = dispositions.get("media");
+      assertNotNull(disposition);
+      names.add(disposition.replaceAll("^.*filename=\"(.*)\"$", "$1"));
+    }
+    assertEquals("abcDEF.png", names.get(0));
+    assertTrue(names.get(1).startsWith(".._.._etc_pass__wdé"), names.get(1));
+    assertTrue(names.get(1).getBytes(StandardCharsets.UTF_8).length <= 255, names.get(1));
+    assertTrue(names.get(1).length() > 100, names.get(1));
   }
 
   /**
@@ -909,7 +944,7 @@ class OutboundSenderTest {
       server.enqueue(new MockResponse.Builder().code(200).build());
     }
     OutboundConfig other =
-        new OutboundConfig("other", URI.create(slow.url("/o").toString()), "PUT");
+        new OutboundConfig("other", HttpUrl.get(slow.url("/o").toString()), "PUT");
     targets.put(
         "other",
         new OutboundSender.Lookup.Found(
@@ -973,6 +1008,36 @@ class OutboundSenderTest {
   }
 
   /**
+   * A host OkHttp maps to an address ({@code １２７.0.0.1}, in fullwidth digits, is 127.0.0.1) is sent
+   * to that address, and the address guard judges that address: {@code java.net.URI}, which the
+   * guard was given, has no host for it.
+   */
+  @Test
+  void anInternationalHostIsSentToAndGuardedAsTheAddressItMapsTo() throws Exception {
+    String url = "http://１２７.0.0.1:" + server.getPort() + "/hook";
+    OutboundConfig config =
+        OutboundConfig.from("ci", Json.object().put("name", "ci").put("url", url));
+    targets.put(
+        "c1",
+        new OutboundSender.Lookup.Found(new OutboundSender.Target(ROOM, "ci", config, TOKEN)));
+    queueEvent("c1", text("x"));
+    server.enqueue(new MockResponse.Builder().code(204).build());
+
+    sender.startDue().await();
+    sender.close();
+    sender = sender(false, 3);
+    queueEvent("c1", text("y"));
+    sender.startDue().await();
+
+    RecordedRequest r = server.takeRequest(5, TimeUnit.SECONDS);
+    assertNotNull(r);
+    assertEquals("/hook", r.getTarget());
+    assertEquals(1, server.getRequestCount());
+    assertEquals(1, queue.status("c1").delivered());
+    assertThat(lastErrorOfC1()).contains("127.0.0.1").contains("loopback");
+  }
+
+  /**
    * A JVM-wide proxy (http.proxyHost, a default ProxySelector) is not used: a proxy resolves and
    * connects to the target itself, so through one the address guard never saw where a delivery
    * went, and an internal name reached the proxy (and through it, the inside).
@@ -1003,14 +1068,14 @@ class OutboundSenderTest {
   }
 
   /**
-   * A delivery whose building or sending throws (here OkHttp refusing a port over 65535, which the
-   * hook's validation now refuses too) fails as a delivery: counted, tried again after a backoff,
-   * recorded and reported once. It used to escape the worker, and the same head started again at
-   * once, forever.
+   * A delivery whose building or sending throws (here OkHttp refusing a GET with a body, a method
+   * the hook's validation refuses, as it refuses the ports OkHttp throws for) fails as a delivery:
+   * counted, tried again after a backoff, recorded and reported once. It used to escape the worker,
+   * and the same head started again at once, forever.
    */
   @Test
   void aDeliveryThatThrowsIsAFailedAttemptNotStartedAgainAtOnce() {
-    hook("c1", "ci", "http://example.org:99999/hook", "PUT");
+    hook("c1", "ci", server.url("/hook").toString(), "GET");
     queueEvent("c1", text("x"));
 
     sender.startDue().await();
@@ -1495,7 +1560,7 @@ class OutboundSenderTest {
         new OutboundSender.Target(
             "!room:test",
             "ci",
-            new OutboundConfig("ci", URI.create("https://ci.example.org/hook"), "POST"),
+            new OutboundConfig("ci", HttpUrl.get("https://ci.example.org/hook"), "POST"),
             "tok-secret-0123456789");
     assertFalse(target.toString().contains("tok-secret"), target.toString());
     assertTrue(target.toString().contains("ci.example.org"), target.toString());
