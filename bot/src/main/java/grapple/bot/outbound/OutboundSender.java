@@ -27,10 +27,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Delivers the queue: one delivery at a time per connection, in order, each connection on its own
  * worker, so a slow or dead target holds up only its own hook (and each attempt is bounded by the
- * request timeout), and at most {@link #MAX_IN_FLIGHT_PER_ROOM} per room. A failed attempt is tried
- * again after a capped, jittered, doubling backoff (or the target's Retry-After, capped the same);
- * after {@code maxAttempts} the delivery is recorded as failed, reported in the room once per
- * streak of failures, and the next one goes.
+ * request timeout), at most {@link #MAX_IN_FLIGHT_PER_ROOM} per room and {@link #MAX_IN_FLIGHT} in
+ * all. A failed attempt is tried again after a capped, jittered, doubling backoff (or the target's
+ * Retry-After, capped the same); after {@code maxAttempts} the delivery is recorded as failed,
+ * reported in the room once per streak of failures, and the next one goes.
  */
 final class OutboundSender implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(OutboundSender.class);
@@ -40,6 +40,14 @@ final class OutboundSender implements AutoCloseable {
 
   /** Deliveries of one room in flight at once, over all its hooks. */
   static final int MAX_IN_FLIGHT_PER_ROOM = 8;
+
+  /**
+   * Deliveries in flight at once, over every room: each holds a worker thread for up to the request
+   * timeout, so hooks in many rooms aimed at targets that never answer would otherwise have taken a
+   * thread each, as many as there were hooks. The rest wait their turn (no attempt is spent), the
+   * longest waiting first.
+   */
+  static final int MAX_IN_FLIGHT = 64;
 
   /** Where a connection's deliveries go, with its token in the clear (memory only). */
   record Target(String roomId, String name, OutboundConfig config, String token) {
@@ -179,8 +187,9 @@ final class OutboundSender implements AutoCloseable {
 
   /**
    * Starts the due first delivery of every connection that has none in flight, at most {@link
-   * #MAX_IN_FLIGHT_PER_ROOM} per room, the longest waiting first: a room with many hooks takes
-   * turns among them and cannot crowd out other rooms' deliveries (threads, the database writer).
+   * #MAX_IN_FLIGHT_PER_ROOM} per room and {@link #MAX_IN_FLIGHT} in all, the longest waiting first:
+   * a room with many hooks takes turns among them and cannot crowd out other rooms' deliveries
+   * (threads, the database writer).
    */
   synchronized Round startDue() {
     long now = clock.millis();
@@ -200,7 +209,8 @@ final class OutboundSender implements AutoCloseable {
         next = Math.min(next, due);
         continue;
       }
-      // A delivery of the room finishing wakes the loop, and the next of its hooks goes then.
+      // A delivery finishing wakes the loop, and the next waiting (of its room, or any) goes then.
+      if (busy.size() >= MAX_IN_FLIGHT) break;
       if (perRoom.getOrDefault(head.roomId(), 0) >= MAX_IN_FLIGHT_PER_ROOM) continue;
       perRoom.merge(head.roomId(), 1, Integer::sum);
       busy.put(head.connectionId(), head.roomId());

@@ -975,6 +975,48 @@ class OutboundSenderTest {
     assertEquals(many, server.getRequestCount());
   }
 
+  /**
+   * Hooks in more rooms than MAX_IN_FLIGHT have at most that many deliveries in flight in all; the
+   * rest wait their turn without spending an attempt. Each room's hook used to start at once, one
+   * worker thread each, however many rooms there were.
+   */
+  @Test
+  void hooksInManyRoomsHaveAtMostMaxInFlightDeliveriesAtOnce() throws Exception {
+    int rooms = OutboundSender.MAX_IN_FLIGHT + 1;
+    for (int i = 0; i < rooms; i++) {
+      String id = "r" + i;
+      OutboundConfig config =
+          new OutboundConfig(id, HttpUrl.get(server.url("/r").toString()), "PUT");
+      targets.put(
+          id,
+          new OutboundSender.Lookup.Found(
+              new OutboundSender.Target("!room" + i + ":test", id, config, TOKEN)));
+      db.writeAndWait(
+          OutboundQueue.enqueue(
+              id,
+              "!room" + i + ":test",
+              "$r" + i,
+              Json.write(Json.object().put("event_id", "$r" + i)),
+              clock.millis(),
+              OutboundSettings.MAX_QUEUED_PER_HOOK));
+      // Answered after a second: none is done, and leaves room for another, while a round starts.
+      server.enqueue(
+          new MockResponse.Builder().code(200).headersDelay(1, TimeUnit.SECONDS).build());
+    }
+
+    OutboundSender.Round first = sender.startDue();
+    assertEquals(OutboundSender.MAX_IN_FLIGHT, first.started().size());
+    first.await();
+    assertEquals(OutboundSender.MAX_IN_FLIGHT, server.getRequestCount());
+    assertEquals(1, queue.backlog());
+    assertEquals(0, queue.head("r" + (rooms - 1)).orElseThrow().attempts());
+    OutboundSender.Round last = sender.startDue();
+    assertEquals(1, last.started().size());
+    last.await();
+    assertEquals(0, queue.backlog());
+    assertEquals(rooms, server.getRequestCount());
+  }
+
   @Test
   void aTargetThatNeverAnswersTimesOutAndIsRetried() throws Exception {
     hook("c1", "ci", slow.url("/hook").toString(), "PUT");
