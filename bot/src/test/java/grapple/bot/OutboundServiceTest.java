@@ -314,11 +314,14 @@ class OutboundServiceTest {
         .isNull();
   }
 
-  @Test
-  void anInternalTargetIsRefusedWhenTheHookIsMade() throws Exception {
+  /** IPv6 too: the host is OkHttp's, which writes an IPv6 literal without its brackets. */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(
+      strings = {"127.0.0.1", "[::1]", "[::ffff:127.0.0.1]", "[0:0:0:0:0:0:0:1]"})
+  void anInternalTargetIsRefusedWhenTheHookIsMade(String host) throws Exception {
     start("{enabled: true}");
 
-    hub.message(ALICE, "!grapple outbound-hook ci http://127.0.0.1:" + receiver.getPort() + "/");
+    hub.message(ALICE, "!grapple outbound-hook ci http://" + host + ":" + receiver.getPort() + "/");
 
     String reply = sent(1).get(0).content().path("body").asText();
     assertThat(reply).contains("Outbound URL refused").contains("loopback");
