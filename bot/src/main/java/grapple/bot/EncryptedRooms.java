@@ -3,14 +3,13 @@ package grapple.bot;
 import grapple.bot.outbox.Outbox;
 import grapple.bot.room.Messages;
 import grapple.bot.room.RoomEvent;
+import grapple.bot.room.RoomStates;
 import grapple.commands.Markdown;
 import grapple.state.KeyValueStore;
 import grapple.state.OutboxStore;
 import grapple.state.SqlWork;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,49 +26,39 @@ import org.slf4j.LoggerFactory;
 final class EncryptedRooms {
   private static final Logger log = LoggerFactory.getLogger(EncryptedRooms.class);
 
-  static final String ENCRYPTION = "m.room.encryption";
-
   /** Key prefix in {@code kv}: a room told it is encrypted (README: once, for good). */
   private static final String TOLD = "encrypted-room.told:";
 
+  private final RoomStates rooms;
   private final String botUserId;
   private final Outbox outbox;
   private final String commandPrefix;
 
-  /** Rooms whose state turns encryption on, as seen since the start (sync thread only). */
-  private final Set<String> encrypted = new HashSet<>();
-
-  /** Rooms the bot is in, as the events seen since the start say (sync thread only). */
-  private final Set<String> joined = new HashSet<>();
-
-  EncryptedRooms(String botUserId, Outbox outbox, String commandPrefix) {
+  EncryptedRooms(RoomStates rooms, String botUserId, Outbox outbox, String commandPrefix) {
+    this.rooms = rooms;
     this.botUserId = botUserId;
     this.outbox = outbox;
     this.commandPrefix = commandPrefix;
   }
 
   /**
-   * Takes a state event once the rooms' authority has; returns the work that tells the room, to
-   * commit with the event, when it is news (not state loaded at a start) that a room the bot is in
-   * is encrypted: the room turned encryption on, or the bot joined it.
+   * Takes a state event once the rooms' state has it ({@link RoomStates#apply}); returns the work
+   * that tells the room, to commit with the event, when it is news (not state loaded at a start)
+   * that a room the bot is in is encrypted: the room turned encryption on, or the bot joined it.
    */
   Optional<LiveConnection.Queued> onState(RoomEvent.State e, boolean initial) {
     String roomId = e.roomId();
-    boolean encryption = e.eventType().equals(ENCRYPTION) && e.stateKey().isEmpty();
-    if (encryption && e.content().path("algorithm").isTextual()) encrypted.add(roomId);
-    else if (encryption) encrypted.remove(roomId);
+    if (initial || !rooms.isEncrypted(roomId)) return Optional.empty();
+    boolean encryption = e.eventType().equals(RoomStates.ENCRYPTION) && e.stateKey().isEmpty();
     // Any join of the bot is news, not only one into a room it was not in: a batch whose commit
     // failed is handled again by the same run, and its join must tell the room then. A change of
     // the bot's display name (its member event again) so tells a room encrypted before the start,
     // once; the record keeps it from telling a room twice.
-    boolean joins = false;
-    if (e.eventType().equals("m.room.member") && e.stateKey().equals(botUserId)) {
-      joins = e.content().path("membership").asText().equals("join");
-      if (joins) joined.add(roomId);
-      else joined.remove(roomId);
-    }
-    if (initial || !encrypted.contains(roomId)) return Optional.empty();
-    boolean news = joins || (encryption && joined.contains(roomId));
+    boolean joins =
+        e.eventType().equals("m.room.member")
+            && e.stateKey().equals(botUserId)
+            && e.content().path("membership").asText().equals("join");
+    boolean news = joins || (encryption && rooms.isJoined(roomId, botUserId));
     return news ? Optional.of(tell(roomId)) : Optional.empty();
   }
 

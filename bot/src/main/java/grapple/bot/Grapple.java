@@ -638,6 +638,7 @@ public final class Grapple implements AutoCloseable {
             config.localMode()
                 ? null
                 : new EncryptedRooms(
+                    c.rooms(),
                     hub.gateway().botUserId(),
                     hub.outbox(),
                     config.bot().commandPrefixes().get(0)));
@@ -707,7 +708,7 @@ public final class Grapple implements AutoCloseable {
                 "m.room.power_levels",
                 "m.room.create",
                 "m.room.join_rules",
-                EncryptedRooms.ENCRYPTION,
+                RoomStates.ENCRYPTION,
                 RoomUpgrades.TOMBSTONE));
     types.addAll(kinds.eventTypes());
     return types;

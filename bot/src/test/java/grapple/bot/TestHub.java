@@ -258,7 +258,8 @@ final class TestHub implements AutoCloseable {
             gateway,
             db,
             waiting,
-            new EncryptedRooms(gateway.botUserId(), outbox, config.bot().commandPrefixes().get(0)));
+            new EncryptedRooms(
+                rooms, gateway.botUserId(), outbox, config.bot().commandPrefixes().get(0)));
     // Commands are answered on the thread that reads them here, as soon as they are read.
     if (leads) waiting.start(core);
   }

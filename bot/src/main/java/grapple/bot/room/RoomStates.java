@@ -30,6 +30,9 @@ public final class RoomStates implements RoomAuthority {
 
     /** {@code m.room.join_rules}' join_rule; null when not seen (a room defaults to invite). */
     @Nullable String joinRule;
+
+    /** Whether {@code m.room.encryption} names an algorithm: messages here come encrypted. */
+    boolean encrypted;
   }
 
   /**
@@ -40,7 +43,7 @@ public final class RoomStates implements RoomAuthority {
   private static final Set<String> OPEN_JOIN_RULES =
       Set.of("public", "restricted", "knock_restricted");
 
-  /** Takes in one state event (members, power levels and create are the ones that matter). */
+  /** Takes in one state event (members, power levels, create, join rules and encryption matter). */
   public void apply(RoomEvent.State e) {
     Room room = rooms.computeIfAbsent(e.roomId(), id -> new Room());
     synchronized (room) {
@@ -49,6 +52,9 @@ public final class RoomStates implements RoomAuthority {
         case "m.room.member" -> applyMember(room, e);
         case "m.room.create" -> applyCreate(room, e);
         case "m.room.join_rules" -> room.joinRule = e.content().path("join_rule").asText("");
+        case ENCRYPTION -> {
+          if (e.stateKey().isEmpty()) room.encrypted = e.content().path("algorithm").isTextual();
+        }
         default -> {
           /* other state does not affect authority */
         }
@@ -129,6 +135,18 @@ public final class RoomStates implements RoomAuthority {
           }
         });
     return out;
+  }
+
+  /** The state event type that turns a room's encryption on. */
+  public static final String ENCRYPTION = "m.room.encryption";
+
+  /** Whether the room's state turns encryption on ({@link #ENCRYPTION} with an algorithm). */
+  public boolean isEncrypted(String roomId) {
+    Room room = rooms.get(roomId);
+    if (room == null) return false;
+    synchronized (room) {
+      return room.encrypted;
+    }
   }
 
   public boolean isJoined(String roomId, String userId) {

@@ -23,6 +23,23 @@ class RoomStatesTest {
             Json.object().put("membership", membership)));
   }
 
+  private void encryption(String stateKey, com.fasterxml.jackson.databind.node.ObjectNode content) {
+    rooms.apply(
+        new RoomEvent.State(DM, "$enc" + content, ALICE, RoomStates.ENCRYPTION, stateKey, content));
+  }
+
+  /** A room is encrypted while its (empty-keyed) m.room.encryption names an algorithm. */
+  @Test
+  void aRoomIsEncryptedWhileItsEncryptionStateNamesAnAlgorithm() {
+    assertThat(rooms.isEncrypted(DM)).as("not seen yet").isFalse();
+    encryption("other", Json.object().put("algorithm", "m.megolm.v1.aes-sha2"));
+    assertThat(rooms.isEncrypted(DM)).as("another state key").isFalse();
+    encryption("", Json.object().put("algorithm", "m.megolm.v1.aes-sha2"));
+    assertThat(rooms.isEncrypted(DM)).isTrue();
+    encryption("", Json.object());
+    assertThat(rooms.isEncrypted(DM)).as("no algorithm").isFalse();
+  }
+
   @Test
   void aDirectChatStaysOneWhileTheUserIsInvitedOrJoinedAndAlone() {
     assertThat(rooms.mayStillBeDirectChat(DM, BOT, ALICE)).as("not seen yet: just made").isTrue();
