@@ -468,12 +468,14 @@ final class OutboundRequest {
   /** {@code name} without control characters or path separators, at most 255 bytes, trimmed. */
   private static String plainName(String name) {
     String plain = name.replaceAll("[\\p{Cntrl}\\p{Zl}\\p{Zp}/\\\\]", "_").strip();
-    // No more code points than bytes first: the loop then runs a few hundred times at most.
-    if (plain.codePointCount(0, plain.length()) > MAX_FILE_NAME_BYTES)
-      plain = plain.substring(0, plain.offsetByCodePoints(0, MAX_FILE_NAME_BYTES));
-    int end = plain.length();
-    while (plain.substring(0, end).getBytes(StandardCharsets.UTF_8).length > MAX_FILE_NAME_BYTES)
-      end = plain.offsetByCodePoints(end, -1);
+    int bytes = 0;
+    int end = 0;
+    while (end < plain.length()) {
+      int cp = plain.codePointAt(end);
+      bytes += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4; // its UTF-8 length
+      if (bytes > MAX_FILE_NAME_BYTES) break;
+      end += Character.charCount(cp);
+    }
     return plain.substring(0, end).strip();
   }
 
@@ -566,9 +568,6 @@ final class OutboundRequest {
   static final int MAX_ERROR_CHARS = 300;
 
   private static String oneShortLine(String text) {
-    String line = text.replaceAll("\\p{Cntrl}", " ");
-    int chars = line.codePointCount(0, line.length());
-    if (chars <= MAX_ERROR_CHARS) return line;
-    return line.substring(0, line.offsetByCodePoints(0, MAX_ERROR_CHARS)) + "…";
+    return grapple.bot.forge.Notice.cut(text.replaceAll("\\p{Cntrl}", " "), MAX_ERROR_CHARS);
   }
 }
