@@ -12,6 +12,7 @@ import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 import org.mozilla.javascript.BaseFunction;
 import org.mozilla.javascript.ClassShutter;
@@ -1561,17 +1562,31 @@ final class Transformation {
   }
 
   /**
-   * What one call may spend: {@code time} (wall clock, checked every {@value #CHECK_EVERY}
-   * instructions) and {@code allocatedBytes}, the bytes the calling thread allocates meanwhile
-   * (checked as often; garbage counts too, so it bounds the work a call makes the collector do).
+   * What one call may spend: {@code time} (on {@code clock}, in nanoseconds as {@link
+   * System#nanoTime}, read every {@value #CHECK_EVERY} instructions) and {@code allocatedBytes},
+   * the bytes the calling thread allocates meanwhile (checked as often; garbage counts too, so it
+   * bounds the work a call makes the collector do). Tests pass a clock that advances at each read,
+   * so that a call's time is the work it counts, whatever the machine's speed.
    */
-  record Limits(Duration time, long allocatedBytes) {
+  record Limits(Duration time, long allocatedBytes, LongSupplier clock) {
     Limits {
       if (time.isNegative() || time.isZero())
         throw new IllegalArgumentException("time must be positive, was " + time);
       if (allocatedBytes <= 0)
         throw new IllegalArgumentException(
             "allocatedBytes must be positive, was " + allocatedBytes);
+    }
+
+    /** Limits on the wall clock. */
+    Limits(Duration time, long allocatedBytes) {
+      this(time, allocatedBytes, System::nanoTime);
+    }
+  }
+
+  /** When a call's time is up, on its limits' clock. */
+  private record Deadline(LongSupplier clock, long at) {
+    boolean passed() {
+      return clock.getAsLong() - at > 0;
     }
   }
 
@@ -1616,7 +1631,9 @@ final class Transformation {
                 cx.putThreadLocal(Sandbox.SCOPE, scope);
                 // The limits are the script's own: turning the body (at most
                 // generic.payloadSizeLimit) into JavaScript is linear in it and not counted.
-                cx.putThreadLocal(Sandbox.DEADLINE, System.nanoTime() + limit.toNanos());
+                LongSupplier clock = limits.clock();
+                cx.putThreadLocal(
+                    Sandbox.DEADLINE, new Deadline(clock, clock.getAsLong() + limit.toNanos()));
                 cx.putThreadLocal(
                     Sandbox.ALLOCATION_LIMIT, Sandbox.allocated() + limits.allocatedBytes());
                 script.exec(cx, scope);
@@ -1851,7 +1868,7 @@ final class Transformation {
       if (allocationLimit instanceof Long max && THREADS != null && allocated() > max)
         throw new MemoryUp();
       Object deadline = cx.getThreadLocal(DEADLINE);
-      if (deadline instanceof Long d && System.nanoTime() - d > 0) throw new TimeUp();
+      if (deadline instanceof Deadline d && d.passed()) throw new TimeUp();
     }
   }
 }
