@@ -41,6 +41,12 @@ public final class ConnectionStore {
         c -> readAll(c, "SELECT * FROM connections WHERE room_id = ? ORDER BY created_at", roomId));
   }
 
+  /** The connection with this id, as stored, in whichever room. */
+  public Optional<Connection> byId(String connectionId) {
+    return db.read(c -> readAll(c, "SELECT * FROM connections WHERE id = ?", connectionId)).stream()
+        .findFirst();
+  }
+
   /** Inserts or replaces the connection with this id; waits until it is durable. */
   public void put(Connection connection) {
     db.writeAndWait(

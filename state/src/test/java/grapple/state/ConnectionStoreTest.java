@@ -28,6 +28,30 @@ class ConnectionStoreTest extends OnBothDialects {
     assertThat(store.all()).isEmpty();
   }
 
+  @Test
+  void byIdFindsAConnectionInWhicheverRoom() {
+    Connection hook = webhook("ci", ALICE);
+    Connection elsewhere =
+        Connection.create(
+            "!other:example.org",
+            "Webhook",
+            HOOK_EVENT,
+            "ops",
+            Json.object().put("name", "ops"),
+            BOB);
+    store.put(hook);
+    store.put(elsewhere);
+
+    assertThat(store.byId(elsewhere.id()))
+        .hasValueSatisfying(
+            c -> {
+              assertThat(c.roomId()).isEqualTo("!other:example.org");
+              assertThat(c.stateKey()).isEqualTo("ops");
+            });
+    assertThat(store.byId(hook.id()).map(Connection::roomId)).hasValue(ROOM);
+    assertThat(store.byId("no-such-id")).isEmpty();
+  }
+
   /**
    * A state event's mark says its notices are still to be said, and whether it created the
    * connection; when a batch handled again made both marks, it did; the batch's commit takes both.

@@ -222,11 +222,7 @@ final class OutboundHooks extends NamedKind<OutboundConfig> {
     if (active.isEmpty() || active.get().kind() != this) {
       // By id: a hook moved by a room upgrade is stored in the new room, while its queued events
       // name the room they came from.
-      Optional<Connection> stored =
-          store.inRoom(entry.roomId()).stream()
-              .filter(c -> c.id().equals(connectionId))
-              .findFirst()
-              .or(() -> store.all().stream().filter(c -> c.id().equals(connectionId)).findFirst());
+      Optional<Connection> stored = store.byId(connectionId);
       return stored.isPresent()
           ? new OutboundSender.Lookup.Unknown(stored.get().roomId(), stored.get().stateKey())
           : new OutboundSender.Lookup.Gone();
