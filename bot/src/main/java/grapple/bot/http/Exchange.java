@@ -25,12 +25,20 @@ final class Exchange {
   /** The headers a browser's script may read in a cross-origin answer. */
   static final String EXPOSED_HEADERS = "X-Request-Id, Location, Retry-After, Allow";
 
+  /** What the exchanges of one listener share. */
+  record Context(
+      HttpListener.Settings settings,
+      RequestObserver observer,
+      Logger accessLog,
+      Lingering lingering) {}
+
   private final HttpListener.Settings settings;
   private final org.eclipse.jetty.server.Request request;
   private final org.eclipse.jetty.server.Response response;
   private final Callback callback;
   private final RequestObserver observer;
   private final Logger accessLog;
+  private final Lingering lingering;
   private final String requestId = HttpListener.newRequestId();
   private final long startedNanos = System.nanoTime();
   private final AtomicBoolean answered = new AtomicBoolean();
@@ -45,22 +53,23 @@ final class Exchange {
   private volatile int errorPage;
 
   private volatile boolean close;
+  private volatile boolean closeAtOnce;
+  private volatile boolean bodyRead;
   private volatile boolean probe;
   private volatile boolean crossOrigin;
 
   Exchange(
-      HttpListener.Settings settings,
+      Context context,
       org.eclipse.jetty.server.Request request,
       org.eclipse.jetty.server.Response response,
-      Callback callback,
-      RequestObserver observer,
-      Logger accessLog) {
-    this.settings = settings;
+      Callback callback) {
+    this.settings = context.settings();
     this.request = request;
     this.response = response;
     this.callback = callback;
-    this.observer = observer;
-    this.accessLog = accessLog;
+    this.observer = context.observer();
+    this.accessLog = context.accessLog();
+    this.lingering = context.lingering();
   }
 
   String requestId() {
@@ -77,9 +86,44 @@ final class Exchange {
     return settings.errors();
   }
 
-  /** The answer will end the connection (its body was not read, or the client misbehaved). */
+  /**
+   * The answer will end the connection (its body was not read, or the client misbehaved), once the
+   * rest of the body has arrived ({@link Lingering}).
+   */
   void closeAfterAnswer() {
     close = true;
+  }
+
+  /**
+   * The answer will end the connection at once, without reading the rest of the body: the client
+   * has had the whole body timeout to send it.
+   */
+  void closeAtOnceAfterAnswer() {
+    close = true;
+    closeAtOnce = true;
+  }
+
+  /** The body was read to its end: nothing of it is left to read after the answer. */
+  void bodyRead() {
+    bodyRead = true;
+  }
+
+  /** The request says it has a body: a length over 0, or chunks. */
+  boolean hasBody() {
+    return request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH) > 0
+        || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
+  }
+
+  /**
+   * Whether the rest of the body is read after the answer ({@link Lingering}): it has not been
+   * read, and the client does not wait for a {@code 100 Continue} before sending it (reading would
+   * make Jetty send one after the answer; such a client sends no body until then).
+   */
+  private boolean lingers() {
+    return hasBody()
+        && !bodyRead
+        && !closeAtOnce
+        && !request.getHeaders().contains(HttpHeader.EXPECT, HttpHeaderValue.CONTINUE.asString());
   }
 
   /** A health probe (/live, /ready): logged, but not counted in the request metrics. */
@@ -148,7 +192,12 @@ final class Exchange {
       headers.add(
           new HttpField.LongValueHttpField(HttpHeader.CONTENT_LENGTH, answer.body().length));
       boolean head = HttpMethod.HEAD.is(request.getMethod());
-      response.write(true, ByteBuffer.wrap(head ? new byte[0] : answer.body()), callback);
+      // The answer goes out first, so a client still sending may read it meanwhile.
+      Callback written =
+          lingers()
+              ? Callback.from(() -> lingering.drain(request, callback), callback::failed)
+              : callback;
+      response.write(true, ByteBuffer.wrap(head ? new byte[0] : answer.body()), written);
     } catch (RuntimeException e) {
       // The response was already committed or the connection is gone; nothing left to tell the
       // client.

@@ -36,7 +36,9 @@ import org.slf4j.LoggerFactory;
  * on their way, so a slow or stalled client costs a socket, not a thread; the head and the body
  * must each arrive within their {@link Limits}, and bodies in memory stay within a budget shared by
  * every listener. A handler may answer later ({@link Router.AsyncHandler}); no thread waits for it
- * meanwhile.
+ * meanwhile. A body answered before it was read (413, 503, a refusal on the head) is read to its
+ * end and thrown away after the answer, within bounds, so the client reads the answer rather than a
+ * reset ({@link Lingering}).
  */
 public final class HttpListener implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpListener.class);
@@ -88,13 +90,19 @@ public final class HttpListener implements AutoCloseable {
   private final Server server;
   private final ServerConnector connector;
   private final SlowHeaders slowHeaders;
+  private final Lingering lingering;
 
   private HttpListener(
-      Settings settings, Server server, ServerConnector connector, SlowHeaders slowHeaders) {
+      Settings settings,
+      Server server,
+      ServerConnector connector,
+      SlowHeaders slowHeaders,
+      Lingering lingering) {
     this.settings = settings;
     this.server = server;
     this.connector = connector;
     this.slowHeaders = slowHeaders;
+    this.lingering = lingering;
   }
 
   /** Binds and starts serving {@code router}. */
@@ -124,12 +132,19 @@ public final class HttpListener implements AutoCloseable {
     SlowHeaders slowHeaders = new SlowHeaders(settings.name(), limits.headerTimeout(), scheduler);
     connector.addEventListener(slowHeaders);
     server.addConnector(connector);
+    Lingering lingering = new Lingering(scheduler, limits.bodyTimeout());
+    Exchange.Context context =
+        new Exchange.Context(
+            settings,
+            shared.observer(),
+            LoggerFactory.getLogger("access." + settings.name()),
+            lingering);
     server.setHandler(
         new GracefulHandler(
-            new Dispatch(settings, router, shared, scheduler, threads, new Answers(threads))));
+            new Dispatch(context, router, shared, scheduler, threads, new Answers(threads))));
     server.setErrorHandler(new JsonErrors(settings, router.crossOrigin(), shared.observer()));
     server.setStopTimeout(STOP_TIMEOUT.toMillis());
-    HttpListener listener = new HttpListener(settings, server, connector, slowHeaders);
+    HttpListener listener = new HttpListener(settings, server, connector, slowHeaders, lingering);
     listener.bind();
     slowHeaders.start();
     log.info(
@@ -180,10 +195,14 @@ public final class HttpListener implements AutoCloseable {
     return settings.name();
   }
 
-  /** Stops accepting, lets in-flight requests finish (up to five seconds), then stops. */
+  /**
+   * Stops accepting, lets in-flight requests finish (up to five seconds), then stops. The rest of a
+   * refused body is not waited for: those connections close now.
+   */
   @Override
   public void close() {
     slowHeaders.stop();
+    lingering.stop();
     stopQuietly();
     log.info("{} listener stopped", settings.name());
   }
@@ -205,28 +224,28 @@ public final class HttpListener implements AutoCloseable {
 
   /** Routes each request, reads its body as it arrives, runs the handler and writes the answer. */
   private static final class Dispatch extends Handler.Abstract {
+    private final Exchange.Context context;
     private final Settings settings;
     private final Router router;
     private final Shared shared;
     private final ScheduledExecutorScheduler scheduler;
     private final Executor threads;
     private final Answers answers;
-    private final Logger accessLog;
 
     Dispatch(
-        Settings settings,
+        Exchange.Context context,
         Router router,
         Shared shared,
         ScheduledExecutorScheduler scheduler,
         Executor threads,
         Answers answers) {
-      this.settings = settings;
+      this.context = context;
+      this.settings = context.settings();
       this.router = router;
       this.shared = shared;
       this.scheduler = scheduler;
       this.threads = threads;
       this.answers = answers;
-      this.accessLog = LoggerFactory.getLogger("access." + settings.name());
     }
 
     @Override
@@ -235,8 +254,7 @@ public final class HttpListener implements AutoCloseable {
         org.eclipse.jetty.server.Response response,
         Callback callback) {
       Answers.handling();
-      Exchange exchange =
-          new Exchange(settings, request, response, callback, shared.observer(), accessLog);
+      Exchange exchange = new Exchange(context, request, response, callback);
       try {
         dispatch(exchange, request);
       } catch (Throwable e) {
@@ -445,13 +463,8 @@ public final class HttpListener implements AutoCloseable {
                 : exchange.crashed(cause);
       }
       // The body was not read: the connection cannot carry another request after it.
-      if (hasBody()) exchange.closeAfterAnswer();
+      if (exchange.hasBody()) exchange.closeAfterAnswer();
       exchange.answer(answer);
-    }
-
-    private boolean hasBody() {
-      return request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH) > 0
-          || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
     }
 
     /** Reads the body within the route's limit and the budget, then runs the handler. */
@@ -493,6 +506,7 @@ public final class HttpListener implements AutoCloseable {
 
     @Override
     public void read(byte[] body) {
+      exchange.bodyRead();
       run(new Request.Body(body, match.route().orElseThrow().maxBodyBytes()), this::release);
     }
 
@@ -520,7 +534,8 @@ public final class HttpListener implements AutoCloseable {
     @Override
     public void timedOut() {
       release();
-      exchange.answerAndClose(
+      exchange.closeAtOnceAfterAnswer();
+      exchange.answer(
           exchange
               .style()
               .error(
