@@ -247,7 +247,7 @@ final class WebhookReceiver {
           connection.roomId(),
           connection.stateKey(),
           settings.payloadSizeLimitBytes());
-      // The rest of the body is never read, so this connection cannot carry another request.
+      // The listener reads the rest of the body only to throw it away (bounded), then closes.
       return now(
           Response.error(
                   413,
