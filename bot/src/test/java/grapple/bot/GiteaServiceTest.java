@@ -199,6 +199,24 @@ class GiteaServiceTest {
   }
 
   /**
+   * A 404 to the hook's deletion that is not Gitea's JSON error (a proxy's page) does not say the
+   * hook is gone: it was forgotten as deleted, and stayed on Gitea, sending events to no room.
+   */
+  @Test
+  void aNotFoundPageThatIsNotGiteasErrorKeepsTheHookAndSaysWhy() throws Exception {
+    follow();
+    gitea.notFoundPageNext("DELETE", "/api/v1/repos/o/r/hooks/");
+
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitea remove " + gitea.url() + "/o/r"))
+        .startsWith(
+            "This room no longer follows `forge/o/r`. I could not delete the webhook I had added"
+                + " (Gitea said: Gitea answered 404 without its API's error")
+        .contains("Gitea URL may be wrong")
+        .endsWith("/o/r/settings/hooks.");
+    assertThat(gitea.hooks("o/r")).hasSize(1);
+  }
+
+  /**
    * The addresses the replies name are the instance's pages: an instance at a host's root (as most
    * are) printed as {@code http://host/}, and the replies said {@code http://host//o/r/…}.
    */

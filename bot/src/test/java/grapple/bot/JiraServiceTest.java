@@ -527,6 +527,23 @@ class JiraServiceTest {
     assertThat(jira.calls()).isEmpty();
   }
 
+  /**
+   * A 404 that is not JIRA's JSON error (a proxy's page, a wrong URL) does not say the project does
+   * not exist: "Requested project was not found" sent the user after a project that was there.
+   */
+  @Test
+  void aNotFoundPageThatIsNotJirasErrorSaysTheUrlMayBeWrong() throws Exception {
+    link();
+    jira.notFoundPageNext("GET", "/project/ACME");
+
+    assertThat(
+            hub.reply(
+                TestHub.ROOM, ALICE, "!grapple jira project " + jira.url() + "/projects/ACME"))
+        .startsWith("JIRA refused: JIRA answered 404 without its API's error")
+        .contains("JIRA URL may be wrong");
+    assertThat(hub.gateway.stateWrites()).isEmpty();
+  }
+
   @Test
   void projectAcceptsEveryUrlFormAndNeedsALinkedAccountThatSeesTheProject() throws Exception {
     String base = jira.url();

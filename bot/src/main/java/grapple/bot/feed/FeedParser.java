@@ -360,15 +360,9 @@ final class FeedParser {
     List<String> enclosures = new ArrayList<>();
     for (SyndEnclosure enclosure : e.getEnclosures()) enclosures.add(enclosure.getUrl());
     String id = firstNonBlank(e.getUri(), url == null ? null : url.toString());
-    String formerId = null;
-    if (id == null) {
-      // The title as earlier versions read it (markup dropped), so such an item keeps its ids.
-      String formerTitle = text(e.getTitle());
-      id = contentKey(formerTitle, date, author, summary, enclosures);
-      formerId = legacyId(formerTitle, date, summary);
-    }
+    Ids ids = Ids.of(id, e.getTitle(), date, author, summary, enclosures);
     return new FeedItem(
-        id, title, url == null ? null : url.toString(), author, date, summary, formerId);
+        ids.id(), title, url == null ? null : url.toString(), author, date, summary, ids.former());
   }
 
   /**
@@ -399,6 +393,27 @@ final class FeedParser {
       return atom.getIssued();
     }
     return e.getPublishedDate() != null ? e.getPublishedDate() : e.getUpdatedDate();
+  }
+
+  /**
+   * An item's {@link FeedItem#id} and {@link FeedItem#formerId}: its own id (guid/id, else link)
+   * and no former one, else the {@link #contentKey} of all it shows and its {@link #legacyId}.
+   */
+  private record Ids(String id, @Nullable String former) {
+    static Ids of(
+        @Nullable String id,
+        @Nullable String rawTitle,
+        @Nullable Instant date,
+        @Nullable String author,
+        @Nullable String summary,
+        List<String> enclosures) {
+      if (id != null) return new Ids(id, null);
+      // The title as earlier versions read it (markup dropped), so such an item keeps its ids.
+      String formerTitle = text(rawTitle);
+      return new Ids(
+          contentKey(formerTitle, date, author, summary, enclosures),
+          legacyId(formerTitle, date, summary));
+    }
   }
 
   /** The prefix of an id {@link #contentKey} made. */
@@ -693,15 +708,15 @@ final class FeedParser {
       for (JsonNode attachment : item.path("attachments"))
         attachments.add(attachment.path("url").asText(""));
       String id = firstNonBlank(item.path("id").asText(null), url == null ? null : url.toString());
-      String formerId = null;
-      if (id == null) {
-        // The title as earlier versions read it (markup dropped), so such an item keeps its ids.
-        String formerTitle = text(item.path("title").asText(null));
-        id = contentKey(formerTitle, date, author, summary, attachments);
-        formerId = legacyId(formerTitle, date, summary);
-      }
+      Ids ids = Ids.of(id, item.path("title").asText(null), date, author, summary, attachments);
       return new FeedItem(
-          id, title, url == null ? null : url.toString(), author, date, summary, formerId);
+          ids.id(),
+          title,
+          url == null ? null : url.toString(),
+          author,
+          date,
+          summary,
+          ids.former());
     }
 
     /** An item's (or the feed's) author: 1.1's {@code authors[0]}, else 1.0's {@code author}. */

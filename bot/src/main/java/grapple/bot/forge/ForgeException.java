@@ -19,6 +19,7 @@ public final class ForgeException extends CheckedMessageException {
   private final boolean limited;
   private final @Nullable Duration retryAfter;
   private final boolean notConfigured;
+  private final boolean fromApi;
 
   public ForgeException(int status, String message) {
     this(status, message, "");
@@ -30,7 +31,7 @@ public final class ForgeException extends CheckedMessageException {
    * whether the grant (the user's) or the client (the operator's config) was refused.
    */
   public ForgeException(int status, String message, String oauthError) {
-    this(status, message, oauthError, false, null);
+    this(status, message, oauthError, false, null, false);
   }
 
   private ForgeException(
@@ -38,13 +39,15 @@ public final class ForgeException extends CheckedMessageException {
       String message,
       String oauthError,
       boolean limited,
-      @Nullable Duration retryAfter) {
+      @Nullable Duration retryAfter,
+      boolean fromApi) {
     super(message);
     this.status = status;
     this.oauthError = oauthError;
     this.limited = limited;
     this.retryAfter = retryAfter;
     this.notConfigured = false;
+    this.fromApi = fromApi;
   }
 
   private ForgeException(String message) {
@@ -54,6 +57,16 @@ public final class ForgeException extends CheckedMessageException {
     this.limited = false;
     this.retryAfter = null;
     this.notConfigured = true;
+    this.fromApi = false;
+  }
+
+  /**
+   * The forge API's own refusal: its answer was the API's JSON error (GitHub's and Gitea's {@code
+   * message}, JIRA's {@code errorMessages}), as its client reads it. Only such a 404 says that what
+   * was asked for does not exist ({@link #notFound}).
+   */
+  public static ForgeException fromApi(int status, String message, String oauthError) {
+    return new ForgeException(status, message, oauthError, false, null, true);
   }
 
   /**
@@ -70,7 +83,8 @@ public final class ForgeException extends CheckedMessageException {
    * retryAfter} (null: the forge did not say when).
    */
   ForgeException rateLimit(@Nullable Duration retryAfter) {
-    ForgeException limit = new ForgeException(status, getMessage(), oauthError, true, retryAfter);
+    ForgeException limit =
+        new ForgeException(status, getMessage(), oauthError, true, retryAfter, fromApi);
     limit.setStackTrace(getStackTrace());
     return limit;
   }
@@ -114,6 +128,16 @@ public final class ForgeException extends CheckedMessageException {
   /** How long the forge asked to wait before trying again; empty when it did not say. */
   public Optional<Duration> retryAfter() {
     return Optional.ofNullable(retryAfter);
+  }
+
+  /**
+   * The forge's API answered 404 in its own words ({@link #fromApi}): what was asked for does not
+   * exist (or the token may not see it). A 404 in any other words (a proxy's or web server's page,
+   * a wrong base URL) is not: taken for "not found", it hid the misconfiguration and made the bot
+   * forget what it had made (a hook).
+   */
+  public boolean notFound() {
+    return status == 404 && fromApi;
   }
 
   /** GitHub, GitLab and Gitea hide what a token may not see behind 404 (and refuse with 403). */

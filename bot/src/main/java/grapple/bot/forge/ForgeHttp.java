@@ -141,17 +141,35 @@ public final class ForgeHttp {
   /**
    * A failed answer as GitHub and Gitea word it: the JSON's {@code message}, or {@code HTTP
    * <status>} when it has none (or a blank one); an answer that is not JSON says so ({@link
-   * #parse}). A {@link Refusal} for {@link #callJson}.
+   * #parse}). Their API's errors are objects with a {@code message} (GitHub's {@code {"message":
+   * "Not Found", "documentation_url": …}}, Gitea's {@code {"message": …, "url": …}}): only such an
+   * answer is the API's own refusal ({@link ForgeException#fromApi}). A {@link Refusal} for {@link
+   * #callJson}.
    */
   public ForgeException refusedWithMessage(int status, String text) {
-    JsonNode json;
-    try {
-      json = text.isBlank() ? Json.object() : parse(text, status);
-    } catch (ForgeException notJson) {
-      return notJson;
+    JsonNode json = parseOrNull(text);
+    boolean api = json != null && json.path("message").isTextual();
+    if (status == 404 && !api) return notTheApis404();
+    if (json == null && !text.isBlank()) {
+      return new ForgeException(
+          status >= 400 ? status : 502, forge + " answered with no JSON (HTTP " + status + ")");
     }
-    String message = json.path("message").asText("");
-    return new ForgeException(status, message.isBlank() ? "HTTP " + status : message);
+    String message = json == null ? "" : json.path("message").asText("");
+    String said = message.isBlank() ? "HTTP " + status : message;
+    return api ? ForgeException.fromApi(status, said, "") : new ForgeException(status, said);
+  }
+
+  /**
+   * A 404 that is not the forge API's error (a proxy's or web server's page): what was asked for
+   * was not looked for, so the bot's URL for the forge, or a proxy before it, is likely wrong.
+   */
+  public ForgeException notTheApis404() {
+    return new ForgeException(
+        404,
+        forge
+            + " answered 404 without its API's error (a web server's or proxy's page): the bot's "
+            + forge
+            + " URL may be wrong, or a proxy before it does not pass the API on");
   }
 
   /**

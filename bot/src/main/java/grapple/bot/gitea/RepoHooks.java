@@ -107,7 +107,7 @@ final class RepoHooks {
       parts.client().hook(url.base(), token.get(), url.owner(), url.repo(), id);
       return false;
     } catch (ForgeException e) {
-      return e.status() == 404;
+      return e.notFound();
     }
   }
 
@@ -166,7 +166,7 @@ final class RepoHooks {
       if (e.rateLimited())
         return "I could not delete the webhook I had added (Gitea is rate limiting requests): "
             + byHand;
-      if (e.status() != 404)
+      if (!e.notFound())
         return "I could not delete the webhook I had added (Gitea said: "
             + e.said()
             + "): "

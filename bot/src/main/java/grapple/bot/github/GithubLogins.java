@@ -34,7 +34,7 @@ final class GithubLogins implements LoginLookup {
       String login = client.userById(Long.parseLong(id)).path("login").asText("");
       return login.isEmpty() ? Optional.empty() : Optional.of(login);
     } catch (ForgeException e) {
-      if (e.status() == 404) return Optional.empty();
+      if (e.notFound()) return Optional.empty();
       throw new ApiException(
           ErrorCode.FORGE_UNREACHABLE,
           "GitHub could not be asked for the login of github.id "

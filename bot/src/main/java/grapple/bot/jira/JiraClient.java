@@ -135,16 +135,22 @@ final class JiraClient {
    * {@code create} with an issue of no key.
    */
   private JsonNode json(Request request) throws ForgeException {
-    return http.callJson(request, JiraClient::refused);
+    return http.callJson(request, this::refused);
   }
 
-  private static ForgeException refused(int status, String text) {
+  /**
+   * JIRA's refusal; its API's own (an {@code errorMessages} array, an {@code errors} object) is
+   * {@link ForgeException#fromApi}, and a 404 in other words is {@link ForgeHttp#notTheApis404}.
+   */
+  private ForgeException refused(int status, String text) {
     // Not JSON (an HTML error page): the status says enough.
     JsonNode json = ForgeHttp.parseOrNull(text);
-    return new ForgeException(
-        status,
-        message(json, status),
-        json != null && json.path("error").isTextual() ? json.get("error").asText() : "");
+    String oauthError =
+        json != null && json.path("error").isTextual() ? json.get("error").asText() : "";
+    if (json != null && (json.path("errorMessages").isArray() || json.path("errors").isObject()))
+      return ForgeException.fromApi(status, message(json, status), oauthError);
+    if (status == 404) return http.notTheApis404();
+    return new ForgeException(status, message(json, status), oauthError);
   }
 
   /**

@@ -101,7 +101,7 @@ final class JiraProjects extends ForgeKind<JiraProjectConfig> {
       }
       return parts.client().project(site.get(), config.key());
     } catch (ForgeException e) {
-      if (e.status() == 404 || e.status() == 403)
+      if (e.notFound() || e.status() == 403)
         throw new BadInput("url", "Requested project was not found");
       throw new BadInput("url", JiraParts.explain(e));
     }

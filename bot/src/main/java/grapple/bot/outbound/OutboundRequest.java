@@ -69,10 +69,18 @@ final class OutboundRequest {
     record Delivered(int status) implements Outcome {}
 
     /** Worth trying again (5xx, 429, a network error), after {@code retryAfter} if it said. */
-    record Retry(String error, Optional<Duration> retryAfter) implements Outcome {}
+    record Retry(String error, Optional<Duration> retryAfter) implements Outcome {
+      public Retry {
+        error = errorText(error);
+      }
+    }
 
     /** Trying again will not help (4xx, a refused address, an unreadable token). */
-    record Fail(String error) implements Outcome {}
+    record Fail(String error) implements Outcome {
+      public Fail {
+        error = errorText(error);
+      }
+    }
 
     /** Not tried: other deliveries hold the memory its file needs. No attempt spent. */
     record Postpone(String why) implements Outcome {}
@@ -557,17 +565,23 @@ final class OutboundRequest {
   private static String describe(IOException e, String host) {
     String what = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     if (e instanceof java.io.InterruptedIOException) what = "no answer in time (" + what + ")";
-    return host + ": " + oneShortLine(what);
+    return host + ": " + what;
   }
 
   /**
    * The most of an error's text kept (it is recorded, listed and posted in the room): a network
    * error may repeat the target's own words, e.g. OkHttp's "Unexpected status line: …", which a
-   * target could make as long as its header limit (256 KiB).
+   * target could make as long as its header limit (256 KiB), a homeserver's error on a file its
+   * own, and an unexpected exception's message anything.
    */
   static final int MAX_ERROR_CHARS = 300;
 
-  private static String oneShortLine(String text) {
+  /**
+   * A delivery's failure text as it is recorded, logged, listed and posted: one line of at most
+   * {@link #MAX_ERROR_CHARS} characters. Every outcome's error and a broken hook's reason are made
+   * through it, so none is kept whole, whoever wrote it.
+   */
+  static String errorText(String text) {
     return grapple.bot.forge.Notice.cut(text.replaceAll("\\p{Cntrl}", " "), MAX_ERROR_CHARS);
   }
 }

@@ -72,7 +72,11 @@ final class OutboundSender implements AutoCloseable {
     record Unknown(String roomId, String name) implements Lookup {}
 
     /** The hook {@code name} in {@code roomId} cannot send: {@code why}. */
-    record Broken(String roomId, String name, String why) implements Lookup {}
+    record Broken(String roomId, String name, String why) implements Lookup {
+      public Broken {
+        why = OutboundRequest.errorText(why);
+      }
+    }
   }
 
   /** Tells the room that deliveries of its hook {@code name} fail. */

@@ -80,13 +80,13 @@ public final class ApiCli {
       """;
 
   private final Map<String, String> env;
-  private final PrintStream out;
-  private final PrintStream err;
+  private final Terminal out;
+  private final Terminal err;
 
   ApiCli(Map<String, String> env, PrintStream out, PrintStream err) {
     this.env = env;
-    this.out = out;
-    this.err = err;
+    this.out = new Terminal(out);
+    this.err = new Terminal(err);
   }
 
   /** Runs {@code args} (after {@code api}); returns the exit status. */
@@ -152,8 +152,7 @@ public final class ApiCli {
       return EXIT_FAILURE;
     }
     if (line.help() || line.words().isEmpty() || line.words().get(0).equals("help")) {
-      out.print(USAGE);
-      out.println();
+      out.println(USAGE);
       out.print(ApiHelp.methods(listingOnly().methods()));
       return line.help() || !line.words().isEmpty() ? EXIT_OK : EXIT_FAILURE;
     }
@@ -268,11 +267,7 @@ public final class ApiCli {
       return EXIT_FAILURE;
     } catch (IOException e) {
       // The HTTP client's error may quote the server (a status line it cannot read), as written.
-      err.println(
-          "grapple api: cannot reach "
-              + config.endpoint()
-              + ": "
-              + ConsoleGateway.visible(String.valueOf(e.getMessage())));
+      err.println("grapple api: cannot reach " + config.endpoint() + ": " + e.getMessage());
       return EXIT_FAILURE;
     }
     if (!line.json()) out.println("grapple said:");
@@ -281,17 +276,16 @@ public final class ApiCli {
   }
 
   /**
-   * The answer as indented JSON, with what JSON leaves as written and a terminal obeys (8-bit
-   * controls such as U+009B, CSI; direction overrides) escaped ({@link ConsoleGateway#visible}): a
-   * server's answer reaches the operator's terminal. Outside strings Jackson writes no control
-   * character but the line break, pinned to {@code \n} (a {@code \r} escaped there would not be
-   * JSON); inside them {@code \u009b} is the same character, so {@code --format json} stays JSON.
+   * The answer as indented JSON; what JSON leaves as written and a terminal obeys is escaped when
+   * printed ({@link Terminal}). Outside strings Jackson writes no control character but the line
+   * break, pinned to {@code \n} (a {@code \r} escaped there would not be JSON); inside them {@code
+   * \u009b} is the same character, so {@code --format json} stays JSON.
    */
   private static String pretty(JsonNode answer) {
     DefaultPrettyPrinter indented =
         new DefaultPrettyPrinter().withObjectIndenter(new DefaultIndenter("  ", "\n"));
     try {
-      return ConsoleGateway.visible(Json.MAPPER.writer(indented).writeValueAsString(answer));
+      return Json.MAPPER.writer(indented).writeValueAsString(answer);
     } catch (IOException e) {
       throw new IllegalStateException("a parsed answer could not be written back", e);
     }
@@ -411,14 +405,11 @@ public final class ApiCli {
    * #MAX_QUOTED_CHARS} characters, cut there and marked so ({@code "…"... (cut, 20000 characters in
    * all)}), so a broken or hostile server cannot flood the terminal (its answer may be up to {@link
    * #MAX_ANSWER_BYTES} long). The mark is ASCII, as a terminal may not show an ellipsis. What JSON
-   * leaves as written and a terminal obeys (8-bit controls such as U+009B, CSI; direction
-   * overrides) is escaped too ({@link ConsoleGateway#visible}).
+   * leaves as written and a terminal obeys is escaped when printed ({@link Terminal}).
    */
   static String quoted(String said) {
-    if (said.length() <= MAX_QUOTED_CHARS)
-      return ConsoleGateway.visible(Json.write(TextNode.valueOf(said)));
-    return ConsoleGateway.visible(
-            Json.write(TextNode.valueOf(Texts.prefix(said, MAX_QUOTED_CHARS))))
+    if (said.length() <= MAX_QUOTED_CHARS) return Json.write(TextNode.valueOf(said));
+    return Json.write(TextNode.valueOf(Texts.prefix(said, MAX_QUOTED_CHARS)))
         + "... (cut, "
         + said.length()
         + " characters in all)";
@@ -447,8 +438,8 @@ public final class ApiCli {
     JsonNode id = answer.get("id");
     if (id.equals(request.get("id"))) return;
     if (id.isNull() && answer.get("error").isTextual()) return;
-    // Escaped as quoted() escapes: JSON leaves 8-bit controls and direction overrides as written.
-    String shown = ConsoleGateway.visible(Json.write(id));
+    // Measured as printed: JSON leaves 8-bit controls and direction overrides as written.
+    String shown = Terminal.escaped(Json.write(id));
     throw new NotAnAnswer(
         "HTTP 200 with the answer to another call: its id is "
             + (shown.length() <= 40 ? shown : "another")
@@ -512,5 +503,35 @@ public final class ApiCli {
       // No config or no answer: the methods this jar knows are complete enough.
     }
     return listingOnly().describe();
+  }
+
+  /**
+   * Where the CLI prints: everything goes out {@link #escaped}, so server text (an answer, an error
+   * it quotes, a status line, a redirect's target) cannot drive the operator's terminal, whichever
+   * line quotes it.
+   */
+  private static final class Terminal {
+    private final PrintStream stream;
+
+    Terminal(PrintStream stream) {
+      this.stream = stream;
+    }
+
+    /**
+     * {@code text} as the terminal gets it: what JSON and Java leave as written and a terminal
+     * obeys (C0 and 8-bit controls such as U+009B, CSI; direction overrides) escaped ({@link
+     * ConsoleGateway#visible}); line breaks and tabs stay.
+     */
+    static String escaped(String text) {
+      return ConsoleGateway.visible(text);
+    }
+
+    void print(String text) {
+      stream.print(escaped(text));
+    }
+
+    void println(String text) {
+      stream.println(escaped(text));
+    }
   }
 }

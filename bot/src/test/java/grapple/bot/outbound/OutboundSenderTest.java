@@ -1447,6 +1447,65 @@ class OutboundSenderTest {
         .allMatch(r -> r.length() < OutboundRequest.MAX_ERROR_CHARS + 100);
   }
 
+  /**
+   * The homeserver's words on a file it cannot serve are cut short in the error recorded with the
+   * waiting delivery (and logged): whole, a broken or hostile homeserver's error was kept as long
+   * as it liked.
+   */
+  @Test
+  void aHomeserversLongErrorFetchingAFileIsCutShortInTheRecordedError() {
+    mediaFailures.put(
+        "mxc://test/flaky", new MatrixException(502, "M_UNKNOWN", "z".repeat(10_000), null));
+    ciHook();
+    queueEvent("c1", image("mxc://test/flaky"));
+
+    sender.startDue().await();
+
+    assertEquals(1, queue.head("c1").orElseThrow().attempts());
+    String recorded =
+        db.first(
+                "SELECT last_error FROM outbound_queue WHERE connection_id = ?",
+                rs -> String.valueOf(rs.getString(1)),
+                "c1")
+            .orElseThrow();
+    assertThat(recorded)
+        .startsWith("fetching its file: ")
+        .contains("zzz")
+        .endsWith("…")
+        .hasSizeLessThanOrEqualTo(OutboundRequest.MAX_ERROR_CHARS + 1);
+  }
+
+  /**
+   * An unexpected failure's text (here a file fetch that throws unchecked, its message long) is cut
+   * short where it is recorded and reported in the room, as a target's error is.
+   */
+  @Test
+  void anUnexpectedFailuresLongTextIsCutShortInTheRecordedErrorAndTheReport() {
+    sender.close();
+    sender =
+        sender(
+            Duration.ofSeconds(2),
+            (mxc, max, timeout) -> {
+              throw new IllegalStateException("z".repeat(10_000));
+            });
+    ciHook();
+    queueEvent("c1", image("mxc://test/any"));
+
+    for (int round = 0; round < 3; round++) {
+      sender.startDue().await();
+      clock.advance(Duration.ofMinutes(2));
+    }
+
+    assertEquals(1, queue.status("c1").failed());
+    assertThat(queue.status("c1").lastError())
+        .startsWith("unexpected java.lang.IllegalStateException: zzz")
+        .endsWith("…")
+        .hasSizeLessThanOrEqualTo(OutboundRequest.MAX_ERROR_CHARS + 1);
+    assertThat(reports)
+        .hasSize(1)
+        .allMatch(r -> r.length() <= "ci ".length() + OutboundRequest.MAX_ERROR_CHARS + 1);
+  }
+
   /** How long closing the sender takes, with {@code round}'s deliveries under way. */
   private Duration closingTakes(OutboundSender.Round round) {
     long started = System.nanoTime();

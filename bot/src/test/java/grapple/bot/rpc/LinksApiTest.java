@@ -488,6 +488,26 @@ class LinksApiTest {
     assertThat(get(LINKS + "/matrix/%40ida%3Alocalhost" + V).status()).isEqualTo(404);
   }
 
+  /**
+   * A 404 that is not GitHub's JSON error (a proxy's page, a wrong apiUrl) does not say the account
+   * does not exist: it was refused as "no github account", which hid the misconfiguration.
+   */
+  @Test
+  void aNotFoundPageThatIsNotGithubsErrorIs503NotNoSuchAccount() {
+    github.user("una-gh", 583300);
+    github.notFoundPageNext("GET", "/user/583300", 1);
+
+    LocalRpc.Answer a =
+        post("{\"matrix\":{\"userId\":\"@una:localhost\"},\"github\":{\"id\":583300}}");
+
+    assertThat(a.status()).as(a.toString()).isEqualTo(503);
+    assertThat(a.json().get("error").asText())
+        .startsWith("GitHub could not be asked for the login of github.id 583300")
+        .contains("GitHub answered 404 without its API's error")
+        .contains("GitHub URL may be wrong");
+    assertThat(get(LINKS + "/matrix/%40una%3Alocalhost" + V).status()).isEqualTo(404);
+  }
+
   static Stream<Arguments> badLinks() {
     return Stream.of(
         arguments(

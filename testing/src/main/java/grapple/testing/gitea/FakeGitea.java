@@ -124,6 +124,7 @@ public final class FakeGitea implements AutoCloseable {
   private String unauthorized = "user does not exist [uid: 0, name: ]";
   private final List<GiteaCall> calls = new ArrayList<>();
   private final List<Limit> limits = new ArrayList<>();
+  private final List<String> pagesNext = new ArrayList<>();
   private long nextId = 100;
 
   /** A rate limit planned for the next request to {@code method} under {@code pathPrefix}. */
@@ -201,6 +202,16 @@ public final class FakeGitea implements AutoCloseable {
   public synchronized FakeGitea rateLimitNext(
       String method, String pathPrefix, Duration retryAfter) {
     limits.add(new Limit(method, pathPrefix, retryAfter));
+    return this;
+  }
+
+  /**
+   * The next request to {@code method} under {@code pathPrefix} is answered 404 with {@link
+   * LoopbackServer#NOT_FOUND_PAGE}, not Gitea's JSON error: a proxy before Gitea that does not pass
+   * it on.
+   */
+  public synchronized FakeGitea notFoundPageNext(String method, String pathPrefix) {
+    pagesNext.add(method + " " + pathPrefix);
     return this;
   }
 
@@ -290,6 +301,12 @@ public final class FakeGitea implements AutoCloseable {
               Objects.requireNonNullElse(exchange.getRequestURI().getRawQuery(), ""),
               LoopbackServer.headers(exchange),
               exchange.getRequestBody().readAllBytes());
+      if (takePage(call)) {
+        exchange.getResponseHeaders().set("Content-Type", "text/html");
+        LoopbackServer.respond(
+            exchange, 404, LoopbackServer.NOT_FOUND_PAGE.getBytes(StandardCharsets.UTF_8));
+        return;
+      }
       Answer answer;
       @Nullable Limit limit;
       synchronized (this) {
@@ -314,6 +331,16 @@ public final class FakeGitea implements AutoCloseable {
       exchange.getResponseHeaders().set("Content-Type", "application/json;charset=utf-8");
       LoopbackServer.respond(exchange, answer.status(), out);
     }
+  }
+
+  /** Whether a planned page answers {@code call}: then it is recorded and the page used up. */
+  private synchronized boolean takePage(GiteaCall call) {
+    String request = call.method() + " " + call.path();
+    String planned = pagesNext.stream().filter(request::startsWith).findFirst().orElse(null);
+    if (planned == null) return false;
+    calls.add(call);
+    pagesNext.remove(planned);
+    return true;
   }
 
   private Answer answer(GiteaCall call) {

@@ -263,6 +263,16 @@ public final class FakeGithub implements AutoCloseable {
   }
 
   /**
+   * The next {@code times} requests to {@code method} and {@code pathPrefix} answer 404 with {@link
+   * LoopbackServer#NOT_FOUND_PAGE}, not GitHub's JSON error: a proxy before GitHub that does not
+   * pass them on.
+   */
+  public void notFoundPageNext(String method, String pathPrefix, int times) {
+    faults.answerNext(
+        method, pathPrefix, times, Answer.text(404, "text/html", LoopbackServer.NOT_FOUND_PAGE));
+  }
+
+  /**
    * The next {@code times} matching requests hit a secondary rate limit: 403 with {@code
    * Retry-After}.
    */

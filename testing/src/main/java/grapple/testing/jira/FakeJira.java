@@ -71,6 +71,11 @@ public final class FakeJira implements AutoCloseable {
 
   private record Access(String userId, Instant expires) {}
 
+  /**
+   * A 404 page planned for the next request to {@code method} whose path ends with {@code suffix}.
+   */
+  private record Page(String method, String suffix) {}
+
   private final Clock clock;
   private final LoopbackServer server = new LoopbackServer("the fake JIRA", "fake-jira");
   private final String cloudId = UUID.randomUUID().toString();
@@ -82,6 +87,7 @@ public final class FakeJira implements AutoCloseable {
   private final Map<String, Access> accessTokens = new HashMap<>();
   private final Map<String, String> refreshTokens = new HashMap<>();
   private final List<JiraCall> calls = new ArrayList<>();
+  private final List<Page> pagesNext = new ArrayList<>();
   private final AtomicInteger ids = new AtomicInteger(10000);
   private String clientId = "";
   private String clientSecret = "";
@@ -211,6 +217,16 @@ public final class FakeJira implements AutoCloseable {
     return List.copyOf(issues);
   }
 
+  /**
+   * The next request to {@code method} whose path ends with {@code suffix} is answered 404 with
+   * {@link LoopbackServer#NOT_FOUND_PAGE}, not JIRA's JSON error: a proxy before JIRA that does not
+   * pass it on.
+   */
+  public synchronized FakeJira notFoundPageNext(String method, String suffix) {
+    pagesNext.add(new Page(method, suffix));
+    return this;
+  }
+
   public synchronized List<JiraCall> calls() {
     return List.copyOf(calls);
   }
@@ -256,7 +272,19 @@ public final class FakeJira implements AutoCloseable {
       Answer answer;
       synchronized (this) {
         calls.add(call);
-        answer = answer(call);
+        Page page =
+            pagesNext.stream()
+                .filter(p -> call.is(p.method(), p.suffix()))
+                .findFirst()
+                .orElse(null);
+        if (page != null) pagesNext.remove(page);
+        answer =
+            page != null
+                ? new Answer(
+                    404,
+                    LoopbackServer.NOT_FOUND_PAGE.getBytes(StandardCharsets.UTF_8),
+                    Map.of("Content-Type", "text/html"))
+                : answer(call);
       }
       answer.headers().forEach(exchange.getResponseHeaders()::add);
       LoopbackServer.respond(exchange, answer.status(), answer.body());
