@@ -234,7 +234,9 @@ final class AppTokens {
         throw new ForgeException(
             502, "GitHub's answer about the App's installation on " + key + " names no id");
     } catch (ForgeException e) {
-      if (e.status() != 404) throw jwtRefused(e);
+      // Only GitHub's own 404 says "not installed": a proxy's page (notTheApis404) is thrown, so
+      // the setup check says the URL may be wrong, and nothing is remembered for ten minutes.
+      if (!e.notFound()) throw jwtRefused(e);
       id = 0;
     }
     installations.put(key, new Installation(id, clock.instant().plus(REMEMBER_INSTALLATION)));

@@ -242,6 +242,30 @@ class AppTokensTest {
     assertThat(app.forRepo("o", "r")).isPresent();
   }
 
+  /**
+   * A 404 that is not GitHub's JSON error (a proxy's page, a wrong apiUrl) does not say the App is
+   * not installed: read so, the setup check told the user to install an App that was installed, and
+   * for ten minutes the repository went without the App's token.
+   */
+  @Test
+  void aNotFoundPageThatIsNotGithubsErrorIsAnErrorNotANotInstalledApp() throws Exception {
+    github.notFoundPageNext("GET", "/repos/o/r/installation", 1);
+
+    assertThatThrownBy(() -> app.forRepo("o", "r"))
+        .isInstanceOfSatisfying(
+            ForgeException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(404);
+              assertThat(e.notFound()).isFalse();
+              assertThat(e.getMessage())
+                  .startsWith("GitHub answered 404 without its API's error")
+                  .contains("GitHub URL may be wrong");
+            });
+    assertThat(app.forRepo("o", "r"))
+        .as("asked again, not remembered as not installed")
+        .isPresent();
+  }
+
   @Test
   void aSuspendedInstallationIsAnError() {
     github.installation(7, "o").suspend();
