@@ -777,6 +777,24 @@ class JiraServiceTest {
   }
 
   /**
+   * A 404 to a room command that is not JIRA's JSON error (a proxy's page, a wrong URL) is not JIRA
+   * saying the project or issue does not exist: "JIRA does not know that" sent the user after a
+   * typo they had not made.
+   */
+  @Test
+  void aRoomCommandMeetingANotFoundPageSaysTheUrlMayBeWrong() throws Exception {
+    followAcme();
+    jira.notFoundPageNext("GET", "/project/ACME");
+
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!jira issue-types"))
+        .startsWith("JIRA refused: JIRA answered 404 without its API's error")
+        .contains("JIRA URL may be wrong")
+        .doesNotContain("does not know");
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!jira issue-types"))
+        .isEqualTo("Issue types: Task, Bug, Story");
+  }
+
+  /**
    * JIRA's assignable search matches prefixes: a name that several users start with is refused
    * naming them, and assigns nobody; a name one of them has exactly picks that one.
    */

@@ -62,7 +62,8 @@ final class ProjectCommands {
                 prefix, verb, "project", List.of("create", "issue-types", "assign"));
       };
     } catch (ForgeException e) {
-      if (e.status() == 404) return "JIRA does not know that (" + e.said() + ").";
+      // Only JIRA's own 404: a proxy's page is explained as "the URL may be wrong".
+      if (e.notFound()) return "JIRA does not know that (" + e.said() + ").";
       return JiraParts.explain(e);
     }
   }
