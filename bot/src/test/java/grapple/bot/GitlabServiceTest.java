@@ -550,6 +550,25 @@ class GitlabServiceTest {
     assertThat(hub.gateway.stateWrites()).isEmpty();
   }
 
+  /**
+   * A 404 that is not GitLab's JSON error (a proxy's page, a wrong instance URL) is not GitLab
+   * hiding the project: the reply said "HTTP 404" and that the account cannot see the project, and
+   * nothing that the bot's GitLab URL may be wrong.
+   */
+  @Test
+  void aNotFoundPageThatIsNotGitlabsErrorSaysTheUrlMayBeWrong() throws Exception {
+    start("");
+    link();
+    gitlab.notFoundPageNext("GET", "/projects/group%2Fapp");
+
+    assertThat(
+            hub.reply(
+                TestHub.ROOM, ALICE, "!grapple gitlab project " + gitlab.url() + "/group/app"))
+        .contains("GitLab answered 404 without its API's error")
+        .contains("GitLab URL may be wrong");
+    assertThat(hub.gateway.stateWrites()).isEmpty();
+  }
+
   // ---- the receiver
 
   /**

@@ -156,15 +156,24 @@ final class GitlabClient {
             .header("Accept", "application/json")
             .method(method, body == null ? null : ForgeHttp.json(body))
             .build();
-    return http.callJson(request, GitlabClient::refused);
+    return http.callJson(request, this::refused);
   }
 
-  /** GitLab's {@code message} or {@code error} in a failed answer, as an exception. */
-  private static ForgeException refused(int status, String text) {
+  /**
+   * GitLab's {@code message} or {@code error} in a failed answer, as an exception. Its API's errors
+   * are objects with either ({@code {"message": "404 Project Not Found"}}, {@code {"error": "404
+   * Not Found"}} for a route it does not have): only such an answer is the API's own refusal
+   * ({@link ForgeException#fromApi}), and a 404 in other words (a proxy's or web server's page) is
+   * {@link ForgeHttp#notTheApis404}.
+   */
+  private ForgeException refused(int status, String text) {
     JsonNode json = ForgeHttp.parseOrNull(text);
-    if (json == null) json = Json.object(); // blank, or an error page: the status says enough
-    String said = said(json);
-    return new ForgeException(status, said.isEmpty() ? "HTTP " + status : Notice.cut(said, 300));
+    boolean api = json != null && (json.hasNonNull("message") || json.path("error").isTextual());
+    if (status == 404 && !api) return http.notTheApis404();
+    // Blank, or an error page: the status says enough.
+    String said = json == null ? "" : said(json);
+    String message = said.isEmpty() ? "HTTP " + status : Notice.cut(said, 300);
+    return api ? ForgeException.fromApi(status, message, "") : new ForgeException(status, message);
   }
 
   /**

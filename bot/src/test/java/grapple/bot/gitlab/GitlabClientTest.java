@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 import grapple.bot.forge.ForgeException;
 import grapple.testing.FakeClock;
+import grapple.testing.LoopbackServer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -62,6 +63,52 @@ class GitlabClientTest {
     assertThatExceptionOfType(ForgeException.class)
         .isThrownBy(() -> new GitlabClient(Clock.systemUTC()).user(gitlab.url("/"), "token"))
         .withMessage("Issue could not be created: spam check");
+  }
+
+  /**
+   * GitLab's own 404s, a missing project's {@code message} and an unknown route's {@code error},
+   * say that what was asked for does not exist.
+   */
+  @Test
+  void gitlabsOwn404sAreNotFound() {
+    gitlab.enqueue(json(404, "{\"message\":\"404 Project Not Found\"}"));
+    gitlab.enqueue(json(404, "{\"error\":\"404 Not Found\"}"));
+    GitlabClient client = new GitlabClient(Clock.systemUTC());
+
+    assertThatExceptionOfType(ForgeException.class)
+        .isThrownBy(() -> client.project(gitlab.url("/"), "token", "group/app"))
+        .withMessage("404 Project Not Found")
+        .satisfies(e -> assertThat(e.notFound()).isTrue());
+    assertThatExceptionOfType(ForgeException.class)
+        .isThrownBy(() -> client.project(gitlab.url("/"), "token", "group/app"))
+        .withMessage("404 Not Found")
+        .satisfies(e -> assertThat(e.notFound()).isTrue());
+  }
+
+  /**
+   * A 404 page that is not GitLab's JSON error (a proxy's, or a web server's at a wrong URL) is not
+   * "not found": it read "HTTP 404", and nothing said the bot's GitLab URL may be wrong.
+   */
+  @Test
+  void aNotFoundPageThatIsNotGitlabsErrorSaysTheUrlMayBeWrong() {
+    gitlab.enqueue(
+        new MockResponse.Builder()
+            .code(404)
+            .addHeader("Content-Type", "text/html")
+            .body(LoopbackServer.NOT_FOUND_PAGE)
+            .build());
+
+    assertThatExceptionOfType(ForgeException.class)
+        .isThrownBy(
+            () ->
+                new GitlabClient(Clock.systemUTC()).project(gitlab.url("/"), "token", "group/app"))
+        .withMessageStartingWith("GitLab answered 404 without its API's error")
+        .withMessageContaining("the bot's GitLab URL may be wrong")
+        .satisfies(
+            e -> {
+              assertThat(e.status()).isEqualTo(404);
+              assertThat(e.notFound()).isFalse();
+            });
   }
 
   /** A revoked token's OAuth-style error says why, not only {@code invalid_token}. */

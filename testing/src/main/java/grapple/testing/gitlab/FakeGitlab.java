@@ -55,6 +55,7 @@ public final class FakeGitlab implements AutoCloseable {
   private final List<GitlabCall> calls = new ArrayList<>();
   private final Map<String, User> users = new LinkedHashMap<>();
   private final Map<String, Project> projects = new LinkedHashMap<>();
+  private final List<String> pagesNext = new ArrayList<>();
   private int nextId = 1;
 
   /** A GitLab user and the personal access tokens that act as them. */
@@ -163,6 +164,16 @@ public final class FakeGitlab implements AutoCloseable {
         : List.of();
   }
 
+  /**
+   * The next request to {@code method} whose path (after {@code /api/v4}) starts with {@code
+   * prefix} is answered 404 with {@link LoopbackServer#NOT_FOUND_PAGE}, not GitLab's JSON error: a
+   * proxy before GitLab that does not pass it on.
+   */
+  public synchronized FakeGitlab notFoundPageNext(String method, String prefix) {
+    pagesNext.add(method + " /api/v4" + prefix);
+    return this;
+  }
+
   public synchronized List<GitlabCall> calls() {
     return List.copyOf(calls);
   }
@@ -197,10 +208,18 @@ public final class FakeGitlab implements AutoCloseable {
               exchange.getRequestURI().getRawPath(),
               LoopbackServer.headers(exchange),
               body);
+      boolean page;
       Answer answer;
       synchronized (this) {
         calls.add(call);
-        answer = answer(call);
+        page = takePage(call);
+        answer = page ? new Answer(404, null) : answer(call);
+      }
+      if (page) {
+        exchange.getResponseHeaders().add("Content-Type", "text/html");
+        LoopbackServer.respond(
+            exchange, 404, LoopbackServer.NOT_FOUND_PAGE.getBytes(StandardCharsets.UTF_8));
+        return;
       }
       exchange.getResponseHeaders().add("Content-Type", "application/json");
       exchange.getResponseHeaders().add("X-Request-Id", "01J" + System.nanoTime());
@@ -209,6 +228,13 @@ public final class FakeGitlab implements AutoCloseable {
       byte[] out = answer.body() == null ? new byte[0] : MAPPER.writeValueAsBytes(answer.body());
       LoopbackServer.respond(exchange, answer.status(), out);
     }
+  }
+
+  /** Whether a planned page answers {@code call}: then the page is used up. */
+  private boolean takePage(GitlabCall call) {
+    String request = call.method() + " " + call.path();
+    String planned = pagesNext.stream().filter(request::startsWith).findFirst().orElse(null);
+    return planned != null && pagesNext.remove(planned);
   }
 
   private Answer answer(GitlabCall call) {
