@@ -143,6 +143,23 @@ class GithubServiceTest {
     assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple github list")).contains("`o/r`");
   }
 
+  /**
+   * A 404 that is not GitHub's JSON error (a proxy's page, a wrong apiUrl) is not GitHub hiding the
+   * repository from the account: the reply sent the user to ask its maintainers for access they
+   * had, while the bot's GitHub URL was wrong.
+   */
+  @Test
+  void aNotFoundPageThatIsNotGithubsErrorSaysTheUrlMayBeWrongNotToAskForAccess() throws Exception {
+    link();
+    github.notFoundPageNext("GET", "/repos/o/r", 1);
+
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r"))
+        .startsWith("GitHub refused: GitHub answered 404 without its API's error")
+        .contains("GitHub URL may be wrong")
+        .doesNotContain("needs access");
+    assertThat(hub.gateway.stateWrites()).isEmpty();
+  }
+
   @Test
   void aRepoUrlWithDotGitOrASlashIsTheSameRepoAndCannotBeFollowedTwice() throws Exception {
     follow();

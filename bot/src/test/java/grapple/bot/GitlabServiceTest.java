@@ -564,8 +564,9 @@ class GitlabServiceTest {
     assertThat(
             hub.reply(
                 TestHub.ROOM, ALICE, "!grapple gitlab project " + gitlab.url() + "/group/app"))
-        .contains("GitLab answered 404 without its API's error")
-        .contains("GitLab URL may be wrong");
+        .startsWith("GitLab refused: GitLab answered 404 without its API's error")
+        .contains("GitLab URL may be wrong")
+        .doesNotContain("cannot see or change");
     assertThat(hub.gateway.stateWrites()).isEmpty();
   }
 

@@ -140,9 +140,13 @@ public final class ForgeException extends CheckedMessageException {
     return status == 404 && fromApi;
   }
 
-  /** GitHub, GitLab and Gitea hide what a token may not see behind 404 (and refuse with 403). */
+  /**
+   * GitHub, GitLab and Gitea hide what a token may not see behind 404 (and refuse with 403). Only
+   * their API's own 404 ({@link #notFound}): a proxy's page read as "your account cannot see it"
+   * sent users to ask for access they had, while the bot's URL for the forge was wrong.
+   */
   public boolean noAccess() {
-    return status == 404 || status == 403;
+    return notFound() || status == 403;
   }
 
   /** Worth trying again later: the forge did not answer, or failed itself (as JIRA is read). */

@@ -18,7 +18,13 @@ class RefusalsTest {
     for (int status : new int[] {0, 404, 422}) {
       ObjectNode notice =
           Messages.notice(
-              Refusals.explain(new ForgeException(status, SAID), "GitHub", "Link again.", "ask."));
+              Refusals.explain(
+                  status == 404
+                      ? ForgeException.fromApi(status, SAID, "")
+                      : new ForgeException(status, SAID),
+                  "GitHub",
+                  "Link again.",
+                  "ask."));
 
       assertThat(notice.path("formatted_body").asText())
           .as("status %d", status)
