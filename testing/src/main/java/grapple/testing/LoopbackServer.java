@@ -27,10 +27,6 @@ public final class LoopbackServer implements AutoCloseable {
   private final ExecutorService executor;
 
   /**
-   * Binds a free port. {@code what} names the fake in the error if it cannot (e.g. "the fake
-   * Gitea"), {@code threadName} its threads.
-   */
-  /**
    * A web server's page for a path it does not have, as nginx answers it: what a proxy before the
    * forge, or another server at a wrong base URL, answers in place of the API's JSON error.
    */
@@ -38,6 +34,10 @@ public final class LoopbackServer implements AutoCloseable {
       "<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not"
           + " Found</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
 
+  /**
+   * Binds a free port. {@code what} names the fake in the error if it cannot (e.g. "the fake
+   * Gitea"), {@code threadName} its threads.
+   */
   public LoopbackServer(String what, String threadName) {
     try {
       server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);

@@ -62,8 +62,9 @@ public final class ForgeException extends CheckedMessageException {
 
   /**
    * The forge API's own refusal: its answer was the API's JSON error (GitHub's and Gitea's {@code
-   * message}, JIRA's {@code errorMessages}), as its client reads it. Only such a 404 says that what
-   * was asked for does not exist ({@link #notFound}).
+   * message}, GitLab's {@code message} or {@code error}, JIRA's {@code errorMessages}), as its
+   * client reads it. Only such a 404 says that what was asked for does not exist ({@link
+   * #notFound}).
    */
   public static ForgeException fromApi(int status, String message, String oauthError) {
     return new ForgeException(status, message, oauthError, false, null, true);
