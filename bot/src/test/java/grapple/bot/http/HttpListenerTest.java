@@ -966,12 +966,7 @@ class HttpListenerTest {
         };
     listener =
         HttpListener.start(
-            new HttpListener.Settings(
-                "test",
-                new InetSocketAddress("127.0.0.1", 0),
-                1,
-                (status, message, id) -> Response.error(status, message),
-                path -> path),
+            TestListeners.settings("test", 1),
             new Router(),
             new HttpListener.Shared(
                 waiting,

@@ -66,12 +66,7 @@ class LingeringTest {
             .add("GET", "/x", request -> Response.ok(200));
     listener =
         HttpListener.start(
-            new HttpListener.Settings(
-                "test",
-                new InetSocketAddress("127.0.0.1", 0),
-                2,
-                (status, message, id) -> Response.error(status, message),
-                path -> path),
+            TestListeners.settings("test", 2),
             router,
             new HttpListener.Shared(
                 TestListeners.readyWith(Optional::empty),

@@ -21,15 +21,17 @@ public final class TestListeners {
 
   /** A listener on a free local port with plain error pages, serving {@code router}. */
   public static HttpListener start(String name, int threads, Router router) throws IOException {
-    return HttpListener.start(
-        new HttpListener.Settings(
-            name,
-            new InetSocketAddress("127.0.0.1", 0),
-            threads,
-            (status, message, id) -> Response.error(status, message),
-            path -> path),
-        router,
-        shared());
+    return HttpListener.start(settings(name, threads), router, shared());
+  }
+
+  /** A listener's settings: a free local port, plain error pages, paths logged as they are. */
+  public static HttpListener.Settings settings(String name, int threads) {
+    return new HttpListener.Settings(
+        name,
+        new InetSocketAddress("127.0.0.1", 0),
+        threads,
+        (status, message, id) -> Response.error(status, message),
+        path -> path);
   }
 
   /** Health that is always ready and reports whatever failure {@code failure} gives. */
