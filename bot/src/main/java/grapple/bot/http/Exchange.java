@@ -120,9 +120,10 @@ final class Exchange {
    * make Jetty send one after the answer; such a client sends no body until then).
    */
   private boolean lingers() {
-    return hasBody()
-        && !bodyRead
+    // The flags first: most requests' bodies were read, and they need no header looked up.
+    return !bodyRead
         && !closeAtOnce
+        && hasBody()
         && !request.getHeaders().contains(HttpHeader.EXPECT, HttpHeaderValue.CONTINUE.asString());
   }
 
