@@ -149,14 +149,24 @@ public final class ForgeHttp {
   public ForgeException refusedWithMessage(int status, String text) {
     JsonNode json = parseOrNull(text);
     boolean api = json != null && json.path("message").isTextual();
-    if (status == 404 && !api) return notTheApis404();
-    if (json == null && !text.isBlank()) {
+    if (json == null && !text.isBlank() && status != 404) {
       return new ForgeException(
           status >= 400 ? status : 502, forge + " answered with no JSON (HTTP " + status + ")");
     }
     String message = json == null ? "" : json.path("message").asText("");
-    String said = message.isBlank() ? "HTTP " + status : message;
-    return api ? ForgeException.fromApi(status, said, "") : new ForgeException(status, said);
+    return refusal(status, message.isBlank() ? "HTTP " + status : message, "", api);
+  }
+
+  /**
+   * A refusal with {@code message}: the API's own ({@code api}: its answer was the forge API's
+   * error, as its client reads it; {@link ForgeException#fromApi}), or, for a 404 in other words,
+   * {@link #notTheApis404}. Every client's refusals are made here, so a 404 means "not found" only
+   * in the API's words, for every forge.
+   */
+  public ForgeException refusal(int status, String message, String oauthError, boolean api) {
+    if (api) return ForgeException.fromApi(status, message, oauthError);
+    if (status == 404) return notTheApis404();
+    return new ForgeException(status, message, oauthError);
   }
 
   /**

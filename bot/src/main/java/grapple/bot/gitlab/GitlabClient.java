@@ -169,11 +169,9 @@ final class GitlabClient {
   private ForgeException refused(int status, String text) {
     JsonNode json = ForgeHttp.parseOrNull(text);
     boolean api = json != null && (json.hasNonNull("message") || json.path("error").isTextual());
-    if (status == 404 && !api) return http.notTheApis404();
     // Blank, or an error page: the status says enough.
     String said = json == null ? "" : said(json);
-    String message = said.isEmpty() ? "HTTP " + status : Notice.cut(said, 300);
-    return api ? ForgeException.fromApi(status, message, "") : new ForgeException(status, message);
+    return http.refusal(status, said.isEmpty() ? "HTTP " + status : Notice.cut(said, 300), "", api);
   }
 
   /**

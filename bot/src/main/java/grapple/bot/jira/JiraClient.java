@@ -147,10 +147,9 @@ final class JiraClient {
     JsonNode json = ForgeHttp.parseOrNull(text);
     String oauthError =
         json != null && json.path("error").isTextual() ? json.get("error").asText() : "";
-    if (json != null && (json.path("errorMessages").isArray() || json.path("errors").isObject()))
-      return ForgeException.fromApi(status, message(json, status), oauthError);
-    if (status == 404) return http.notTheApis404();
-    return new ForgeException(status, message(json, status), oauthError);
+    boolean api =
+        json != null && (json.path("errorMessages").isArray() || json.path("errors").isObject());
+    return http.refusal(status, message(json, status), oauthError, api);
   }
 
   /**
