@@ -439,7 +439,7 @@ public final class ApiCli {
     if (id.equals(request.get("id"))) return;
     if (id.isNull() && answer.get("error").isTextual()) return;
     // Measured as printed: JSON leaves 8-bit controls and direction overrides as written.
-    String shown = Terminal.escaped(Json.write(id));
+    String shown = ConsoleGateway.visible(Json.write(id));
     throw new NotAnAnswer(
         "HTTP 200 with the answer to another call: its id is "
             + (shown.length() <= 40 ? shown : "another")
@@ -506,7 +506,9 @@ public final class ApiCli {
   }
 
   /**
-   * Where the CLI prints: everything goes out {@link #escaped}, so server text (an answer, an error
+   * Where the CLI prints: everything goes out through {@link ConsoleGateway#visible} (what JSON and
+   * Java leave as written and a terminal obeys, C0 and 8-bit controls such as U+009B, CSI, and
+   * direction overrides, escaped; line breaks and tabs stay), so server text (an answer, an error
    * it quotes, a status line, a redirect's target) cannot drive the operator's terminal, whichever
    * line quotes it.
    */
@@ -517,21 +519,12 @@ public final class ApiCli {
       this.stream = stream;
     }
 
-    /**
-     * {@code text} as the terminal gets it: what JSON and Java leave as written and a terminal
-     * obeys (C0 and 8-bit controls such as U+009B, CSI; direction overrides) escaped ({@link
-     * ConsoleGateway#visible}); line breaks and tabs stay.
-     */
-    static String escaped(String text) {
-      return ConsoleGateway.visible(text);
-    }
-
     void print(String text) {
-      stream.print(escaped(text));
+      stream.print(ConsoleGateway.visible(text));
     }
 
     void println(String text) {
-      stream.println(escaped(text));
+      stream.println(ConsoleGateway.visible(text));
     }
   }
 }
