@@ -2,6 +2,7 @@ package grapple.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.testing.BotJar;
 import grapple.testing.MatrixUser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,7 +11,6 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -126,11 +126,10 @@ final class BotProcess implements AutoCloseable {
     try {
       Files.createDirectories(dir);
       Files.writeString(dir.resolve("config.yml"), yaml);
-      Files.copy(
-          Bench.repo().resolve("bot/target/grapple.jar"), jar, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
       throw new UncheckedIOException("could not prepare " + dir, e);
     }
+    BotJar.copyBuilt(jar);
   }
 
   /** Extra JVM options for every bot the run starts (e.g. a flight recording), space-separated. */
@@ -149,33 +148,12 @@ final class BotProcess implements AutoCloseable {
 
   /** Starts the jar and waits for GET /ready → 200; returns the nanoseconds that took. */
   long start() {
-    List<String> command =
-        new java.util.ArrayList<>(
-            List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-    command.addAll(ALWAYS_FLAGS);
-    command.addAll(jvmFlags);
+    List<String> flags = new java.util.ArrayList<>(ALWAYS_FLAGS);
+    flags.addAll(jvmFlags);
     String extra = System.getProperty(EXTRA_FLAGS_PROPERTY, "").trim();
-    if (!extra.isEmpty()) command.addAll(List.of(extra.split("\\s+")));
-    command.addAll(
-        List.of(
-            "-jar",
-            jar.toString(),
-            "--config",
-            dir.resolve("config.yml").toString(),
-            "--no-console"));
+    if (!extra.isEmpty()) flags.addAll(List.of(extra.split("\\s+")));
     long t0 = System.nanoTime();
-    Process started;
-    try {
-      started =
-          new ProcessBuilder(command)
-              .directory(dir.toFile())
-              .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-              .start();
-    } catch (IOException e) {
-      throw new UncheckedIOException("could not start " + command, e);
-    }
+    Process started = BotJar.start(jar, flags, dir.resolve("config.yml"), dir, log);
     process = started;
     awaitReady(started);
     return System.nanoTime() - t0;

@@ -1,6 +1,7 @@
 package grapple.bot.e2e;
 
 import grapple.testing.Await;
+import grapple.testing.BotJar;
 import grapple.testing.Checkout;
 import grapple.testing.Homeserver;
 import grapple.testing.MatrixUser;
@@ -10,8 +11,6 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -145,7 +144,7 @@ final class GrappleProcess implements AutoCloseable {
    */
   GrappleProcess launch(String extraYaml) {
     writeConfig(extraYaml);
-    copyJar();
+    BotJar.copyBuilt(jar);
     start();
     return this;
   }
@@ -189,46 +188,11 @@ final class GrappleProcess implements AutoCloseable {
     }
   }
 
-  /**
-   * Runs a copy of the built jar, so that a rebuild during the run (mvn package in another shell)
-   * cannot swap classes under a running bot or between its restarts.
-   */
-  private void copyJar() {
-    Path built = Checkout.root().resolve("bot/target/grapple.jar");
-    if (!Files.isRegularFile(built)) {
-      throw new IllegalStateException(
-          built + " does not exist: build it with mvn package (mvn verify does)");
-    }
-    try {
-      Files.copy(built, jar, StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException e) {
-      throw new UncheckedIOException("could not copy " + built, e);
-    }
-  }
-
   /** Starts the jar (appending to the same log) and waits until GET /ready answers 200. */
   void start() {
     // The flags the README recommends: a heap limit, and crash-only on OutOfMemoryError.
-    List<String> command =
-        List.of(
-            javaBinary(),
-            "-Xmx160m",
-            "-XX:+ExitOnOutOfMemoryError",
-            "-jar",
-            jar.toString(),
-            "--config",
-            config.toString(),
-            "--no-console");
-    try {
-      process =
-          new ProcessBuilder(command)
-              .directory(dir.toFile())
-              .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-              .start();
-    } catch (IOException e) {
-      throw new UncheckedIOException("could not start " + command, e);
-    }
+    process =
+        BotJar.start(jar, List.of("-Xmx160m", "-XX:+ExitOnOutOfMemoryError"), config, dir, log);
     awaitReady();
   }
 
@@ -269,7 +233,8 @@ final class GrappleProcess implements AutoCloseable {
   record ToolRun(int status, String output) {}
 
   ToolRun runJar(String... args) {
-    List<String> command = new java.util.ArrayList<>(List.of(javaBinary(), "-jar", jar.toString()));
+    List<String> command =
+        new java.util.ArrayList<>(List.of(BotJar.javaBinary(), "-jar", jar.toString()));
     command.addAll(List.of(args));
     try {
       Process tool =
@@ -351,10 +316,6 @@ final class GrappleProcess implements AutoCloseable {
     } catch (IOException e) {
       return "(no log at " + log + ": " + e + ")";
     }
-  }
-
-  private static String javaBinary() {
-    return Paths.get(System.getProperty("java.home"), "bin", "java").toString();
   }
 
   /**
