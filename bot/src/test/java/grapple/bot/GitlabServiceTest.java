@@ -447,16 +447,25 @@ class GitlabServiceTest {
   }
 
   /**
-   * Alice links her account, and the main room and {@code !second:test} follow {@code group/app}:
-   * the first adds a project hook, the second is served by it. Returns the project's URL.
+   * Alice links her account, and the main room follows {@code group/app}: the bot adds its project
+   * hook. Returns the project's URL.
    */
-  private String twoRoomsFollowGroupApp() throws Exception {
+  private String theRoomFollowsGroupApp() throws Exception {
     start("publicUrl");
     link();
-    hub.joinedIn("!second:test", ALICE);
     String url = gitlab.url() + "/group/app";
     assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitlab project " + url))
         .endsWith("I added a project hook on GitLab that sends its events here.");
+    return url;
+  }
+
+  /**
+   * As {@link #theRoomFollowsGroupApp}, and {@code !second:test} follows {@code group/app} too,
+   * served by the hook the bot added. Returns the project's URL.
+   */
+  private String twoRoomsFollowGroupApp() throws Exception {
+    String url = theRoomFollowsGroupApp();
+    hub.joinedIn("!second:test", ALICE);
     assertThat(hub.reply("!second:test", ALICE, "!grapple gitlab project " + url))
         .isEqualTo(
             "Room configured to bridge `lab/group/app`. The project hook I added before serves this"
@@ -504,11 +513,7 @@ class GitlabServiceTest {
    */
   @Test
   void aHookDeletedOnGitlabIsForgottenAndAddedAgainForTheNextRoom() throws Exception {
-    start("publicUrl");
-    link();
-    String url = gitlab.url() + "/group/app";
-    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitlab project " + url))
-        .endsWith("I added a project hook on GitLab that sends its events here.");
+    String url = theRoomFollowsGroupApp();
     gitlab.project("group/app").hooksDeletedByHand();
 
     assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitlab remove " + url))
@@ -517,7 +522,7 @@ class GitlabServiceTest {
                 + " deleted on GitLab.");
     assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitlab project " + url))
         .endsWith("I added a project hook on GitLab that sends its events here.");
-    assertThat(gitlab.hooks("group/app")).hasSize(1);
+    assertThat(gitlab.callsTo("POST", "/projects/group%2Fapp/hooks")).hasSize(2);
   }
 
   /**
@@ -527,11 +532,7 @@ class GitlabServiceTest {
    */
   @Test
   void aProjectTheTokenCannotSeeKeepsTheHookTheBotAdded() throws Exception {
-    start("publicUrl");
-    link();
-    String url = gitlab.url() + "/group/app";
-    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitlab project " + url))
-        .endsWith("I added a project hook on GitLab that sends its events here.");
+    String url = theRoomFollowsGroupApp();
     gitlab.project("group/app").notVisibleTo("alice");
 
     assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitlab remove " + url))
@@ -554,11 +555,7 @@ class GitlabServiceTest {
    */
   @Test
   void aNotFoundPageThatIsNotGitlabsErrorKeepsTheHookTheBotAdded() throws Exception {
-    start("publicUrl");
-    link();
-    String url = gitlab.url() + "/group/app";
-    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitlab project " + url))
-        .endsWith("I added a project hook on GitLab that sends its events here.");
+    String url = theRoomFollowsGroupApp();
     gitlab.notFoundPageNext("DELETE", "/projects/group%2Fapp/hooks/");
 
     assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitlab remove " + url))
