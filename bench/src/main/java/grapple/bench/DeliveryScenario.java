@@ -157,54 +157,44 @@ final class DeliveryScenario {
 
   static Phase bot(Rig rig, List<String> texts, long synapsePid, Duration timeout)
       throws InterruptedException {
-    return timed(
-        rig,
-        texts,
-        synapsePid,
-        timeout,
-        () -> {
-          try {
-            rig.postEach(texts, CONCURRENCY, () -> false, Duration.ZERO, timeout);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        });
+    Sending post = () -> rig.postEach(texts, CONCURRENCY, () -> false, Duration.ZERO, timeout);
+    return timed(rig, texts, synapsePid, timeout, post);
   }
 
   static Phase plainClient(
       Rig rig, List<String> texts, long synapsePid, Duration timeout, int concurrency)
       throws InterruptedException {
-    return timed(
-        rig,
-        texts,
-        synapsePid,
-        timeout,
-        () -> {
-          AtomicInteger next = new AtomicInteger();
-          CountDownLatch done = new CountDownLatch(concurrency);
-          for (int w = 0; w < concurrency; w++) {
-            Thread t =
-                new Thread(
-                    () -> {
-                      try {
-                        for (int i = next.getAndIncrement();
-                            i < texts.size();
-                            i = next.getAndIncrement()) {
-                          rig.owner().sendText(rig.roomId(), texts.get(i));
-                        }
-                      } finally {
-                        done.countDown();
-                      }
-                    });
-            t.setDaemon(true);
-            t.start();
-          }
-          try {
-            done.await();
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        });
+    return timed(rig, texts, synapsePid, timeout, () -> sendPlain(rig, texts, concurrency));
+  }
+
+  /** Sends {@code texts} as the room's owner, {@code concurrency} at a time, in no set order. */
+  private static void sendPlain(Rig rig, List<String> texts, int concurrency)
+      throws InterruptedException {
+    AtomicInteger next = new AtomicInteger();
+    CountDownLatch done = new CountDownLatch(concurrency);
+    for (int w = 0; w < concurrency; w++) {
+      Thread t =
+          new Thread(
+              () -> {
+                try {
+                  for (int i = next.getAndIncrement();
+                      i < texts.size();
+                      i = next.getAndIncrement()) {
+                    rig.owner().sendText(rig.roomId(), texts.get(i));
+                  }
+                } finally {
+                  done.countDown();
+                }
+              });
+      t.setDaemon(true);
+      t.start();
+    }
+    done.await();
+  }
+
+  /** The sending a phase times; an interrupt ends the phase, as it ends the wait for the reader. */
+  private interface Sending {
+    void run() throws InterruptedException;
   }
 
   /**
@@ -212,7 +202,7 @@ final class DeliveryScenario {
    * one seen.
    */
   private static Phase timed(
-      Rig rig, List<String> texts, long synapsePid, Duration timeout, Runnable send)
+      Rig rig, List<String> texts, long synapsePid, Duration timeout, Sending send)
       throws InterruptedException {
     Set<String> wanted = new HashSet<>(texts);
     RoomReader reader = rig.reader();

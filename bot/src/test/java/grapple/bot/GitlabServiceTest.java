@@ -447,16 +447,25 @@ class GitlabServiceTest {
   }
 
   /**
-   * Alice links her account, and the main room and {@code !second:test} follow {@code group/app}:
-   * the first adds a project hook, the second is served by it. Returns the project's URL.
+   * Alice links her account, and the main room follows {@code group/app}: the bot adds its project
+   * hook. Returns the project's URL.
    */
-  private String twoRoomsFollowGroupApp() throws Exception {
+  private String theRoomFollowsGroupApp() throws Exception {
     start("publicUrl");
     link();
-    hub.joinedIn("!second:test", ALICE);
     String url = gitlab.url() + "/group/app";
     assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitlab project " + url))
         .endsWith("I added a project hook on GitLab that sends its events here.");
+    return url;
+  }
+
+  /**
+   * As {@link #theRoomFollowsGroupApp}, and {@code !second:test} follows {@code group/app} too,
+   * served by the hook the bot added. Returns the project's URL.
+   */
+  private String twoRoomsFollowGroupApp() throws Exception {
+    String url = theRoomFollowsGroupApp();
+    hub.joinedIn("!second:test", ALICE);
     assertThat(hub.reply("!second:test", ALICE, "!grapple gitlab project " + url))
         .isEqualTo(
             "Room configured to bridge `lab/group/app`. The project hook I added before serves this"
@@ -495,6 +504,68 @@ class GitlabServiceTest {
     assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitlab remove " + url))
         .endsWith("The project hook I added stays: other rooms follow the project.");
     assertThat(gitlab.hooks("group/app")).hasSize(1);
+  }
+
+  /**
+   * A hook the bot added that a Maintainer deleted by hand on GitLab: GitLab's 404 for the hook
+   * ({@code 404 Not found}) says it is gone. The bot kept its record of the hook and said it could
+   * not delete it at every removal, and the next room was told the gone hook served it too.
+   */
+  @Test
+  void aHookDeletedOnGitlabIsForgottenAndAddedAgainForTheNextRoom() throws Exception {
+    String url = theRoomFollowsGroupApp();
+    gitlab.project("group/app").hooksDeletedByHand();
+
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitlab remove " + url))
+        .isEqualTo(
+            "This room no longer follows `lab/group/app`. The project hook I had added was already"
+                + " deleted on GitLab.");
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitlab project " + url))
+        .endsWith("I added a project hook on GitLab that sends its events here.");
+    assertThat(gitlab.callsTo("POST", "/projects/group%2Fapp/hooks")).hasSize(2);
+  }
+
+  /**
+   * GitLab hides a project the token may not see behind a 404 too ({@code 404 Project Not Found}):
+   * that says nothing of the hook, which the bot keeps and can delete once the user has access
+   * again.
+   */
+  @Test
+  void aProjectTheTokenCannotSeeKeepsTheHookTheBotAdded() throws Exception {
+    String url = theRoomFollowsGroupApp();
+    gitlab.project("group/app").notVisibleTo("alice");
+
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitlab remove " + url))
+        .isEqualTo(
+            "This room no longer follows `lab/group/app`. I could not delete the project hook I"
+                + " added: GitLab refused (404 Project Not Found): your account cannot see or"
+                + " change group/app on lab.");
+    assertThat(gitlab.hooks("group/app")).hasSize(1);
+    gitlab.project("group/app").member("alice", FakeGitlab.MAINTAINER);
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitlab project " + url))
+        .endsWith("The project hook I added before serves this room too.");
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitlab remove " + url))
+        .endsWith("I deleted the project hook I had added on GitLab.");
+    assertThat(gitlab.hooks("group/app")).isEmpty();
+  }
+
+  /**
+   * A 404 to the hook's deletion that is not GitLab's JSON error (a proxy's page) says nothing of
+   * the hook: it is kept, and the reply says the bot's GitLab URL may be wrong.
+   */
+  @Test
+  void aNotFoundPageThatIsNotGitlabsErrorKeepsTheHookTheBotAdded() throws Exception {
+    String url = theRoomFollowsGroupApp();
+    gitlab.notFoundPageNext("DELETE", "/projects/group%2Fapp/hooks/");
+
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitlab remove " + url))
+        .startsWith(
+            "This room no longer follows `lab/group/app`. I could not delete the project hook I"
+                + " added: GitLab refused: GitLab answered 404 without its API's error")
+        .contains("GitLab URL may be wrong");
+    assertThat(gitlab.hooks("group/app")).hasSize(1);
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitlab project " + url))
+        .endsWith("The project hook I added before serves this room too.");
   }
 
   @Test

@@ -120,12 +120,7 @@ class GrappleTest {
 
     @Override
     protected Running run(Settings settings, ServiceContext context) {
-      return new Running() {
-        @Override
-        public List<ConnectionKind<?>> kinds() {
-          return List.of();
-        }
-
+      return new KindlessRunning() {
         @Override
         public void close() {
           throw new IllegalStateException("cannot close");

@@ -93,12 +93,7 @@ class OperatorHealthTest {
 
     @Override
     protected Running run(Settings settings, ServiceContext context) {
-      return new Running() {
-        @Override
-        public List<ConnectionKind<?>> kinds() {
-          return List.of();
-        }
-
+      return new KindlessRunning() {
         @Override
         public Map<String, BooleanSupplier> threads() {
           return Map.of("test worker", alive::get);

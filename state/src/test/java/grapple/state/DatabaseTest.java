@@ -665,15 +665,7 @@ class DatabaseTest {
   @Test
   void theWarningOfAWriteThatOutlastsCloseCountsTheWritesItFailed() throws Exception {
     Database db = open(dir.resolve("grapple.db"));
-    CountDownLatch running = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    db.write(
-        c -> {
-          running.countDown();
-          awaitQuietly(release);
-          return KeyValueStore.put(c, "slow", "v");
-        });
-    awaitQuietly(running);
+    CountDownLatch release = blockWriter(db);
     List<CompletableFuture<Integer>> behind = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       String key = "behind" + i;

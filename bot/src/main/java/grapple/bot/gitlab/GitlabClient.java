@@ -24,6 +24,9 @@ final class GitlabClient {
 
   static final int MAINTAINER = 40;
 
+  /** GitLab's {@code message} for a record its API did not find by id, e.g. a project's hook. */
+  private static final String NO_SUCH_RECORD = "404 Not found";
+
   private final ForgeHttp http;
 
   /** {@code clock}: the bot's, on which a rate limit's end becomes a wait. */
@@ -65,9 +68,21 @@ final class GitlabClient {
     return change(instance, token, "POST", path, hook, "hooks");
   }
 
-  /** {@code DELETE /projects/:path/hooks/:id}. */
-  void deleteHook(HttpUrl instance, String token, String path, long hookId) throws ForgeException {
-    change(instance, token, "DELETE", path, null, "hooks", Long.toString(hookId));
+  /**
+   * {@code DELETE /projects/:path/hooks/:id}; false when GitLab answers that the project has no
+   * such hook (deleted by hand): its API's {@code 404 Not found}, which its rescue of a record not
+   * found gives. A project the token may not see is {@code 404 Project Not Found}, and says nothing
+   * of the hook, so it is thrown, as is a 404 that is not the API's own.
+   */
+  boolean deleteHook(HttpUrl instance, String token, String path, long hookId)
+      throws ForgeException {
+    try {
+      change(instance, token, "DELETE", path, null, "hooks", Long.toString(hookId));
+      return true;
+    } catch (ForgeException e) {
+      if (e.notFound() && NO_SUCH_RECORD.equals(e.getMessage())) return false;
+      throw e;
+    }
   }
 
   /** {@code POST /projects/:path/issues}. */

@@ -274,11 +274,14 @@ final class GitlabCommands {
           + GitlabParts.notLinked(instance)
           + ")";
     try {
-      parts
-          .client()
-          .deleteHook(parts.instanceUrl(instance), account.get().token(), path, hookId.get());
+      boolean deleted =
+          parts
+              .client()
+              .deleteHook(parts.instanceUrl(instance), account.get().token(), path, hookId.get());
       parts.hooks().removed(instance, path);
-      return " I deleted the project hook I had added on GitLab.";
+      if (deleted) return " I deleted the project hook I had added on GitLab.";
+      log.info("gitlab: hook {} of {}/{} was deleted on GitLab", hookId.get(), instance, path);
+      return " The project hook I had added was already deleted on GitLab.";
     } catch (ForgeException e) {
       return " I could not delete the project hook I added: "
           + GitlabParts.explain(e, instance, path);

@@ -18,14 +18,12 @@ class PermissionE2E {
   private static final Duration REFUSAL_WINDOW = Duration.ofSeconds(10);
 
   private Cast cast;
-  private GrappleProcess bot;
   private TestRoom room;
 
   @BeforeAll
   void startBotInARoomWithEveryone() {
     cast = Cast.require();
-    bot = watched.watch(GrappleProcess.launch("permission", cast));
-    room = TestRoom.create(cast.alice(), bot, cast.bob(), cast.carol(), cast.dave());
+    room = watched.launchInRoom("permission", cast, cast.bob(), cast.carol(), cast.dave());
   }
 
   @Test

@@ -19,14 +19,12 @@ class RoomStateE2E {
 
   private final WebhookPoster poster = new WebhookPoster();
   private Cast cast;
-  private GrappleProcess bot;
   private TestRoom room;
 
   @BeforeAll
   void startBotInARoomWithCarol() {
     cast = Cast.require();
-    bot = watched.watch(GrappleProcess.launch("roomstate", cast));
-    room = TestRoom.create(cast.alice(), bot, cast.carol());
+    room = watched.launchInRoom("roomstate", cast, cast.carol());
   }
 
   @Test
@@ -77,7 +75,7 @@ class RoomStateE2E {
             "carolhook",
             "{} sent by the bot",
             e ->
-                e.path("sender").asText().equals(bot.userId)
+                e.path("sender").asText().equals(room.botUserId)
                     && e.path("content").isObject()
                     && e.path("content").isEmpty(),
             MatrixUser.DEFAULT_TIMEOUT);

@@ -17,15 +17,11 @@ class RoomUpgradeE2E {
   @RegisterExtension static final WatchedBot watched = new WatchedBot();
 
   private final WebhookPoster poster = new WebhookPoster();
-  private Cast cast;
-  private GrappleProcess bot;
   private TestRoom room;
 
   @BeforeAll
   void startBotInARoom() {
-    cast = Cast.require();
-    bot = watched.watch(GrappleProcess.launch("roomupgrade", cast));
-    room = TestRoom.create(cast.alice(), bot);
+    room = watched.launchInRoom("roomupgrade", Cast.require());
   }
 
   @Test
@@ -43,13 +39,13 @@ class RoomUpgradeE2E {
             .asText();
     assertThat(newRoom).as("the new room's id").startsWith("!");
     // The room is private: its members come in by invitation (Element offers to invite them).
-    alice.invite(newRoom, bot.userId);
-    alice.awaitMembership(newRoom, bot.userId, "join", MatrixUser.DEFAULT_TIMEOUT);
+    alice.invite(newRoom, room.botUserId);
+    alice.awaitMembership(newRoom, room.botUserId, "join", MatrixUser.DEFAULT_TIMEOUT);
     alice.awaitEvent(
         0,
         newRoom,
         "the bot's notice that it moved the connection",
-        s -> s.isMessageFrom(bot.userId) && s.body().contains("I moved its 1 connection here."),
+        s -> s.isMessageFrom(room.botUserId) && s.body().contains("I moved its 1 connection here."),
         MatrixUser.DEFAULT_TIMEOUT);
     assertThat(alice.stateContent(newRoom, TestRoom.HOOK_EVENT_TYPE, "upgraded"))
         .hasValueSatisfying(c -> assertThat(c.path("name").asText()).isEqualTo("upgraded"));
@@ -63,7 +59,7 @@ class RoomUpgradeE2E {
             mark,
             newRoom,
             "the hook's message in the new room",
-            s -> s.isMessageFrom(bot.userId) && s.body().equals("after the upgrade"),
+            s -> s.isMessageFrom(room.botUserId) && s.body().equals("after the upgrade"),
             MatrixUser.DEFAULT_TIMEOUT);
     assertThat(posted.roomId()).isEqualTo(newRoom);
   }

@@ -1,5 +1,6 @@
 package grapple.bot.e2e;
 
+import grapple.testing.MatrixUser;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.LifecycleMethodExecutionExceptionHandler;
@@ -19,6 +20,14 @@ final class WatchedBot
   GrappleProcess watch(GrappleProcess bot) {
     this.bot = bot;
     return bot;
+  }
+
+  /**
+   * Launches the bot {@code name} for {@code cast} and watches it; returns the room alice made with
+   * it and {@code members} once the bot has joined.
+   */
+  TestRoom launchInRoom(String name, Cast cast, MatrixUser... members) {
+    return TestRoom.create(cast.alice(), watch(GrappleProcess.launch(name, cast)), members);
   }
 
   @Override

@@ -165,8 +165,9 @@ class GitlabClientRedirectTest {
   void aHookDeletedOnAMovedProjectIsDeletedOnItsId() throws Exception {
     movedToId42Answering(new MockResponse.Builder().code(204).build());
 
-    client.deleteHook(gitlab.url("/"), "glpat-s3cret", "old/name", 7);
+    boolean deleted = client.deleteHook(gitlab.url("/"), "glpat-s3cret", "old/name", 7);
 
+    assertThat(deleted).isTrue();
     RecordedRequest made = theCallOnItsId();
     assertThat(made.getMethod()).isEqualTo("DELETE");
     assertThat(made.getUrl().encodedPath()).isEqualTo("/api/v4/projects/42/hooks/7");

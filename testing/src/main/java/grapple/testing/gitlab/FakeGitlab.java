@@ -103,6 +103,26 @@ public final class FakeGitlab implements AutoCloseable {
       return this;
     }
 
+    /** Deletes every hook of the project, as a Maintainer does on its Webhooks page. */
+    public Project hooksDeletedByHand() {
+      synchronized (FakeGitlab.this) {
+        hooks.clear();
+        hookTokens.clear();
+      }
+      return this;
+    }
+
+    /**
+     * Takes {@code username} off the project: as for any private project they are not in, GitLab
+     * then hides it from their token ({@code 404 Project Not Found}).
+     */
+    public Project notVisibleTo(String username) {
+      synchronized (FakeGitlab.this) {
+        members.remove(username);
+      }
+      return this;
+    }
+
     /** Gives {@code username} the access level (e.g. {@link #DEVELOPER}) on the project. */
     public Project member(String username, int accessLevel) {
       synchronized (FakeGitlab.this) {
@@ -247,6 +267,7 @@ public final class FakeGitlab implements AutoCloseable {
     if (!m.matches()) return error(404, "404 Not Found");
     Project project = find(URLDecoder.decode(m.group(1), StandardCharsets.UTF_8));
     int level = project == null ? 0 : project.members.getOrDefault(user.username, 0);
+    // GitLab's not_found!('Project'): a project the token may not see is hidden as missing.
     if (project == null || level == 0) return error(404, "404 Project Not Found");
     String rest = m.group(2) == null ? "" : m.group(2);
     JsonNode body;
@@ -274,6 +295,8 @@ public final class FakeGitlab implements AutoCloseable {
       if (level < MAINTAINER) return error(403, "403 Forbidden");
       long id = Long.parseLong(hookId.group(1));
       boolean gone = project.hooks.removeIf(h -> h.path("id").asLong() == id);
+      // hooks.find's ActiveRecord::RecordNotFound, as GitLab's API rescues it ("found" in lower
+      // case).
       return gone ? new Answer(204, null) : error(404, "404 Not found");
     }
     if (rest.equals("/issues") && call.method().equals("POST")) {
