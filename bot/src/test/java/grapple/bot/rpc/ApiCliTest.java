@@ -282,8 +282,8 @@ class ApiCliTest {
   }
 
   /**
-   * Another server's error is quoted cut at {@value ApiCli#MAX_QUOTED_CHARS} characters, marked so:
-   * quoted whole, a broken or hostile server's could flood the terminal with up to 16 MiB.
+   * Another server's error is quoted cut at {@value ApiCall#MAX_QUOTED_CHARS} characters, marked
+   * so: quoted whole, a broken or hostile server's could flood the terminal with up to 16 MiB.
    */
   @Test
   void anotherServersLongErrorIsQuotedCutAndMarked() throws Exception {
@@ -302,9 +302,9 @@ class ApiCliTest {
       assertThat(run.err())
           .contains(
               "HTTP 502 without a JSON-RPC answer (it said \""
-                  + "y".repeat(ApiCli.MAX_QUOTED_CHARS)
+                  + "y".repeat(ApiCall.MAX_QUOTED_CHARS)
                   + "\"... (cut, 100000 characters in all)); the server failed")
-          .doesNotContain("y".repeat(ApiCli.MAX_QUOTED_CHARS + 1));
+          .doesNotContain("y".repeat(ApiCall.MAX_QUOTED_CHARS + 1));
     }
   }
 
@@ -317,7 +317,7 @@ class ApiCliTest {
   void anAnswerLargerThanTheLimitIsRefusedNamingIt() throws Exception {
     try (MockWebServer huge = new MockWebServer()) {
       huge.start();
-      String filler = "x".repeat((int) ApiCli.MAX_ANSWER_BYTES);
+      String filler = "x".repeat((int) ApiCall.MAX_ANSWER_BYTES);
       huge.enqueue(
           new MockResponse.Builder()
               .addHeader("Content-Type", "application/json")
