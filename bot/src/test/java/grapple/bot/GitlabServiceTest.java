@@ -10,10 +10,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.config.Config;
 import grapple.bot.gitlab.GitlabService;
+import grapple.bot.http.HttpListener;
+import grapple.bot.http.TestListeners;
+import grapple.bot.provisioning.ProvisioningApi;
+import grapple.commands.Permissions;
+import grapple.commands.ServiceNames;
 import grapple.state.Json;
 import grapple.testing.FakeClock;
 import grapple.testing.gitlab.FakeGitlab;
+import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -566,6 +573,134 @@ class GitlabServiceTest {
     assertThat(gitlab.hooks("group/app")).hasSize(1);
     assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitlab project " + url))
         .endsWith("The project hook I added before serves this room too.");
+  }
+
+  /**
+   * The hook the bot added was deleted on GitLab by hand while a room still followed the project.
+   * The next room to follow was told the gone hook served it too, and no event ever came: the bot
+   * looks the hook up with the follower's token first, and GitLab's {@code 404 Not found} for it
+   * has the bot forget it and add a new one, which is then the one it deletes.
+   */
+  @Test
+  void aHookDeletedOnGitlabWhileARoomFollowsIsAddedAgainForTheNextRoom() throws Exception {
+    String url = theRoomFollowsGroupApp();
+    long gone = gitlab.hooks("group/app").get(0).path("id").asLong();
+    gitlab.project("group/app").hooksDeletedByHand();
+    hub.joinedIn("!second:test", ALICE);
+
+    assertThat(hub.reply("!second:test", ALICE, "!grapple gitlab project " + url))
+        .isEqualTo(
+            "Room configured to bridge `lab/group/app`. The project hook I added before was"
+                + " deleted on GitLab. I added a project hook on GitLab that sends its events"
+                + " here.");
+    assertThat(gitlab.callsTo("GET", "/projects/group%2Fapp/hooks/" + gone))
+        .singleElement()
+        .satisfies(c -> assertThat(c.header("PRIVATE-TOKEN")).isEqualTo(TOKEN));
+    assertThat(gitlab.hooks("group/app"))
+        .singleElement()
+        .satisfies(
+            h ->
+                assertThat(h.path("url").asText())
+                    .isEqualTo("https://bot.example.org/hooks/gitlab/webhook"));
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitlab remove " + url))
+        .endsWith("The project hook I added stays: other rooms follow the project.");
+    assertThat(hub.reply("!second:test", ALICE, "!grapple gitlab remove " + url))
+        .endsWith("I deleted the project hook I had added on GitLab.");
+    assertThat(gitlab.hooks("group/app")).isEmpty();
+  }
+
+  /**
+   * A Developer's token may not look at a project's hooks (GitLab answers 403): that says nothing
+   * of the hook the bot added, so the room is told it serves it, as before, and the bot keeps its
+   * record until a Maintainer's follow finds the hook gone.
+   */
+  @Test
+  void aHookTheFollowerMayNotLookAtIsTakenToBeThereStill() throws Exception {
+    String url = theRoomFollowsGroupApp();
+    gitlab.project("group/app").hooksDeletedByHand();
+    assertThat(hub.reply(BOBS_DM, BOB, "gitlab personaltoken lab " + BOB_TOKEN))
+        .startsWith("Connected as `bob`");
+    hub.joinedIn("!bobs:test", BOB);
+
+    assertThat(hub.reply("!bobs:test", BOB, "!grapple gitlab project " + url))
+        .endsWith("The project hook I added before serves this room too.");
+    assertThat(gitlab.callsTo("GET", "/projects/group%2Fapp/hooks/")).hasSize(1);
+    assertThat(gitlab.callsTo("POST", "/projects/group%2Fapp/hooks")).hasSize(1);
+    hub.joinedIn("!second:test", ALICE);
+    assertThat(hub.reply("!second:test", ALICE, "!grapple gitlab project " + url))
+        .endsWith(
+            "The project hook I added before was deleted on GitLab. I added a project hook on"
+                + " GitLab that sends its events here.");
+  }
+
+  /**
+   * A 404 to the look at the hook that is not GitLab's JSON error (a proxy's page) says nothing of
+   * the hook: the room is told the hook serves it, as before, and no second hook is added.
+   */
+  @Test
+  void aNotFoundPageForTheHookIsNotTakenForAHookDeletedOnGitlab() throws Exception {
+    String url = theRoomFollowsGroupApp();
+    gitlab.notFoundPageNext("GET", "/projects/group%2Fapp/hooks/");
+    hub.joinedIn("!second:test", ALICE);
+
+    assertThat(hub.reply("!second:test", ALICE, "!grapple gitlab project " + url))
+        .endsWith("The project hook I added before serves this room too.");
+    assertThat(gitlab.callsTo("GET", "/projects/group%2Fapp/hooks/")).hasSize(1);
+    assertThat(gitlab.callsTo("POST", "/projects/group%2Fapp/hooks")).hasSize(1);
+  }
+
+  /**
+   * A connection removed through the provisioning API leaves the project's hook, and the bot's
+   * record of it. A Maintainer then deleted the hook on GitLab: a new follow was told the gone hook
+   * served the room; it gets a new hook.
+   */
+  @Test
+  void aHookDeletedOnGitlabAfterARemovalThroughTheApiIsAddedAgainOnTheNextFollow()
+      throws Exception {
+    String url = theRoomFollowsGroupApp();
+    String id = hub.connections.inRoom(TestHub.ROOM).get(0).id();
+
+    assertThat(deletedThroughTheApi(id).statusCode()).isEqualTo(200);
+    assertThat(hub.connections.inRoom(TestHub.ROOM)).isEmpty();
+    assertThat(gitlab.hooks("group/app")).hasSize(1);
+    gitlab.project("group/app").hooksDeletedByHand();
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitlab project " + url))
+        .isEqualTo(
+            "Room configured to bridge `lab/group/app`. The project hook I added before was"
+                + " deleted on GitLab. I added a project hook on GitLab that sends its events"
+                + " here.");
+    assertThat(gitlab.hooks("group/app")).hasSize(1);
+  }
+
+  /**
+   * {@code DELETE /v1/<room>/connections/<id>} for Alice, on a provisioning listener over the hub:
+   * the API's answer.
+   */
+  private HttpResponse<String> deletedThroughTheApi(String id) throws Exception {
+    String secret = "provisioning-secret-0123456789";
+    ProvisioningApi api =
+        new ProvisioningApi(
+            new Config.Provisioning(secret, List.of()),
+            new ProvisioningApi.Doors(
+                hub.connections,
+                hub.changes,
+                hub.rooms,
+                new Permissions(TestHub.EVERYONE_ADMIN, ServiceNames.none())),
+            List.of(new GitlabService().info()));
+    try (HttpListener listener = TestListeners.start("provisioning", 1, api.router(List.of()))) {
+      HookClient client = new HookClient(listener.port());
+      String path =
+          "/v1/"
+              + URLEncoder.encode(TestHub.ROOM, StandardCharsets.UTF_8)
+              + "/connections/"
+              + id
+              + "?userId="
+              + URLEncoder.encode(ALICE, StandardCharsets.UTF_8);
+      return client.send(
+          HttpRequest.newBuilder(client.uri(path))
+              .header("Authorization", "Bearer " + secret)
+              .DELETE());
+    }
   }
 
   @Test

@@ -9,6 +9,7 @@ import grapple.state.Json;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import okhttp3.HttpUrl;
 import okhttp3.Request;
 import org.jspecify.annotations.Nullable;
@@ -69,10 +70,24 @@ final class GitlabClient {
   }
 
   /**
+   * {@code GET /projects/:path/hooks/:id} (Maintainer access needed): the hook, or empty when
+   * GitLab answers that the project has no such hook (deleted by hand; {@link #noSuchRecord}). Any
+   * other refusal says nothing of the hook, and is thrown.
+   */
+  Optional<JsonNode> hook(HttpUrl instance, String token, String path, long hookId)
+      throws ForgeException {
+    try {
+      return Optional.of(
+          call(token, "GET", on(project(instance, path), "hooks", Long.toString(hookId)), null));
+    } catch (ForgeException e) {
+      if (noSuchRecord(e)) return Optional.empty();
+      throw e;
+    }
+  }
+
+  /**
    * {@code DELETE /projects/:path/hooks/:id}; false when GitLab answers that the project has no
-   * such hook (deleted by hand): its API's {@code 404 Not found}, which its rescue of a record not
-   * found gives. A project the token may not see is {@code 404 Project Not Found}, and says nothing
-   * of the hook, so it is thrown, as is a 404 that is not the API's own.
+   * such hook (deleted by hand; {@link #noSuchRecord}).
    */
   boolean deleteHook(HttpUrl instance, String token, String path, long hookId)
       throws ForgeException {
@@ -80,9 +95,19 @@ final class GitlabClient {
       change(instance, token, "DELETE", path, null, "hooks", Long.toString(hookId));
       return true;
     } catch (ForgeException e) {
-      if (e.notFound() && NO_SUCH_RECORD.equals(e.getMessage())) return false;
+      if (noSuchRecord(e)) return false;
       throw e;
     }
+  }
+
+  /**
+   * Whether GitLab said the record asked for by id (a project's hook) does not exist: its API's
+   * {@code 404 Not found}, which its rescue of a record not found gives. A project the token may
+   * not see is {@code 404 Project Not Found}, and says nothing of the hook, as a 404 that is not
+   * the API's own says nothing.
+   */
+  private static boolean noSuchRecord(ForgeException e) {
+    return e.notFound() && NO_SUCH_RECORD.equals(e.getMessage());
   }
 
   /** {@code POST /projects/:path/issues}. */

@@ -183,11 +183,44 @@ final class GitlabCommands {
     return Reply.text(done + hook(instance, path, call.sender()));
   }
 
-  /** Adds the project's hook when it can, else says what to add where. */
+  /** The project's hook for the room: the one the bot added, else a new one, else what to add. */
   private String hook(String instance, String path, String userId) {
-    Optional<String> hookUrl = parts.settings().hookUrl();
-    if (parts.hooks().hookOf(instance, path).isPresent())
+    Optional<Long> hookId = parts.hooks().hookOf(instance, path);
+    if (hookId.isEmpty()) return addHook(instance, path, userId);
+    // The hook the bot added for another room serves this one too, unless it was deleted on
+    // GitLab since (by hand; a removal through the API or room state leaves the record): then it
+    // is forgotten and added again, or the reply says how.
+    if (!deletedOnGitlab(instance, path, hookId.get(), userId))
       return "The project hook I added before serves this room too.";
+    parts.hooks().removed(instance, path);
+    log.info(
+        "gitlab: hook {} of {}/{} is gone from GitLab; forgotten", hookId.get(), instance, path);
+    return "The project hook I added before was deleted on GitLab. "
+        + addHook(instance, path, userId);
+  }
+
+  /**
+   * True when GitLab answers, to the user's token, that the project has no hook {@code hookId}.
+   * False when that cannot be told (no linked account, the project hidden from them, 403 below
+   * Maintainer, GitLab not answering, a 404 that is not its own): the hook is taken to be there.
+   */
+  private boolean deletedOnGitlab(String instance, String path, long hookId, String userId) {
+    Optional<Account> account = parts.accounts().account(instance, userId);
+    if (account.isEmpty()) return false;
+    try {
+      return parts
+          .client()
+          .hook(parts.instanceUrl(instance), account.get().token(), path, hookId)
+          .isEmpty();
+    } catch (ForgeException e) {
+      // Not GitLab saying the hook is gone (403, hidden, unreachable, a proxy page): says nothing.
+      return false;
+    }
+  }
+
+  /** Adds the project's hook when it can, else says what to add where. */
+  private String addHook(String instance, String path, String userId) {
+    Optional<String> hookUrl = parts.settings().hookUrl();
     JsonNode project = repos.requireAccess(instance, path, userId, GitlabClient.DEVELOPER);
     String hooksPage = project.path("web_url").asText("") + "/-/hooks";
     if (hookUrl.isEmpty()) {

@@ -111,6 +111,44 @@ class GitlabClientTest {
             });
   }
 
+  /**
+   * A project's hook, looked up by id: the hook GitLab answers, or none when GitLab says the
+   * project has no such hook ({@code 404 Not found}, its rescue of a record not found).
+   */
+  @Test
+  void aHookIsGoneOnlyWhenGitlabSaysItHasNoSuchHook() throws Exception {
+    gitlab.enqueue(json(200, "{\"id\":7,\"url\":\"https://bot.example.org/gitlab/webhook\"}"));
+    gitlab.enqueue(json(404, "{\"message\":\"404 Not found\"}"));
+    GitlabClient client = new GitlabClient(Clock.systemUTC());
+
+    assertThat(client.hook(gitlab.url("/"), "token", "group/app", 7))
+        .hasValueSatisfying(h -> assertThat(h.path("id").asLong()).isEqualTo(7));
+    assertThat(client.hook(gitlab.url("/"), "token", "group/app", 7)).isEmpty();
+    assertThat(gitlab.takeRequest().getUrl().encodedPath())
+        .isEqualTo("/api/v4/projects/group%2Fapp/hooks/7");
+  }
+
+  /**
+   * Every other refusal of the look at a hook says nothing of the hook, and is thrown: a project
+   * the token may not see, an unknown route, a proxy's 404 page, a Developer's 403, GitLab failing.
+   */
+  @Test
+  void aRefusalThatIsNotNoSuchHookIsThrown() {
+    gitlab.enqueue(json(404, "{\"message\":\"404 Project Not Found\"}"));
+    gitlab.enqueue(json(404, "{\"error\":\"404 Not Found\"}"));
+    gitlab.enqueue(
+        new MockResponse.Builder().code(404).body(LoopbackServer.NOT_FOUND_PAGE).build());
+    gitlab.enqueue(json(403, "{\"message\":\"403 Forbidden\"}"));
+    gitlab.enqueue(json(500, "{\"message\":\"500 Internal Server Error\"}"));
+    GitlabClient client = new GitlabClient(Clock.systemUTC());
+
+    for (int status : new int[] {404, 404, 404, 403, 500}) {
+      assertThatExceptionOfType(ForgeException.class)
+          .isThrownBy(() -> client.hook(gitlab.url("/"), "token", "group/app", 7))
+          .satisfies(e -> assertThat(e.status()).isEqualTo(status));
+    }
+  }
+
   /** A revoked token's OAuth-style error says why, not only {@code invalid_token}. */
   @Test
   void anOauthErrorIsItsDescription() {

@@ -24,12 +24,12 @@ import org.jspecify.annotations.Nullable;
  * A local GitLab for tests: an HTTP server on 127.0.0.1 speaking GitLab's REST API v4 under {@code
  * <url>/api/v4} for the calls Grapple makes: the token's user ({@code GET /user}), a project with
  * the token's {@code permissions} ({@code GET /projects/:id}), project hooks ({@code GET} and
- * {@code POST /projects/:id/hooks}, {@code DELETE /projects/:id/hooks/:hook_id}), issues ({@code
- * POST /projects/:id/issues}, {@code PUT /projects/:id/issues/:iid} with {@code state_event},
- * {@code POST /projects/:id/issues/:iid/notes}). Tokens come in {@code PRIVATE-TOKEN} or {@code
- * Authorization: Bearer}; a project id is its number or its URL-encoded path. Answers have the
- * fields and shapes of GitLab's published API examples, errors GitLab's {@code {"message": ...}}.
- * Records every request. Thread-safe.
+ * {@code POST /projects/:id/hooks}, {@code GET} and {@code DELETE /projects/:id/hooks/:hook_id}),
+ * issues ({@code POST /projects/:id/issues}, {@code PUT /projects/:id/issues/:iid} with {@code
+ * state_event}, {@code POST /projects/:id/issues/:iid/notes}). Tokens come in {@code PRIVATE-TOKEN}
+ * or {@code Authorization: Bearer}; a project id is its number or its URL-encoded path. Answers
+ * have the fields and shapes of GitLab's published API examples, errors GitLab's {@code {"message":
+ * ...}}. Records every request. Thread-safe.
  *
  * <pre>{@code
  * try (FakeGitlab gitlab = FakeGitlab.start()) {
@@ -291,13 +291,17 @@ public final class FakeGitlab implements AutoCloseable {
       return new Answer(201, hook);
     }
     Matcher hookId = Pattern.compile("/hooks/(\\d+)").matcher(rest);
-    if (hookId.matches() && call.method().equals("DELETE")) {
+    if (hookId.matches() && (call.method().equals("GET") || call.method().equals("DELETE"))) {
       if (level < MAINTAINER) return error(403, "403 Forbidden");
       long id = Long.parseLong(hookId.group(1));
-      boolean gone = project.hooks.removeIf(h -> h.path("id").asLong() == id);
+      ObjectNode hook =
+          project.hooks.stream().filter(h -> h.path("id").asLong() == id).findFirst().orElse(null);
       // hooks.find's ActiveRecord::RecordNotFound, as GitLab's API rescues it ("found" in lower
       // case).
-      return gone ? new Answer(204, null) : error(404, "404 Not found");
+      if (hook == null) return error(404, "404 Not found");
+      if (call.method().equals("GET")) return new Answer(200, hook);
+      project.hooks.remove(hook);
+      return new Answer(204, null);
     }
     if (rest.equals("/issues") && call.method().equals("POST")) {
       if (!body.path("title").isTextual() || body.path("title").asText().isBlank())
