@@ -1,12 +1,9 @@
 package grapple.bot.gitlab;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Active;
 import grapple.bot.forge.FollowCommands;
 import grapple.bot.forge.FollowCommands.Entry;
 import grapple.bot.forge.Following;
-import grapple.bot.forge.ForgeException;
 import grapple.bot.forge.TokenAccounts;
 import grapple.commands.Command;
 import grapple.commands.Invocation;
@@ -14,14 +11,10 @@ import grapple.commands.Markdown;
 import grapple.commands.PermissionLevel;
 import grapple.commands.Reply;
 import grapple.state.BadInput;
-import grapple.state.Json;
-import grapple.state.LinkedAccounts.Account;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import okhttp3.HttpUrl;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The {@code gitlab} commands: linking the sender's account on an instance by personal access token
@@ -30,28 +23,14 @@ import org.slf4j.LoggerFactory;
  * the bot knows its public URL and the user is a Maintainer.
  */
 final class GitlabCommands {
-  private static final Logger log = LoggerFactory.getLogger(GitlabCommands.class);
-
-  /** The events a project hook the bot adds sends (never the confidential ones). */
-  static final List<String> HOOK_EVENTS =
-      List.of(
-          "push_events",
-          "tag_push_events",
-          "merge_requests_events",
-          "issues_events",
-          "note_events",
-          "pipeline_events",
-          "wiki_page_events",
-          "releases_events");
-
   private final GitlabParts parts;
-  private final GitlabRepos repos;
   private final Following following;
+  private final ProjectHooks hooks;
 
   GitlabCommands(GitlabParts parts, GitlabRepos repos) {
     this.parts = parts;
-    this.repos = repos;
     this.following = new Following(parts.context(), repos, "gitlab list");
+    this.hooks = new ProjectHooks(parts, repos);
   }
 
   List<Command> commands() {
@@ -180,99 +159,7 @@ final class GitlabCommands {
         "project",
         "A GitLab repo connection for this project already exists.");
     String done = "Room configured to bridge " + Markdown.code(instance + "/" + path) + ". ";
-    return Reply.text(done + hook(instance, path, call.sender()));
-  }
-
-  /** The project's hook for the room: the one the bot added, else a new one, else what to add. */
-  private String hook(String instance, String path, String userId) {
-    Optional<Long> hookId = parts.hooks().hookOf(instance, path);
-    if (hookId.isEmpty()) return addHook(instance, path, userId);
-    // The hook the bot added for another room serves this one too, unless it was deleted on
-    // GitLab since (by hand; a removal through the API or room state leaves the record): then it
-    // is forgotten and added again, or the reply says how.
-    if (!deletedOnGitlab(instance, path, hookId.get(), userId))
-      return "The project hook I added before serves this room too.";
-    parts.hooks().removed(instance, path);
-    log.info(
-        "gitlab: hook {} of {}/{} is gone from GitLab; forgotten", hookId.get(), instance, path);
-    return "The project hook I added before was deleted on GitLab. "
-        + addHook(instance, path, userId);
-  }
-
-  /**
-   * True when GitLab answers, to the user's token, that the project has no hook {@code hookId}.
-   * False when that cannot be told (no linked account, the project hidden from them, 403 below
-   * Maintainer, GitLab not answering, a 404 that is not its own): the hook is taken to be there.
-   */
-  private boolean deletedOnGitlab(String instance, String path, long hookId, String userId) {
-    Optional<Account> account = parts.accounts().account(instance, userId);
-    if (account.isEmpty()) return false;
-    try {
-      return parts
-          .client()
-          .hook(parts.instanceUrl(instance), account.get().token(), path, hookId)
-          .isEmpty();
-    } catch (ForgeException e) {
-      // Not GitLab saying the hook is gone (403, hidden, unreachable, a proxy page): says nothing.
-      return false;
-    }
-  }
-
-  /** Adds the project's hook when it can, else says what to add where. */
-  private String addHook(String instance, String path, String userId) {
-    Optional<String> hookUrl = parts.settings().hookUrl();
-    JsonNode project = repos.requireAccess(instance, path, userId, GitlabClient.DEVELOPER);
-    String hooksPage = project.path("web_url").asText("") + "/-/hooks";
-    if (hookUrl.isEmpty()) {
-      return "Cannot create webhook: I do not know my public address (gitlab.webhook.publicUrl is"
-          + " not set). Add a webhook at "
-          + hooksPage
-          + " with the URL of Grapple's "
-          + Markdown.code(GitlabSettings.RECEIVER_PATH)
-          + " and the secret token in gitlab.webhook.secret (ask the bot's operator), for: "
-          + triggers()
-          + ".";
-    }
-    String manual =
-        "add a webhook at "
-            + hooksPage
-            + " with the URL "
-            + Markdown.code(hookUrl.get())
-            + " and the secret token in gitlab.webhook.secret (ask the bot's operator), for: "
-            + triggers()
-            + ".";
-    if (GitlabClient.accessLevel(project) < GitlabClient.MAINTAINER) {
-      return "Cannot create webhook: that needs Maintainer access, and you have Developer. A"
-          + " Maintainer can "
-          + manual;
-    }
-    ObjectNode hook =
-        Json.object()
-            .put("url", hookUrl.get())
-            .put("token", parts.settings().webhookSecret())
-            .put("enable_ssl_verification", hookUrl.get().startsWith("https://"));
-    HOOK_EVENTS.forEach(e -> hook.put(e, true));
-    hook.put("confidential_issues_events", false).put("confidential_note_events", false);
-    try {
-      Account account = parts.account(instance, userId);
-      // As hookshot: a hook that already sends here (added by hand, or by hookshot) is enough.
-      for (JsonNode existing :
-          parts.client().hooks(parts.instanceUrl(instance), account.token(), path)) {
-        if (existing.path("url").asText("").equals(hookUrl.get()))
-          return "The project already has a hook that sends its events here.";
-      }
-      JsonNode added =
-          parts.client().addHook(parts.instanceUrl(instance), account.token(), path, hook);
-      parts.hooks().added(instance, path, added.path("id").asLong());
-      log.info("gitlab: added hook {} to {}/{}", added.path("id").asLong(), instance, path);
-      return "I added a project hook on GitLab that sends its events here.";
-    } catch (ForgeException e) {
-      return "Cannot create webhook (" + GitlabParts.explain(e, instance, path) + "); " + manual;
-    }
-  }
-
-  private static String triggers() {
-    return "push, tag push, merge request, issue, comment, pipeline, wiki page and release events";
+    return Reply.text(done + hooks.add(instance, path, call.sender()));
   }
 
   private Reply list(Invocation call) {
@@ -292,32 +179,6 @@ final class GitlabCommands {
             .orElseThrow(() -> following.notFollowed(call, instance + "/" + path));
     following.remove(call, active, "project");
     String done = "This room no longer follows " + Markdown.code(instance + "/" + path) + ".";
-    return Reply.text(done + unhook(instance, path, call.sender(), active));
-  }
-
-  /** Deletes the hook the bot added when no other room follows the project; what it did. */
-  private String unhook(String instance, String path, String userId, Active removed) {
-    Optional<Long> hookId = parts.hooks().hookOf(instance, path);
-    if (hookId.isEmpty()) return "";
-    if (repos.followedElsewhere(instance, path, removed))
-      return " The project hook I added stays: other rooms follow the project.";
-    Optional<Account> account = parts.accounts().account(instance, userId);
-    if (account.isEmpty())
-      return " I could not delete the project hook I added ("
-          + GitlabParts.notLinked(instance)
-          + ")";
-    try {
-      boolean deleted =
-          parts
-              .client()
-              .deleteHook(parts.instanceUrl(instance), account.get().token(), path, hookId.get());
-      parts.hooks().removed(instance, path);
-      if (deleted) return " I deleted the project hook I had added on GitLab.";
-      log.info("gitlab: hook {} of {}/{} was deleted on GitLab", hookId.get(), instance, path);
-      return " The project hook I had added was already deleted on GitLab.";
-    } catch (ForgeException e) {
-      return " I could not delete the project hook I added: "
-          + GitlabParts.explain(e, instance, path);
-    }
+    return Reply.text(done + hooks.remove(instance, path, call.sender(), active));
   }
 }
