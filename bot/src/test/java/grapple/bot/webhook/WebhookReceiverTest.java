@@ -237,14 +237,13 @@ class WebhookReceiverTest {
   void aWaitingSenderOnAnInstanceThatDoesNotDeliverIsAnswered202OnceDurableWithoutWaiting()
       throws Exception {
     delivering = false;
-    wait = Duration.ofSeconds(15);
+    wait = Duration.ofMinutes(10);
     serve(true, false);
 
-    long started = System.nanoTime();
+    // Waiting out those 10 minutes would fail the request's own 20 s timeout (only against a hang).
     HttpResponse<String> answer = post("{\"text\":\"hello\"}");
 
     assertThat(answer.statusCode()).isEqualTo(202);
-    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
     assertThat(new OutboxStore(db).pending()).hasSize(1);
   }
 
