@@ -23,10 +23,12 @@ class WaitForCompleteTest {
    * Hookshot answers a waiting sender within 5 s. Grapple waited 30 s for a slow homeserver, past
    * the 10 s after which GitHub, GitLab and most senders give up and send again: the message,
    * durable all along, was posted twice. Now the sender hears 202 by then, and the room gets the
-   * message once the homeserver answers.
+   * message once the homeserver answers. The homeserver here holds the send until the 202 has come:
+   * the answer cannot have waited for it (the request's 20 s timeout only stops a hang).
    */
   @Test
-  void aSenderWaitingOnASlowHomeserverIsAnswered202WithinHookshotsFiveSeconds() throws Exception {
+  void aSenderWaitingOnAHeldHomeserverIsAnswered202BeforeThePostAndItIsPostedOnce()
+      throws Exception {
     try (TestHub hub = TestHub.webhooks(dir, TestHub.everyService(ADMIN, PermissionLevel.ADMIN))) {
       hub.joined(ADMIN);
       hub.core.onEvent(
@@ -43,17 +45,15 @@ class WaitForCompleteTest {
       HookClient client = hub.webhookClient();
       hub.gateway.hold();
 
-      long started = System.nanoTime();
       HttpResponse<String> answer =
           client.send(
               client
                   .post(
                       "/webhook/" + url.substring(url.lastIndexOf('/') + 1),
                       "{\"text\":\"deploy done\"}".getBytes(StandardCharsets.UTF_8))
-                  .timeout(Duration.ofSeconds(8)));
+                  .timeout(Duration.ofSeconds(20)));
 
       assertThat(answer.statusCode()).isEqualTo(202);
-      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(8));
       hub.gateway.release();
       List<String> inRoom = new java.util.ArrayList<>();
       for (FakeGateway.Sent s = hub.gateway.takeSent(Duration.ofSeconds(5));

@@ -36,15 +36,18 @@ public final class Refusals {
    * is not theirs to fix: 502, and trying again later may work. A rate limit is 502 too (the class
    * a widget reads as "try again later", documented for these routes), saying when and with {@code
    * Retry-After} when the forge said; waiting is all the user can do about it. A redirect off the
-   * forge's origin is the operator's to fix (the configured URL): 502, its words. Never a bare 500:
-   * that is kept for Grapple's own failures, which are logged with the request id their answer
-   * carries.
+   * forge's origin, or a 404 that is not the API's error (a web server's or proxy's page), is the
+   * operator's to fix (the configured URL): 502, its words. Never a bare 500: that is kept for
+   * Grapple's own failures, which are logged with the request id their answer carries.
    */
   public static ApiException forApi(ForgeException e, String forge) {
     if (e.rateLimited()) {
       return new ApiException(ErrorCode.FORGE_UNAVAILABLE, rateLimited(e, forge), e.retryAfter());
     }
     if (e.status() >= 300 && e.status() < 400)
+      return new ApiException(ErrorCode.FORGE_UNAVAILABLE, e.getMessage() + ".");
+    // Not the API's 404 (ForgeHttp.notTheApis404): nothing was looked for, the URL is wrong.
+    if (e.status() == 404 && !e.notFound())
       return new ApiException(ErrorCode.FORGE_UNAVAILABLE, e.getMessage() + ".");
     if (e.status() == 0 || e.status() >= 500) {
       return new ApiException(

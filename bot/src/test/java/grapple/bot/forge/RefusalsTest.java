@@ -3,8 +3,11 @@ package grapple.bot.forge;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.provisioning.ApiException;
+import grapple.bot.provisioning.ErrorCode;
 import grapple.bot.room.Messages;
 import grapple.commands.Markdown;
+import java.time.Clock;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -76,5 +79,31 @@ class RefusalsTest {
         Refusals.explain(new ForgeException(302, redirected), "GitLab", "Link again.", "ask.");
 
     assertThat(said).isEqualTo(Markdown.escape(redirected) + ".");
+  }
+
+  /**
+   * A 404 that is not the forge API's error (a web server's or proxy's page: the configured URL is
+   * likely wrong) is the operator's to fix, as a redirect off the forge's origin is: 502 in its own
+   * words. It was 400 HS_ADDITIONAL_ACTION_REQUIRED, which tells a widget the user must act.
+   */
+  @Test
+  void aNotFoundPageThatIsNotTheApisErrorIsTheOperatorsToFix() {
+    ForgeException page = new ForgeHttp("GitHub", Clock.systemUTC()).notTheApis404();
+
+    ApiException answer = Refusals.forApi(page, "GitHub");
+
+    assertThat(answer.code()).isEqualTo(ErrorCode.FORGE_UNAVAILABLE);
+    assertThat(answer).hasMessage(page.getMessage() + ".");
+  }
+
+  /** The API's own 404 (the account may not see the thing) is still the user's to act on. */
+  @Test
+  void theApisOwnNotFoundAsksTheUserToAct() {
+    ForgeException notFound = ForgeException.fromApi(404, "Not Found", "");
+
+    ApiException answer = Refusals.forApi(notFound, "GitHub");
+
+    assertThat(answer.code()).isEqualTo(ErrorCode.ADDITIONAL_ACTION_REQUIRED);
+    assertThat(answer).hasMessage("GitHub refused the request: Not Found");
   }
 }

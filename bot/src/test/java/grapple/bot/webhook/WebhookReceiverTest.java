@@ -237,14 +237,13 @@ class WebhookReceiverTest {
   void aWaitingSenderOnAnInstanceThatDoesNotDeliverIsAnswered202OnceDurableWithoutWaiting()
       throws Exception {
     delivering = false;
-    wait = Duration.ofSeconds(15);
+    wait = Duration.ofMinutes(10);
     serve(true, false);
 
-    long started = System.nanoTime();
+    // Waiting out those 10 minutes would fail the request's own 20 s timeout (only against a hang).
     HttpResponse<String> answer = post("{\"text\":\"hello\"}");
 
     assertThat(answer.statusCode()).isEqualTo(202);
-    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
     assertThat(new OutboxStore(db).pending()).hasSize(1);
   }
 
@@ -462,7 +461,6 @@ class WebhookReceiverTest {
         script(
             "if (data.hog) { var a = []; while (true) a.push('x'.repeat(100000)); }"
                 + " result = {version: 'v2', plain: 'ok ' + data.n};"));
-    long started = System.nanoTime();
 
     java.util.concurrent.CompletableFuture<HttpResponse<String>> hog =
         java.util.concurrent.CompletableFuture.supplyAsync(
@@ -481,7 +479,6 @@ class WebhookReceiverTest {
     HttpResponse<String> hogged = hog.get(10, java.util.concurrent.TimeUnit.SECONDS);
     assertThat(hogged.statusCode()).isEqualTo(500);
     assertThat(hogged.body()).contains("allocated more than 16 MiB");
-    assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(5000);
     assertThat(post("{\"n\":9}").statusCode()).as("served after it too").isEqualTo(200);
   }
 
