@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import grapple.state.Json;
 import grapple.testing.LoopbackServer;
+import grapple.testing.NotFoundPages;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -124,7 +125,7 @@ public final class FakeGitea implements AutoCloseable {
   private String unauthorized = "user does not exist [uid: 0, name: ]";
   private final List<GiteaCall> calls = new ArrayList<>();
   private final List<Limit> limits = new ArrayList<>();
-  private final List<String> pagesNext = new ArrayList<>();
+  private final NotFoundPages pages = new NotFoundPages();
   private long nextId = 100;
 
   /** A rate limit planned for the next request to {@code method} under {@code pathPrefix}. */
@@ -210,8 +211,8 @@ public final class FakeGitea implements AutoCloseable {
    * LoopbackServer#NOT_FOUND_PAGE}, not Gitea's JSON error: a proxy before Gitea that does not pass
    * it on.
    */
-  public synchronized FakeGitea notFoundPageNext(String method, String pathPrefix) {
-    pagesNext.add(method + " " + pathPrefix);
+  public FakeGitea notFoundPageNext(String method, String pathPrefix) {
+    pages.plan((m, path) -> m.equals(method) && path.startsWith(pathPrefix));
     return this;
   }
 
@@ -301,10 +302,11 @@ public final class FakeGitea implements AutoCloseable {
               Objects.requireNonNullElse(exchange.getRequestURI().getRawQuery(), ""),
               LoopbackServer.headers(exchange),
               exchange.getRequestBody().readAllBytes());
-      if (takePage(call)) {
-        exchange.getResponseHeaders().set("Content-Type", "text/html");
-        LoopbackServer.respond(
-            exchange, 404, LoopbackServer.NOT_FOUND_PAGE.getBytes(StandardCharsets.UTF_8));
+      if (pages.take(call.method(), call.path())) {
+        synchronized (this) {
+          calls.add(call);
+        }
+        NotFoundPages.respond(exchange);
         return;
       }
       Answer answer;
@@ -331,16 +333,6 @@ public final class FakeGitea implements AutoCloseable {
       exchange.getResponseHeaders().set("Content-Type", "application/json;charset=utf-8");
       LoopbackServer.respond(exchange, answer.status(), out);
     }
-  }
-
-  /** Whether a planned page answers {@code call}: then it is recorded and the page used up. */
-  private synchronized boolean takePage(GiteaCall call) {
-    String request = call.method() + " " + call.path();
-    String planned = pagesNext.stream().filter(request::startsWith).findFirst().orElse(null);
-    if (planned == null) return false;
-    calls.add(call);
-    pagesNext.remove(planned);
-    return true;
   }
 
   private Answer answer(GiteaCall call) {

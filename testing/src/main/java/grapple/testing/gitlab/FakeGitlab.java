@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import grapple.testing.LoopbackServer;
+import grapple.testing.NotFoundPages;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLDecoder;
@@ -55,7 +56,7 @@ public final class FakeGitlab implements AutoCloseable {
   private final List<GitlabCall> calls = new ArrayList<>();
   private final Map<String, User> users = new LinkedHashMap<>();
   private final Map<String, Project> projects = new LinkedHashMap<>();
-  private final List<String> pagesNext = new ArrayList<>();
+  private final NotFoundPages pages = new NotFoundPages();
   private int nextId = 1;
 
   /** A GitLab user and the personal access tokens that act as them. */
@@ -189,8 +190,8 @@ public final class FakeGitlab implements AutoCloseable {
    * prefix} is answered 404 with {@link LoopbackServer#NOT_FOUND_PAGE}, not GitLab's JSON error: a
    * proxy before GitLab that does not pass it on.
    */
-  public synchronized FakeGitlab notFoundPageNext(String method, String prefix) {
-    pagesNext.add(method + " /api/v4" + prefix);
+  public FakeGitlab notFoundPageNext(String method, String prefix) {
+    pages.plan((m, path) -> m.equals(method) && path.startsWith("/api/v4" + prefix));
     return this;
   }
 
@@ -232,13 +233,11 @@ public final class FakeGitlab implements AutoCloseable {
       Answer answer;
       synchronized (this) {
         calls.add(call);
-        page = takePage(call);
+        page = pages.take(call.method(), call.path());
         answer = page ? new Answer(404, null) : answer(call);
       }
       if (page) {
-        exchange.getResponseHeaders().add("Content-Type", "text/html");
-        LoopbackServer.respond(
-            exchange, 404, LoopbackServer.NOT_FOUND_PAGE.getBytes(StandardCharsets.UTF_8));
+        NotFoundPages.respond(exchange);
         return;
       }
       exchange.getResponseHeaders().add("Content-Type", "application/json");
@@ -248,13 +247,6 @@ public final class FakeGitlab implements AutoCloseable {
       byte[] out = answer.body() == null ? new byte[0] : MAPPER.writeValueAsBytes(answer.body());
       LoopbackServer.respond(exchange, answer.status(), out);
     }
-  }
-
-  /** Whether a planned page answers {@code call}: then the page is used up. */
-  private boolean takePage(GitlabCall call) {
-    String request = call.method() + " " + call.path();
-    String planned = pagesNext.stream().filter(request::startsWith).findFirst().orElse(null);
-    return planned != null && pagesNext.remove(planned);
   }
 
   private Answer answer(GitlabCall call) {

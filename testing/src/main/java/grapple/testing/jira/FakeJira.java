@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import grapple.testing.FormData;
 import grapple.testing.LoopbackServer;
+import grapple.testing.NotFoundPages;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -71,11 +72,6 @@ public final class FakeJira implements AutoCloseable {
 
   private record Access(String userId, Instant expires) {}
 
-  /**
-   * A 404 page planned for the next request to {@code method} whose path ends with {@code suffix}.
-   */
-  private record Page(String method, String suffix) {}
-
   private final Clock clock;
   private final LoopbackServer server = new LoopbackServer("the fake JIRA", "fake-jira");
   private final String cloudId = UUID.randomUUID().toString();
@@ -87,7 +83,7 @@ public final class FakeJira implements AutoCloseable {
   private final Map<String, Access> accessTokens = new HashMap<>();
   private final Map<String, String> refreshTokens = new HashMap<>();
   private final List<JiraCall> calls = new ArrayList<>();
-  private final List<Page> pagesNext = new ArrayList<>();
+  private final NotFoundPages pages = new NotFoundPages();
   private final AtomicInteger ids = new AtomicInteger(10000);
   private String clientId = "";
   private String clientSecret = "";
@@ -222,8 +218,8 @@ public final class FakeJira implements AutoCloseable {
    * {@link LoopbackServer#NOT_FOUND_PAGE}, not JIRA's JSON error: a proxy before JIRA that does not
    * pass it on.
    */
-  public synchronized FakeJira notFoundPageNext(String method, String suffix) {
-    pagesNext.add(new Page(method, suffix));
+  public FakeJira notFoundPageNext(String method, String suffix) {
+    pages.plan((m, path) -> m.equalsIgnoreCase(method) && path.endsWith(suffix));
     return this;
   }
 
@@ -272,18 +268,9 @@ public final class FakeJira implements AutoCloseable {
       Answer answer;
       synchronized (this) {
         calls.add(call);
-        Page page =
-            pagesNext.stream()
-                .filter(p -> call.is(p.method(), p.suffix()))
-                .findFirst()
-                .orElse(null);
-        if (page != null) pagesNext.remove(page);
         answer =
-            page != null
-                ? new Answer(
-                    404,
-                    LoopbackServer.NOT_FOUND_PAGE.getBytes(StandardCharsets.UTF_8),
-                    Map.of("Content-Type", "text/html"))
+            pages.take(call.method(), call.path())
+                ? new Answer(404, NotFoundPages.body(), Map.of("Content-Type", "text/html"))
                 : answer(call);
       }
       answer.headers().forEach(exchange.getResponseHeaders()::add);
