@@ -44,10 +44,10 @@ public final class Refusals {
     if (e.rateLimited()) {
       return new ApiException(ErrorCode.FORGE_UNAVAILABLE, rateLimited(e, forge), e.retryAfter());
     }
-    if (e.status() >= 300 && e.status() < 400)
-      return new ApiException(ErrorCode.FORGE_UNAVAILABLE, e.getMessage() + ".");
-    // Not the API's 404 (ForgeHttp.notTheApis404): nothing was looked for, the URL is wrong.
-    if (e.status() == 404 && !e.notFound())
+    // Off the forge's origin, or a 404 not in its API's words (ForgeHttp.notTheApis404): nothing
+    // was looked for; the configured URL is likely wrong, and its message says so.
+    boolean redirected = e.status() >= 300 && e.status() < 400;
+    if (redirected || (e.status() == 404 && !e.notFound()))
       return new ApiException(ErrorCode.FORGE_UNAVAILABLE, e.getMessage() + ".");
     if (e.status() == 0 || e.status() >= 500) {
       return new ApiException(
