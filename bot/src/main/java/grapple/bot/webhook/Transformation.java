@@ -69,6 +69,12 @@ final class Transformation {
    */
   private static final int CHECK_EVERY = 200;
 
+  /**
+   * Characters compared (or steps of a search) counted as one instruction: an instruction of the
+   * interpreter takes about as long as 8 to 16 of them.
+   */
+  static final int CHARS_PER_INSTRUCTION = 8;
+
   /** Longest string the built-ins that make one string out of a count may make. */
   static final int MAX_BUILT_STRING = 1 << 20;
 
@@ -191,7 +197,9 @@ final class Transformation {
                       CALL_COUNT,
                       new IsCode(),
                       new OwnCount(),
-                      new OwnIds()
+                      new OwnIds(),
+                      new Search(),
+                      CHARS_PER_INSTRUCTION
                     });
             sealAll(cx, scope);
             return scope;
@@ -508,14 +516,42 @@ final class Transformation {
 
     @Override
     public Object call(Context cx, Scriptable scope, Scriptable thisObj, @Nullable Object[] args) {
-      if (cx.getInstructionObserverThreshold() > 0)
-        ScriptRuntime.addInstructionCount(cx, COUNTED_PER_CALL);
+      // The sandbox's own code may count more for one call, as work it knows to be larger.
+      int count =
+          args.length > 0 && args[0] instanceof Number n
+              ? (int) Math.max(1, Math.min(n.doubleValue(), 1 << 30))
+              : COUNTED_PER_CALL;
+      if (cx.getInstructionObserverThreshold() > 0) ScriptRuntime.addInstructionCount(cx, count);
       return Undefined.instance;
     }
   }
 
   /** What one counted callback costs, in instructions (a call's own few, and the callee's). */
   private static final int COUNTED_PER_CALL = 10;
+
+  /**
+   * {@code search(text, sought, from, backwards)}: {@link StringSearch}'s index of {@code sought}
+   * in {@code text}, its steps counted as instructions. Passed to the sandbox's own code only.
+   */
+  private static final class Search extends BaseFunction {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Object call(Context cx, Scriptable scope, Scriptable thisObj, @Nullable Object[] args) {
+      String text = ScriptRuntime.toString(args[0]);
+      String sought = ScriptRuntime.toString(args[1]);
+      int from = (int) Math.max(-1, Math.min(ScriptRuntime.toNumber(args[2]), Integer.MAX_VALUE));
+      StringSearch.Steps steps =
+          n -> {
+            if (cx.getInstructionObserverThreshold() > 0)
+              ScriptRuntime.addInstructionCount(cx, n / CHARS_PER_INSTRUCTION);
+          };
+      return (double)
+          (ScriptRuntime.toBoolean(args[3])
+              ? StringSearch.lastIndexOf(text, sought, from, steps)
+              : StringSearch.indexOf(text, sought, from, steps));
+    }
+  }
 
   /**
    * Whether a value is a function written in JavaScript (the script's or the sandbox's), not one of

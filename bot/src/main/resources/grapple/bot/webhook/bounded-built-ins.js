@@ -1,6 +1,6 @@
 (function (max, maxElements, maxConcatenated, global, boundCheck, boundCheckName, isProxy,
          isRegExp, maxPattern, symbolFor, symbolKeyFor, maxCompared, countCall, countCallName,
-         isCode, ownCount, ownIds) {
+         isCode, ownCount, ownIds, search, charsPerInstruction) {
   // Function.prototype.apply as it was: the guards below call the built-ins they wrap with it,
   // not with the guarded apply.
   var realApply = Function.prototype.apply;
@@ -160,12 +160,78 @@
     }
     return out;
   }
+  // A search for one string in another (indexOf, lastIndexOf, includes, and split and replace
+  // by a string) is one Java call comparing up to (length × searched length) characters: 'a' ×
+  // 1 Mi searched for 'a' × 256 Ki + 'b' ran 25 s, past any limit. Past maxSearched such
+  // comparisons the search is search's: linear in the two lengths, its steps counted as
+  // instructions. (A global replace by a string is a RegExp's, whose steps Rhino counts.)
+  var maxSearched = 1 << 24;
+  function costly(s, t) {
+    return (s.length - t.length + 1) * t.length > maxSearched;
+  }
+  // What a built-in that takes a string turns a non-RegExp argument into, once: a string, or
+  // null for an object with a method of its own for the call (Symbol.split, Symbol.replace),
+  // which the built-in calls instead.
+  function searchedString(v, method) {
+    if (v !== null && (typeof v === "object" || typeof v === "function")) {
+      if (isRegExp(v) || typeof v[method] === "function") return null;
+    }
+    return String(v);
+  }
+  function startOf(position, length) {
+    return Math.min(Math.max(integerOf(position), 0), length);
+  }
+  [["indexOf", false], ["includes", false], ["lastIndexOf", true]].forEach(function (m) {
+    var name = m[0], backwards = m[1], original = String.prototype[name];
+    defineBounded(String.prototype, name, function (searchString, position) {
+      if (this === null || this === undefined || isRegExp(searchString))
+        return realApply.call(original, this, arguments);
+      var s = String(this), t = String(searchString);
+      if (!costly(s, t)) return original.call(s, t, position);
+      var found;
+      if (backwards) {
+        var p = Number(position);
+        found = search(s, t, p !== p ? Infinity : startOf(p, s.length), true);
+      } else {
+        found = search(s, t, startOf(position, s.length), false);
+      }
+      return name === "includes" ? found >= 0 : found;
+    });
+  });
+  function splitBySearch(s, separator, most) {
+    var parts = [], p = 0;
+    if (most === 0) return parts;
+    for (var q = search(s, separator, 0, false); q >= 0; q = search(s, separator, p, false)) {
+      parts.push(s.slice(p, q));
+      if (parts.length === most) return parts;
+      p = q + separator.length;
+    }
+    parts.push(s.slice(p));
+    return parts;
+  }
+  // replace by a string: its one match, found by search.
+  function replaceBySearch(name, s, sought, replacement) {
+    var at = search(s, sought, 0, false);
+    if (at < 0) return s;
+    var r = typeof replacement === "function"
+        ? String(replacement.call(undefined, sought, at, s))
+        : expand(String(replacement), [sought, at, s], name);
+    if (s.length - sought.length + r.length > maxConcatenated) throw tooLongReplace(name);
+    return s.slice(0, at) + r + s.slice(at + sought.length);
+  }
   // replace takes its matches one at a time; replaceAll (the spec's way) finds them all first,
   // one object each (a string of 4 Mi characters: 4 Mi of them), so it runs as replace with
   // a global pattern, which answers the same.
   var originalReplace = String.prototype.replace;
   function boundedReplace(name, self, pattern, replacement) {
     var s = String(self), total = s.length, each;
+    if (name === "replace") {
+      var sought = searchedString(pattern, Symbol.replace);
+      if (sought !== null) {
+        if (costly(s, sought)) return replaceBySearch(name, s, sought, replacement);
+        pattern = sought;
+      }
+    }
     if (typeof replacement === "function") {
       each = function (matched) {
         var r = String(replacement.apply(undefined, arguments));
@@ -238,9 +304,26 @@
     parts.push(s.slice(p));
     return parts;
   }
+  function boundedSplitOf(parts) {
+    if (parts.length > maxElements) throw tooManyElements("split");
+    return parts;
+  }
   Object.defineProperty(String.prototype, "split", {
     value: function (separator, limit) {
       var most = limit === undefined ? 4294967295 : limit >>> 0;
+      if (this !== undefined && this !== null && separator !== undefined) {
+        var sought = searchedString(separator, Symbol.split);
+        if (sought !== null) {
+          var text = String(this);
+          if (sought.length > 0 && costly(text, sought)) {
+            var parts = splitBySearch(text, sought, Math.min(most, maxElements + 1));
+            if (parts.length > maxElements) throw tooManyElements("split");
+            return parts;
+          }
+          return most <= maxElements ? originalSplit.call(text, sought, limit)
+              : boundedSplitOf(originalSplit.call(text, sought, maxElements + 1));
+        }
+      }
       if (isRegExp(separator) && this !== undefined && this !== null) {
         var s = String(this);
         if (s.length > inSteps) {
@@ -250,9 +333,7 @@
         }
       }
       if (most <= maxElements) return originalSplit.call(this, separator, limit);
-      var parts = originalSplit.call(this, separator, maxElements + 1);
-      if (parts.length > maxElements) throw tooManyElements("split");
-      return parts;
+      return boundedSplitOf(originalSplit.call(this, separator, maxElements + 1));
     },
     writable: false, configurable: false, enumerable: false
   });
@@ -478,11 +559,42 @@
       writable: false, configurable: false, enumerable: false
     });
   }
-  ["reverse", "shift", "unshift", "splice", "slice", "indexOf",
-   "lastIndexOf", "every", "filter", "forEach", "map", "some", "find", "findIndex", "findLast",
-   "findLastIndex", "reduce", "reduceRight", "includes", "copyWithin"].forEach(function (name) {
+  ["reverse", "shift", "unshift", "splice", "slice", "every", "filter", "forEach", "map", "some",
+   "find", "findIndex", "findLast", "findLastIndex", "reduce", "reduceRight",
+   "copyWithin"].forEach(function (name) {
      guardLength(name);
    });
+  // indexOf, lastIndexOf and includes compare each element with what they look for in one Java
+  // call: 65,536 references to one string of 1 Mi characters, searched for another as long
+  // that differs in its last character, were compared for 3.7 s. Looking for a string when
+  // (elements × its length) is over maxSearched, they compare here, each string as long as it
+  // counted by its characters.
+  function sameStringCounted(e, x) {
+    if (typeof e === "string" && e.length === x.length) countCall(1 + x.length / charsPerInstruction);
+    return e === x;
+  }
+  [["indexOf", 1], ["lastIndexOf", -1], ["includes", 0]].forEach(function (m) {
+    var name = m[0], original = Array.prototype[name];
+    defineBounded(Array.prototype, name, function (x, fromIndex) {
+      var o = Object(this), length = lengthOf(o);
+      if (length > maxElements) throw tooLongToWalk(name);
+      if (this === null || this === undefined || typeof x !== "string" || length * x.length <= maxSearched)
+        return realApply.call(original, this, arguments);
+      var k;
+      if (m[1] < 0) {
+        var n = arguments.length > 1 ? integerOf(fromIndex) : length - 1;
+        for (k = n >= 0 ? Math.min(n, length - 1) : length + n; k >= 0; k--)
+          if (k in o && sameStringCounted(o[k], x)) return k;
+        return -1;
+      }
+      var from = integerOf(fromIndex);
+      for (k = from >= 0 ? from : Math.max(length + from, 0); k < length; k++) {
+        // includes reads a hole as undefined, never a string; indexOf skips it.
+        if ((m[1] === 0 || k in o) && sameStringCounted(o[k], x)) return m[1] === 0 ? true : k;
+      }
+      return m[1] === 0 ? false : -1;
+    });
+  });
   // sort and toSorted call their comparator from Java, where Rhino counts no instructions
   // for a function without a loop or branch of its own (function (x, y) { return 0; }),
   // and without one compare in Java outright (each comparison turns both elements into

@@ -1479,6 +1479,69 @@ class TransformationTest {
   }
 
   @Test
+  void searchingALongStringForALongOneEndsAtTheTimeLimit() {
+    // Each was one Java call comparing up to (length × searched length) characters: 'a' × 1 Mi
+    // searched for 'a' × 256 Ki + 'b' ran 25 s past a limit of 500 ms, and the script answered.
+    // (A global replace by a string is a RegExp's, whose steps Rhino counts.) Set up in under
+    // 50 ms counted, each search here would be one uncounted instruction, and the script would
+    // answer; in counted steps it reaches the limit.
+    String setup =
+        "var h = 'a'.repeat(1 << 17), n = 'a'.repeat(1 << 15) + 'b', m = 'b' + n.slice(0, -1), a = [h],"
+            + " t = h.slice(1) + 'b';"
+            + " for (var i = 0; i < 8; i++) a = a.concat(a);";
+    for (String call :
+        List.of(
+            "h.indexOf(n)",
+            "h.lastIndexOf(m)",
+            "h.includes(n)",
+            "h.split(n).length",
+            "h.split({toString: function () { return n; }}).length",
+            "h.replace(n, 'z').length",
+            "h.replace(n, function (m) { return m; }).length",
+            "a.indexOf(t)",
+            "a.lastIndexOf(t)",
+            "a.includes(t)"))
+      isStoppedAtTheTimeLimit(
+          setup + " result = 'done ' + String(" + call + ");", json("{}"), Duration.ofMillis(100));
+  }
+
+  @Test
+  void aSearchInStepsFindsWhatTheBuiltInFinds() throws Exception {
+    // Long enough to be searched in steps: (120,102 - 5,001 + 1) × 5,001 comparisons.
+    String script =
+        "var n = 'a'.repeat(5000) + 'b', h = 'a'.repeat(60000) + 'b' + 'a'.repeat(60000) + 'b'"
+            + " + 'a'.repeat(100), parts = h.split(n), none = 'c'.repeat(5001);"
+            + " result = [h.indexOf(n), h.indexOf(n, 55001), h.indexOf(n, 115002), h.indexOf(n, -9),"
+            + " h.lastIndexOf(n), h.lastIndexOf(n, 115000), h.lastIndexOf(n, -1),"
+            + " h.lastIndexOf(n, NaN), h.includes(n), h.includes(n, 115002), h.indexOf(none),"
+            + " parts.length, parts.map(function (p) { return p.length; }).join('/'),"
+            + " h.split(n, 1).length, h.split(n, 0).length,"
+            + " h.replace(n, '<$&>').indexOf('<'), h.replace(n, '[$`]').length,"
+            + " h.replace(n, function (m, at, whole) { return at + ':' + (whole === h); })"
+            + ".slice(55000, 55010), h.replaceAll(n, '-').split('-').length,"
+            + " h.replaceAll(n, function (m, at) { return '(' + at + ')'; }).match(/\\(\\d+\\)/g)"
+            + ".join(''), h.replace(none, 'x') === h].join(' ');";
+    assertThat(runAmply(script).plain())
+        .isEqualTo(
+            "Received webhook: 55000 115001 -1 55000 115001 55000 -1 115001 true false -1 3"
+                + " 55000/55000/100 1 0 55000 170103 55000:true 3 (55000)(115001) true");
+  }
+
+  @Test
+  void anArraySearchedForALongStringFindsWhatTheBuiltInFinds() throws Exception {
+    String script =
+        "var s = 'a'.repeat(1 << 16), t = s.slice(1) + 'b', a = [s, t, s, 1, t];"
+            + " for (var i = 0; i < 9; i++) a = a.concat(a);"
+            + " var holes = []; holes[300] = t;"
+            + " result = [a.indexOf(t), a.indexOf(t, 2), a.indexOf(t, -1), a.lastIndexOf(t),"
+            + " a.lastIndexOf(t, 3), a.lastIndexOf(t, -3), a.includes(t), a.includes(t, -1),"
+            + " a.includes(s + 'c'), a.indexOf(s + 'c'), a.length, holes.indexOf(t),"
+            + " holes.lastIndexOf(t), holes.includes(t)].join(' ');";
+    assertThat(runAmply(script).plain())
+        .isEqualTo("Received webhook: 1 4 2559 2559 1 2556 true true false -1 2560 300 300 true");
+  }
+
+  @Test
   void aLongStringReplacedByAGlobalPatternGivesWhatItDidBefore() throws Exception {
     String script =
         "var s = 'ab,c'.repeat(17000), t = s.replace(/,/g, ';'), u = s.replace(/B/gi, ''),"
