@@ -112,6 +112,17 @@ public interface ConnectionKind<C> {
   }
 
   /**
+   * A connection of this kind was removed (not replaced) through the API or a room state edit by
+   * {@code userId}, who is not the bot: what the kind set up outside for it (a forge's project
+   * hook) may be undone with that user's linked account. Called once, on the instance that made the
+   * removal (the one the API call came to; the one that reads room state, the leader), after it is
+   * done, with no lock held, on a thread that must not wait for the outside (the sync thread among
+   * them): a kind that asks the outside hands that to a thread of its own. A room command's removal
+   * does not come here: the command undoes such things itself, to tell its sender what it did.
+   */
+  default void removedBy(Active removed, String userId) {}
+
+  /**
    * Makes the live object of a connection: {@code created} when a command, the API or a hand edit
    * just made it (not when it was loaded at start or changed).
    */

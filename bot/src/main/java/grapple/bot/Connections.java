@@ -388,7 +388,11 @@ public final class Connections {
       restore = reconcile(e, kind.get(), initial, said);
     }
     // Outside the lock too: the connection's other state events are emptied on the homeserver.
-    if (said.removed) emptyOtherTypes(e.roomId(), kind.get(), e.stateKey(), e.eventType());
+    Active removed = said.removed;
+    if (removed != null) {
+      emptyOtherTypes(e.roomId(), kind.get(), e.stateKey(), e.eventType());
+      removedBy(removed, e.sender());
+    }
     // Outside the lock: putting the old content back is a call to the homeserver.
     if (restore.isPresent()) {
       OutboxStore.Draft notice = putBack(e, kind.get(), restore.get());
@@ -451,7 +455,9 @@ public final class Connections {
   private static final class Said {
     final List<OutboxStore.Draft> notices = new ArrayList<>();
     @Nullable String unsaid;
-    boolean removed;
+
+    /** The connection the event removed, if it removed one. */
+    @Nullable Active removed;
   }
 
   /**
@@ -604,7 +610,7 @@ public final class Connections {
     }
     if (removal) {
       forget(existing.get(), e.sender());
-      said.removed = true;
+      said.removed = existing.get();
     } else {
       // Handled before in a batch that never committed, this event may have created the
       // connection that a later event of that batch then changed: it creates it still.
@@ -955,6 +961,28 @@ public final class Connections {
         active.stateKey(),
         active.id(),
         actor);
+  }
+
+  /**
+   * Tells {@code removed}'s kind that {@code userId} removed it through the API or a room state
+   * edit ({@link ConnectionKind#removedBy}), on the instance that removed it, once the removal is
+   * done and no lock is held. A removal in the bot's name is not told: the instance that made it
+   * did (an API removal made on another instance can come back from the room before the change log
+   * shows it). A failure is logged: the removal stands.
+   */
+  public void removedBy(Active removed, String userId) {
+    if (userId.equals(gateway.botUserId())) return;
+    try {
+      removed.kind().removedBy(removed, userId);
+    } catch (RuntimeException e) {
+      log.error(
+          "room {}: {} '{}' ({}) is removed, but what its service set up for it stays: {}",
+          removed.roomId(),
+          removed.kind().name(),
+          removed.stateKey(),
+          removed.id(),
+          e.toString());
+    }
   }
 
   /**

@@ -3,14 +3,30 @@ package grapple.bot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.config.Config;
+import grapple.bot.http.HttpListener;
+import grapple.bot.http.Router;
+import grapple.bot.http.TestListeners;
+import grapple.bot.provisioning.ProvisioningApi;
+import grapple.bot.rpc.CoreMethods;
+import grapple.bot.rpc.JsonRpc;
+import grapple.commands.Permissions;
+import grapple.commands.ServiceNames;
 import grapple.state.BadInput;
+import grapple.state.Json;
 import grapple.state.PeopleLinks;
 import grapple.testing.github.FakeGithub;
+import java.net.URLEncoder;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The set-up the forge service tests share: Alice and Bob in {@link TestHub#ROOM}, their direct
@@ -129,5 +145,75 @@ final class ForgeHub {
     assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple help " + service))
         .contains(service + " list", service + " remove")
         .doesNotContain(noun + " list", noun + " remove");
+  }
+
+  private static final String PROVISIONING_SECRET = "provisioning-secret-0123456789";
+
+  /**
+   * {@code DELETE /v1/<room>/connections/<id>?userId=<userId>} on a provisioning listener over the
+   * hub, which runs {@code service}: the API's answer.
+   */
+  static HttpResponse<String> removedThroughTheApi(
+      TestHub hub, Service service, String room, String id, String userId) throws Exception {
+    String path =
+        "/v1/"
+            + URLEncoder.encode(room, StandardCharsets.UTF_8)
+            + "/connections/"
+            + id
+            + "?userId="
+            + URLEncoder.encode(userId, StandardCharsets.UTF_8);
+    return provisioning(
+        hub,
+        service,
+        client ->
+            HttpRequest.newBuilder(client.uri(path))
+                .header("Authorization", "Bearer " + PROVISIONING_SECRET)
+                .DELETE());
+  }
+
+  /**
+   * JSON-RPC's {@code delete_connection} of connection {@code id} of {@code room} for {@code
+   * userId}, on a provisioning listener over the hub, which runs {@code service}: the answer.
+   */
+  static JsonNode removedThroughJsonRpc(
+      TestHub hub, Service service, String room, String id, String userId) throws Exception {
+    ObjectNode call =
+        Json.object()
+            .put("id", 1)
+            .put("api_key", PROVISIONING_SECRET)
+            .put("method", "delete_connection");
+    call.putObject("args").put("roomid", room).put("connectionid", id).put("userid", userId);
+    HttpResponse<String> answer =
+        provisioning(
+            hub,
+            service,
+            client ->
+                client
+                    .post(JsonRpc.PATH, Json.write(call).getBytes(StandardCharsets.UTF_8))
+                    .header("Content-Type", "application/json"));
+    assertThat(answer.statusCode()).isEqualTo(200);
+    return Json.MAPPER.readTree(answer.body());
+  }
+
+  /** Sends {@code request} to a provisioning listener (/v1 and JSON-RPC) over the hub. */
+  private static HttpResponse<String> provisioning(
+      TestHub hub, Service service, Function<HookClient, HttpRequest.Builder> request)
+      throws Exception {
+    ProvisioningApi api =
+        new ProvisioningApi(
+            new Config.Provisioning(PROVISIONING_SECRET, List.of()),
+            new ProvisioningApi.Doors(
+                hub.connections,
+                hub.changes,
+                hub.rooms,
+                new Permissions(TestHub.EVERYONE_ADMIN, ServiceNames.none())),
+            List.of(service.info()));
+    Router router = api.router(List.of());
+    new JsonRpc(api::authenticate, new CoreMethods(api.operations(), null, null, null).table())
+        .addTo(router);
+    try (HttpListener listener = TestListeners.start("provisioning", 1, router)) {
+      HookClient client = new HookClient(listener.port());
+      return client.send(request.apply(client));
+    }
   }
 }

@@ -7,10 +7,14 @@ import static grapple.bot.ForgeHub.DM;
 import static grapple.bot.ForgeHub.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.gitea.GiteaService;
 import grapple.state.Json;
+import grapple.testing.Await;
+import grapple.testing.LogCapture;
 import grapple.testing.gitea.FakeGitea;
 import grapple.testing.gitea.GiteaPayloads;
 import java.net.URLEncoder;
@@ -196,6 +200,137 @@ class GiteaServiceTest {
             c -> c.method().equals("DELETE") && c.path().startsWith("/api/v1/repos/o/r/hooks/"));
     assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitea list"))
         .startsWith("This room follows no Gitea repository.");
+  }
+
+  /**
+   * The last connection following a repository removed through the provisioning API: the webhook
+   * the bot added stayed on Gitea (only {@code gitea remove} deleted it), sending every event to no
+   * room. It is deleted with the remover's token, and its record forgotten.
+   */
+  @Test
+  void removingTheLastConnectionThroughTheApiDeletesTheHookTheBotAdded() throws Exception {
+    follow();
+    String id = hub.connections.inRoom(TestHub.ROOM).get(0).id();
+
+    assertThat(removedThroughTheApi(TestHub.ROOM, id).statusCode()).isEqualTo(200);
+
+    assertThat(hub.connections.inRoom(TestHub.ROOM)).isEmpty();
+    Await.until(WAIT, () -> gitea.hooks("o/r").isEmpty() && hookRecord().isEmpty());
+    assertThat(gitea.calls())
+        .filteredOn(
+            c -> c.method().equals("DELETE") && c.path().startsWith("/api/v1/repos/o/r/hooks/"))
+        .singleElement()
+        .satisfies(c -> assertThat(c.header("Authorization")).isEqualTo("token " + TOKEN));
+  }
+
+  /**
+   * A room admin disables the last connection following a repository in its state event: the
+   * webhook the bot added is deleted with their token, as {@code gitea remove} deletes it.
+   */
+  @Test
+  void aRoomStateEditThatRemovesTheLastConnectionDeletesTheHookTheBotAdded() throws Exception {
+    follow();
+
+    hub.state(
+        "org.grapple.gitea.repository",
+        "forge/o/r",
+        ALICE,
+        Json.object()
+            .put("instance", "forge")
+            .put("owner", "o")
+            .put("repo", "r")
+            .put("disabled", true));
+
+    assertThat(hub.connections.inRoom(TestHub.ROOM)).isEmpty();
+    Await.until(WAIT, () -> gitea.hooks("o/r").isEmpty() && hookRecord().isEmpty());
+  }
+
+  /**
+   * A connection removed through the API while another room follows the repository: the webhook
+   * serves that room, and stays.
+   */
+  @Test
+  void removingAConnectionThroughTheApiKeepsTheHookAnotherRoomUses() throws Exception {
+    follow();
+    hub.joinedIn("!other:test", ALICE);
+    assertThat(hub.reply("!other:test", ALICE, "!grapple gitea repo " + gitea.url() + "/o/r"))
+        .endsWith("The webhook I added to o/r earlier sends its events here.");
+    String id = hub.connections.inRoom(TestHub.ROOM).get(0).id();
+
+    try (LogCapture log = LogCapture.root()) {
+      assertThat(removedThroughTheApi(TestHub.ROOM, id).statusCode()).isEqualTo(200);
+
+      Await.until(WAIT, () -> !hooksLogged(log).isEmpty());
+      assertThat(hooksLogged(log))
+          .extracting(ILoggingEvent::getFormattedMessage)
+          .containsExactly(
+              "gitea: the webhook the bot added to forge/o/r stays after @alice:test removed a"
+                  + " room's connection: other rooms follow the repository");
+    }
+    assertThat(gitea.hooks("o/r")).hasSize(1);
+    assertThat(gitea.calls()).noneMatch(c -> c.method().equals("DELETE"));
+    assertThat(hookRecord()).isPresent();
+  }
+
+  /**
+   * The last connection following a repository removed through JSON-RPC by a user with no linked
+   * account: the removal stands, the webhook stays on Gitea and so does the bot's record of it
+   * (said once in the log, without a token), so that the next follow finds it again.
+   */
+  @Test
+  void removingTheLastConnectionWithoutALinkedAccountKeepsTheHookAndItsRecord() throws Exception {
+    follow();
+    String id = hub.connections.inRoom(TestHub.ROOM).get(0).id();
+    assertThat(hub.reply(DM, ALICE, "gitea logout forge")).startsWith("Logged out of `forge`");
+
+    try (LogCapture log = LogCapture.root()) {
+      JsonNode answer =
+          ForgeHub.removedThroughJsonRpc(hub, new GiteaService(), TestHub.ROOM, id, ALICE);
+
+      assertThat(answer.path("error").isNull()).as(answer.toString()).isTrue();
+      Await.until(WAIT, () -> !hooksLogged(log).isEmpty());
+      assertThat(hooksLogged(log))
+          .singleElement()
+          .satisfies(
+              e -> {
+                assertThat(e.getLevel()).isEqualTo(Level.WARN);
+                assertThat(e.getFormattedMessage())
+                    .isEqualTo(
+                        "gitea: the webhook the bot added to forge/o/r stays on Gitea after"
+                            + " @alice:test removed the last connection following the repository:"
+                            + " I could not delete the webhook I had added (you have no linked"
+                            + " account): delete it in "
+                            + gitea.url()
+                            + "/o/r/settings/hooks.")
+                    .doesNotContain(TOKEN)
+                    .doesNotContain(SECRET);
+              });
+    }
+    assertThat(hub.connections.inRoom(TestHub.ROOM)).isEmpty();
+    assertThat(gitea.hooks("o/r")).hasSize(1);
+    assertThat(hookRecord()).isPresent();
+    link();
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitea repo " + gitea.url() + "/o/r"))
+        .endsWith("The webhook I added to o/r earlier sends its events here.");
+  }
+
+  /** What the service logged of the repository hooks (the class is the service's own). */
+  private static List<ILoggingEvent> hooksLogged(LogCapture log) {
+    return log.events().stream()
+        .filter(e -> e.getLoggerName().equals("grapple.bot.gitea.RepoHooks"))
+        .toList();
+  }
+
+  /** The id of the webhook the bot recorded that it added to {@code forge/o/r}, if any. */
+  private java.util.Optional<Long> hookRecord() {
+    return hub.db.first(
+        "SELECT hook_id FROM gitea_hooks WHERE instance = 'forge' AND repo = 'o/r'",
+        rs -> rs.getLong(1));
+  }
+
+  /** {@code DELETE /v1/<room>/connections/<id>} for Alice: the API's answer. */
+  private HttpResponse<String> removedThroughTheApi(String room, String id) throws Exception {
+    return ForgeHub.removedThroughTheApi(hub, new GiteaService(), room, id, ALICE);
   }
 
   /**

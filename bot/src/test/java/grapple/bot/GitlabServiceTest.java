@@ -8,19 +8,16 @@ import static grapple.bot.ForgeHub.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import grapple.bot.config.Config;
 import grapple.bot.gitlab.GitlabService;
-import grapple.bot.http.HttpListener;
-import grapple.bot.http.TestListeners;
-import grapple.bot.provisioning.ProvisioningApi;
-import grapple.commands.Permissions;
-import grapple.commands.ServiceNames;
 import grapple.state.Json;
+import grapple.testing.Await;
 import grapple.testing.FakeClock;
+import grapple.testing.LogCapture;
 import grapple.testing.gitlab.FakeGitlab;
-import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -650,20 +647,113 @@ class GitlabServiceTest {
   }
 
   /**
-   * A connection removed through the provisioning API leaves the project's hook, and the bot's
-   * record of it. A Maintainer then deleted the hook on GitLab: a new follow was told the gone hook
-   * served the room; it gets a new hook.
+   * The last connection following a project removed through the provisioning API: the hook the bot
+   * added stayed on GitLab (only {@code gitlab remove} deleted it), which went on sending every
+   * event to no room. It is deleted with the remover's account, and its record forgotten.
    */
   @Test
-  void aHookDeletedOnGitlabAfterARemovalThroughTheApiIsAddedAgainOnTheNextFollow()
+  void removingTheLastConnectionThroughTheApiDeletesTheHookTheBotAdded() throws Exception {
+    theRoomFollowsGroupApp();
+    String id = hub.connections.inRoom(TestHub.ROOM).get(0).id();
+
+    assertThat(removedThroughTheApi(TestHub.ROOM, id).statusCode()).isEqualTo(200);
+
+    assertThat(hub.connections.inRoom(TestHub.ROOM)).isEmpty();
+    Await.until(WAIT, () -> gitlab.hooks("group/app").isEmpty() && hookRecord().isEmpty());
+    assertThat(gitlab.callsTo("DELETE", "/projects/group%2Fapp/hooks/"))
+        .singleElement()
+        .satisfies(c -> assertThat(c.header("PRIVATE-TOKEN")).isEqualTo(TOKEN));
+  }
+
+  /** The same through JSON-RPC's {@code delete_connection}, which takes the API's way. */
+  @Test
+  void removingTheLastConnectionThroughJsonRpcDeletesTheHookTheBotAdded() throws Exception {
+    theRoomFollowsGroupApp();
+    String id = hub.connections.inRoom(TestHub.ROOM).get(0).id();
+
+    JsonNode answer =
+        ForgeHub.removedThroughJsonRpc(hub, new GitlabService(), TestHub.ROOM, id, ALICE);
+
+    assertThat(answer.path("error").isNull()).as(answer.toString()).isTrue();
+    Await.until(WAIT, () -> gitlab.hooks("group/app").isEmpty() && hookRecord().isEmpty());
+  }
+
+  /**
+   * A room admin empties the state event of the last connection following a project: the hook the
+   * bot added is deleted with their account, as {@code gitlab remove} deletes it.
+   */
+  @Test
+  void aRoomStateEditThatRemovesTheLastConnectionDeletesTheHookTheBotAdded() throws Exception {
+    theRoomFollowsGroupApp();
+
+    hub.state(STATE, "lab/group/app", ALICE, Json.object());
+
+    assertThat(hub.connections.inRoom(TestHub.ROOM)).isEmpty();
+    Await.until(WAIT, () -> gitlab.hooks("group/app").isEmpty() && hookRecord().isEmpty());
+  }
+
+  /**
+   * A connection removed through the API while another room follows the project: the hook serves
+   * that room, and stays.
+   */
+  @Test
+  void removingAConnectionThroughTheApiKeepsTheHookAnotherRoomUses() throws Exception {
+    twoRoomsFollowGroupApp();
+    String id = hub.connections.inRoom(TestHub.ROOM).get(0).id();
+
+    try (LogCapture log = LogCapture.root()) {
+      assertThat(removedThroughTheApi(TestHub.ROOM, id).statusCode()).isEqualTo(200);
+
+      Await.until(WAIT, () -> !hooksLogged(log).isEmpty());
+      assertThat(hooksLogged(log))
+          .extracting(ILoggingEvent::getFormattedMessage)
+          .containsExactly(
+              "gitlab: the hook the bot added to lab/group/app stays after @alice:test removed a"
+                  + " room's connection: other rooms follow the project");
+    }
+    assertThat(gitlab.hooks("group/app")).hasSize(1);
+    assertThat(gitlab.callsTo("DELETE", "/projects/")).isEmpty();
+    assertThat(hookRecord()).isPresent();
+  }
+
+  /**
+   * The last connection following a project removed through the API by a user with no linked
+   * account: the removal stands, the hook stays on GitLab and so does the bot's record of it (said
+   * once in the log, without a token). A Maintainer then deleted the hook on GitLab: the next
+   * follow finds it gone and adds a new one.
+   */
+  @Test
+  void removingTheLastConnectionThroughTheApiWithoutALinkedAccountKeepsTheHookAndItsRecord()
       throws Exception {
     String url = theRoomFollowsGroupApp();
     String id = hub.connections.inRoom(TestHub.ROOM).get(0).id();
+    assertThat(hub.reply(DM, ALICE, "gitlab logout lab")).startsWith("Logged out of GitLab");
 
-    assertThat(deletedThroughTheApi(id).statusCode()).isEqualTo(200);
+    try (LogCapture log = LogCapture.root()) {
+      assertThat(removedThroughTheApi(TestHub.ROOM, id).statusCode()).isEqualTo(200);
+
+      Await.until(WAIT, () -> !hooksLogged(log).isEmpty());
+      assertThat(hooksLogged(log))
+          .singleElement()
+          .satisfies(
+              e -> {
+                assertThat(e.getLevel()).isEqualTo(Level.WARN);
+                assertThat(e.getFormattedMessage())
+                    .startsWith(
+                        "gitlab: the hook the bot added to lab/group/app stays on GitLab after"
+                            + " @alice:test removed the last connection following the project: I"
+                            + " could not delete the project hook I added (You are not logged into"
+                            + " GitLab `lab`.")
+                    .doesNotContain(TOKEN)
+                    .doesNotContain(SECRET);
+              });
+    }
     assertThat(hub.connections.inRoom(TestHub.ROOM)).isEmpty();
     assertThat(gitlab.hooks("group/app")).hasSize(1);
+    assertThat(hookRecord()).isPresent();
+
     gitlab.project("group/app").hooksDeletedByHand();
+    link();
     assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitlab project " + url))
         .isEqualTo(
             "Room configured to bridge `lab/group/app`. The project hook I added before was"
@@ -672,35 +762,23 @@ class GitlabServiceTest {
     assertThat(gitlab.hooks("group/app")).hasSize(1);
   }
 
-  /**
-   * {@code DELETE /v1/<room>/connections/<id>} for Alice, on a provisioning listener over the hub:
-   * the API's answer.
-   */
-  private HttpResponse<String> deletedThroughTheApi(String id) throws Exception {
-    String secret = "provisioning-secret-0123456789";
-    ProvisioningApi api =
-        new ProvisioningApi(
-            new Config.Provisioning(secret, List.of()),
-            new ProvisioningApi.Doors(
-                hub.connections,
-                hub.changes,
-                hub.rooms,
-                new Permissions(TestHub.EVERYONE_ADMIN, ServiceNames.none())),
-            List.of(new GitlabService().info()));
-    try (HttpListener listener = TestListeners.start("provisioning", 1, api.router(List.of()))) {
-      HookClient client = new HookClient(listener.port());
-      String path =
-          "/v1/"
-              + URLEncoder.encode(TestHub.ROOM, StandardCharsets.UTF_8)
-              + "/connections/"
-              + id
-              + "?userId="
-              + URLEncoder.encode(ALICE, StandardCharsets.UTF_8);
-      return client.send(
-          HttpRequest.newBuilder(client.uri(path))
-              .header("Authorization", "Bearer " + secret)
-              .DELETE());
-    }
+  /** What the service logged of the project hooks (the class is the service's own). */
+  private static List<ILoggingEvent> hooksLogged(LogCapture log) {
+    return log.events().stream()
+        .filter(e -> e.getLoggerName().equals("grapple.bot.gitlab.ProjectHooks"))
+        .toList();
+  }
+
+  /** The id of the hook the bot recorded that it added to {@code lab/group/app}, if any. */
+  private java.util.Optional<Long> hookRecord() {
+    return hub.db.first(
+        "SELECT hook_id FROM gitlab_hooks WHERE instance = 'lab' AND project = 'lab/group/app'",
+        rs -> rs.getLong(1));
+  }
+
+  /** {@code DELETE /v1/<room>/connections/<id>} for Alice: the API's answer. */
+  private HttpResponse<String> removedThroughTheApi(String room, String id) throws Exception {
+    return ForgeHub.removedThroughTheApi(hub, new GitlabService(), room, id, ALICE);
   }
 
   @Test

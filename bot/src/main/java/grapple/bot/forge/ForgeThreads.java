@@ -2,10 +2,12 @@ package grapple.bot.forge;
 
 import grapple.bot.Loops;
 import grapple.state.Daemons;
+import grapple.state.Fatal;
 import grapple.state.ForgeDeliveries;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -14,8 +16,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The threads of one forge service (docs/THREADS.md): one {@code <service>-chores} for the leader's
- * chores, and two {@code <service>-receiving} (started when first needed) for what a delivery's
- * messages need asked of the forge. {@link #close()} stops them all.
+ * chores (and, on any instance, work asked for once), and two {@code <service>-receiving} (started
+ * when first needed) for what a delivery's messages need asked of the forge. {@link #close()} stops
+ * them all.
  */
 public final class ForgeThreads implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ForgeThreads.class);
@@ -58,6 +61,28 @@ public final class ForgeThreads implements AutoCloseable {
     Loops runs = Loops.scheduled(log, service + ": " + what);
     chores.scheduleWithFixedDelay(
         () -> runs.run(work), first.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Runs {@code work} once on the chores thread, soon, on any instance (not only the leader): what
+   * the thread that asks must not wait for (a hook deleted on the forge after a removal). A failure
+   * is logged ({@code what} failed); work still waiting when the service stops is not done.
+   */
+  public void soon(String what, Runnable work) {
+    try {
+      chores.execute(
+          () -> {
+            try {
+              work.run();
+            } catch (Throwable e) {
+              Fatal.haltIfFatal(e);
+              log.error("{}: {} failed", service, what, e);
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      // Stopping: as if the process had stopped a moment before it was asked.
+      log.warn("{}: {} not done: the service is stopping", service, what);
+    }
   }
 
   /** Forgets delivery ids older than {@link ForgeDeliveries#KEEP}, every 6 hours. */

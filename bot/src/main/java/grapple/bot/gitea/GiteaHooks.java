@@ -9,8 +9,9 @@ import java.util.Optional;
 
 /**
  * The repository hooks the bot created on Gitea, one per repository of an instance, so that {@code
- * gitea remove} deletes only a hook the bot made (and only when no room follows the repository any
- * more). Its table comes with the service's own migration step.
+ * gitea remove} (or a removal through the API or room state) deletes only a hook the bot made (and
+ * only when no room follows the repository any more). Its table comes with the service's own
+ * migration step.
  */
 final class GiteaHooks {
   /** The service's first schema step (a service numbers its own steps). */

@@ -5,6 +5,7 @@ import grapple.bot.Active;
 import grapple.bot.LiveConnection;
 import grapple.bot.forge.Followed;
 import grapple.bot.forge.ForgeKind;
+import grapple.bot.forge.ForgeThreads;
 import grapple.state.Connection;
 import java.util.List;
 import java.util.Optional;
@@ -22,11 +23,14 @@ final class GiteaRepos extends ForgeKind<GiteaRepoConfig> {
 
   private final GiteaParts parts;
   private final RepoCommands commands;
+  private final ForgeThreads threads;
 
-  GiteaRepos(GiteaParts parts, RepoCommands commands) {
+  /** {@code threads}: where Gitea is asked after a removal ({@link #removedBy}). */
+  GiteaRepos(GiteaParts parts, RepoCommands commands, ForgeThreads threads) {
     super(TYPE, GiteaService.NAME, EVENT_TYPE, List.of());
     this.parts = parts;
     this.commands = commands;
+    this.threads = threads;
   }
 
   /** Gitea's state is Grapple's own, with no older forms: both readings are the same. */
@@ -53,6 +57,28 @@ final class GiteaRepos extends ForgeKind<GiteaRepoConfig> {
     return new Followed(
         Followed.summary(config.instance() + "/" + config.fullName(), config.commandPrefix()),
         commands.answers(connection, config));
+  }
+
+  /**
+   * Deletes the webhook the bot added once no room follows the repository, with {@code userId}'s
+   * linked account, as {@code gitea remove} does: on the service's chores thread, as Gitea is
+   * asked.
+   */
+  @Override
+  public void removedBy(Active removed, String userId) {
+    GiteaRepoConfig config = (GiteaRepoConfig) removed.config();
+    threads.soon(
+        "deleting the webhook of " + config.stateKey(),
+        () ->
+            new RepoHooks(parts)
+                .removedBy(
+                    new RepoUrl(
+                        config.instance(),
+                        parts.settings().instance(config.instance(), "instance"),
+                        config.owner(),
+                        config.repo()),
+                    userId,
+                    followedAnywhere(config.stateKey())));
   }
 
   /**

@@ -46,7 +46,7 @@ public final class GiteaService extends AbstractService<GiteaSettings> {
             new GiteaAccounts(base.linked(), base.people(), client, gitea),
             new GiteaHooks(context.database(), context.clock()),
             context);
-    GiteaRepos repos = new GiteaRepos(parts, new RepoCommands(parts));
+    GiteaRepos repos = new GiteaRepos(parts, new RepoCommands(parts), base.threads());
     GiteaReceiver receiver = new GiteaReceiver(parts, repos, base.deliveries());
     return new ForgeRunning(
         base,

@@ -151,6 +151,33 @@ final class RepoHooks {
         + " Pull request, Pull request comment, Pull request reviewed, Release.";
   }
 
+  /**
+   * As {@code gitea remove} for a connection following {@code url} that {@code userId} removed
+   * through the API or a room state edit, {@code followed} still by another: nobody is answered, so
+   * a hook the bot added that stays is logged (one deleted, {@link #remove} logs), once.
+   */
+  void removedBy(RepoUrl url, String userId, boolean followed) {
+    if (parts.hooks().find(url.instance(), url.fullName()).isEmpty()) return;
+    if (followed) {
+      log.info(
+          "gitea: the webhook the bot added to {}/{} stays after {} removed a room's connection:"
+              + " other rooms follow the repository",
+          url.instance(),
+          url.fullName(),
+          userId);
+      return;
+    }
+    String said = remove(url, userId);
+    if (parts.hooks().find(url.instance(), url.fullName()).isEmpty()) return;
+    log.warn(
+        "gitea: the webhook the bot added to {}/{} stays on Gitea after {} removed the last"
+            + " connection following the repository: {}",
+        url.instance(),
+        url.fullName(),
+        userId,
+        said);
+  }
+
   /** Deletes the hook the bot added to the repository, if it added one; "" when it did not. */
   String remove(RepoUrl url, String userId) {
     Optional<Long> id = parts.hooks().find(url.instance(), url.fullName());

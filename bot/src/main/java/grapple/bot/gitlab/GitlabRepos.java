@@ -7,6 +7,7 @@ import grapple.bot.LiveConnection;
 import grapple.bot.forge.Followed;
 import grapple.bot.forge.ForgeException;
 import grapple.bot.forge.ForgeKind;
+import grapple.bot.forge.ForgeThreads;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import grapple.state.Connection;
@@ -27,11 +28,14 @@ final class GitlabRepos extends ForgeKind<GitlabRepoConfig> {
 
   private final GitlabParts parts;
   private final ProjectCommands commands;
+  private final ForgeThreads threads;
 
-  GitlabRepos(GitlabParts parts, ProjectCommands commands) {
+  /** {@code threads}: where GitLab is asked after a removal ({@link #removedBy}). */
+  GitlabRepos(GitlabParts parts, ProjectCommands commands, ForgeThreads threads) {
     super(TYPE, GitlabService.NAME, EVENT_TYPE, List.of(LEGACY_EVENT_TYPE));
     this.parts = parts;
     this.commands = commands;
+    this.threads = threads;
   }
 
   /**
@@ -87,6 +91,18 @@ final class GitlabRepos extends ForgeKind<GitlabRepoConfig> {
     return new Followed(
         Followed.summary(config.instance() + "/" + config.path(), config.commandPrefix()),
         commands.answers(connection, config));
+  }
+
+  /**
+   * Deletes the project hook the bot added once no room follows the project, with {@code userId}'s
+   * linked account, as {@code gitlab remove} does: on the service's chores thread, as GitLab is
+   * asked.
+   */
+  @Override
+  public void removedBy(Active removed, String userId) {
+    threads.soon(
+        "deleting the hook of " + removed.stateKey(),
+        () -> new ProjectHooks(parts, this).removedBy(userId, removed));
   }
 
   /**

@@ -70,7 +70,7 @@ public final class GitlabService extends AbstractService<GitlabSettings> {
             new GitlabAccounts(base.linked(), base.people(), client),
             new GitlabHooks(context.database(), context.clock()),
             context);
-    GitlabRepos repos = new GitlabRepos(parts, new ProjectCommands(parts));
+    GitlabRepos repos = new GitlabRepos(parts, new ProjectCommands(parts), base.threads());
     CommentBatches comments =
         new CommentBatches(
             context.database(), context.clock(), Duration.ofMillis(gitlab.commentDebounceMs()));

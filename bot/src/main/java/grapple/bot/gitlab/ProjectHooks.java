@@ -46,8 +46,8 @@ final class ProjectHooks {
     Optional<Long> hookId = parts.hooks().hookOf(instance, path);
     if (hookId.isEmpty()) return addHook(instance, path, userId);
     // The hook the bot added for another room serves this one too, unless it was deleted on
-    // GitLab since (by hand; a removal through the API or room state leaves the record): then it
-    // is forgotten and added again, or the reply says how.
+    // GitLab since (by hand, e.g. after a removal that could not delete it kept the record): then
+    // it is forgotten and added again, or the reply says how.
     if (!deletedOnGitlab(instance, path, hookId.get(), userId))
       return "The project hook I added before serves this room too.";
     parts.hooks().removed(instance, path);
@@ -150,6 +150,36 @@ final class ProjectHooks {
     return "push, tag push, merge request, issue, comment, pipeline, wiki page and release events";
   }
 
+  /**
+   * As {@link #remove}, for a connection {@code userId} removed through the API or a room state
+   * edit: nobody is answered, so a hook the bot added that stays is logged (one deleted, {@link
+   * #remove} logs), once.
+   */
+  void removedBy(String userId, Active removed) {
+    GitlabRepoConfig config = (GitlabRepoConfig) removed.config();
+    String instance = config.instance();
+    String path = config.path();
+    if (parts.hooks().hookOf(instance, path).isEmpty()) return;
+    if (repos.followedElsewhere(instance, path, removed)) {
+      log.info(
+          "gitlab: the hook the bot added to {}/{} stays after {} removed a room's connection:"
+              + " other rooms follow the project",
+          instance,
+          path,
+          userId);
+      return;
+    }
+    String said = remove(instance, path, userId, removed);
+    if (parts.hooks().hookOf(instance, path).isEmpty()) return;
+    log.warn(
+        "gitlab: the hook the bot added to {}/{} stays on GitLab after {} removed the last"
+            + " connection following the project:{}",
+        instance,
+        path,
+        userId,
+        said);
+  }
+
   /** Deletes the hook the bot added when no other room follows the project; what it did. */
   String remove(String instance, String path, String userId, Active removed) {
     Optional<Long> hookId = parts.hooks().hookOf(instance, path);
@@ -167,7 +197,10 @@ final class ProjectHooks {
               .client()
               .deleteHook(parts.instanceUrl(instance), account.get().token(), path, hookId.get());
       parts.hooks().removed(instance, path);
-      if (deleted) return " I deleted the project hook I had added on GitLab.";
+      if (deleted) {
+        log.info("gitlab: deleted hook {} of {}/{}", hookId.get(), instance, path);
+        return " I deleted the project hook I had added on GitLab.";
+      }
       log.info("gitlab: hook {} of {}/{} was deleted on GitLab", hookId.get(), instance, path);
       return " The project hook I had added was already deleted on GitLab.";
     } catch (ForgeException e) {

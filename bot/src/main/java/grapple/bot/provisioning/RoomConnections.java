@@ -165,23 +165,29 @@ public final class RoomConnections {
         });
   }
 
+  /**
+   * Removes the connection; then, off its edit lock, its service may undo what it set up outside
+   * for it with the user's account (a forge's hook: {@link Connections#removedBy}).
+   */
   public void delete(Caller caller, String roomId, @Nullable String userId, String id)
       throws IOException {
     caller.require(Caller.WRITE);
     String room = access.room(roomId, caller);
     String user = access.member(userId, room);
-    editing(
-        id,
-        () -> {
-          Active existing = connection(room, id);
-          access.requireMayWrite(room, user, existing.kind());
-          try {
-            changes.remove(existing, new Changes.Actor(user, caller.keyName()));
-          } catch (MatrixException e) {
-            throw refusedByHomeserver(e);
-          }
-          return existing;
-        });
+    Active removed =
+        editing(
+            id,
+            () -> {
+              Active existing = connection(room, id);
+              access.requireMayWrite(room, user, existing.kind());
+              try {
+                changes.remove(existing, new Changes.Actor(user, caller.keyName()));
+              } catch (MatrixException e) {
+                throw refusedByHomeserver(e);
+              }
+              return existing;
+            });
+    connections.removedBy(removed, user);
   }
 
   /**

@@ -57,4 +57,27 @@ class ForgeThreadsTest {
             "test: posting batches failed; trying again",
             "test: posting batches works again after 20 failed passes");
   }
+
+  /**
+   * Work asked for once (a hook deleted after a removal) that fails is logged, naming what failed,
+   * and the work asked for after it still runs.
+   */
+  @Test
+  void workAskedForOnceThatFailsIsLoggedAndTheNextStillRuns() {
+    AtomicInteger runs = new AtomicInteger();
+    grapple.testing.LogCapture logged = grapple.testing.LogCapture.of(ForgeThreads.class);
+    try (logged;
+        ForgeThreads threads = new ForgeThreads("test")) {
+      threads.soon(
+          "deleting the hook of x",
+          () -> {
+            runs.incrementAndGet();
+            throw new IllegalStateException("GitLab went away");
+          });
+      threads.soon("deleting the hook of y", runs::incrementAndGet);
+
+      Await.until(Duration.ofSeconds(5), () -> runs.get() == 2);
+    }
+    assertThat(logged.messages()).containsExactly("test: deleting the hook of x failed");
+  }
 }
