@@ -2,6 +2,7 @@ package grapple.bot.jira;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import grapple.bot.forge.ForgeException;
+import grapple.bot.forge.ForgeInstances;
 import grapple.bot.forge.TokenAccounts;
 import grapple.state.Json;
 import grapple.state.LinkedAccounts;
@@ -72,8 +73,7 @@ final class JiraAccounts {
 
   /** Checks a Data Center token with the instance's {@code myself} and links it. */
   Account linkToken(String matrixUser, String instance, String token) throws ForgeException {
-    HttpUrl url = settings.instances().get(instance);
-    if (url == null) throw new ForgeException(404, "no JIRA instance named " + instance);
+    HttpUrl url = ForgeInstances.named(settings.instances(), instance, "instance", "JIRA");
     JsonNode me = client.myself(dataCenter(instance, url, token));
     Account account =
         new Account(
