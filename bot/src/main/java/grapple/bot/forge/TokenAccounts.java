@@ -256,6 +256,71 @@ public final class TokenAccounts {
     return refresh.refresh(account.get()).map(Account::token);
   }
 
+  /** One forge's part in {@link #refresh}: its token endpoint, and a login that ends for good. */
+  public interface Renewal {
+    /**
+     * The token endpoint's answer to a refresh with {@code refreshToken}; empty when the bot cannot
+     * ask (its OAuth app is no longer configured).
+     */
+    Optional<JsonNode> refreshed(String refreshToken) throws ForgeException;
+
+    /** {@code read} with the tokens of the endpoint's answer {@code tokens}. */
+    Account withTokens(Account read, JsonNode tokens);
+
+    /**
+     * Unlinks {@code account}, whose login cannot be renewed ({@code why}), telling its user once.
+     */
+    void expired(Account account, String why);
+  }
+
+  /**
+   * Refreshes one login ({@code account} as the caller read it) at {@code authServer} ({@code
+   * "GitHub"}, {@code "Atlassian"}) with {@code renewal}; the caller holds its lock, so one process
+   * refreshes a login once at a time. The link is read again first: the forges take a refresh token
+   * once (GitHub) or rotate it (Atlassian), so a second refresh with a stale one would be refused,
+   * and a login renewed since the caller read it is answered as it is now. When the refresh token
+   * is refused ({@code grantRefused}: the OAuth {@code error} codes that refuse the refresh token
+   * itself, the user's to fix), the link is read once more: one another instance renewed meanwhile
+   * is used rather than unlinked. A refused client or any other answer is thrown: it is the
+   * operator's to fix, and unlinking would cost every user their login. Empty when the login is
+   * gone or has ended.
+   */
+  public static Optional<Account> refresh(
+      LinkedAccounts store,
+      Account account,
+      String authServer,
+      java.util.Set<String> grantRefused,
+      Renewal renewal)
+      throws ForgeException {
+    Optional<Account> stored =
+        store.get(account.service(), account.instance(), account.matrixUser());
+    if (stored.isEmpty()) return Optional.empty(); // logged out since the caller read it
+    if (renewedSince(account, stored.get())) return stored;
+    Account read = stored.get();
+    String refreshToken = read.refreshToken();
+    Optional<JsonNode> tokens;
+    try {
+      tokens = refreshToken == null ? Optional.empty() : renewal.refreshed(refreshToken);
+    } catch (ForgeException e) {
+      if (!grantRefused.contains(e.oauthError())) throw e;
+      Optional<Account> now = store.get(read.service(), read.instance(), read.matrixUser());
+      if (now.isPresent() && renewedSince(read, now.get())) return now;
+      renewal.expired(read, authServer + " refused the refresh (" + e.getMessage() + ")");
+      return Optional.empty();
+    }
+    if (tokens.isEmpty()) {
+      renewal.expired(read, "its token expired and cannot be refreshed");
+      return Optional.empty();
+    }
+    Account fresh = renewal.withTokens(read, tokens.get());
+    // Stored only while still the link read: a logout while the forge answered would be undone
+    // otherwise, and a new link (a new login, a personal token) replaced by the old one's tokens.
+    if (!store.renew(read, fresh))
+      return store.get(read.service(), read.instance(), read.matrixUser());
+    log.debug("{}: refreshed the token of {}", read.service(), read.matrixUser());
+    return Optional.of(fresh);
+  }
+
   /**
    * Whether the link changed since {@code read} was read ({@code stored} is how it is now): renewed
    * by another refresh, here or on another instance, or linked again, by personal token too (which

@@ -1,11 +1,13 @@
 package grapple.bot.forge;
 
 import grapple.bot.BotRooms;
+import grapple.bot.ServiceContext;
 import grapple.bot.http.Request;
 import grapple.bot.provisioning.ApiException;
 import grapple.bot.provisioning.Caller;
 import grapple.bot.provisioning.ErrorCode;
 import grapple.bot.room.MatrixIds;
+import grapple.commands.PermissionLevel;
 import grapple.state.BadInput;
 
 /**
@@ -50,5 +52,26 @@ public final class UserIdParam {
             + "' may only be used for members of its rooms; "
             + userId
             + " is in none of them.");
+  }
+
+  /**
+   * The user a {@code /v1/<service>/oauth} call starts linking a {@code forge} account for ({@link
+   * #of(Request, Caller, BotRooms)}): a write, though a GET (hookshot's route), and only for a user
+   * with the {@code login} permission for {@code service}, as its {@code login} command needs (no
+   * room here). Otherwise any key that may write could start a link the user's permissions refuse.
+   */
+  public static String linking(
+      Request request, Caller caller, ServiceContext context, String service, String forge) {
+    caller.require(Caller.WRITE);
+    String userId = of(request, caller, context.botRooms());
+    if (context.permissions().allows(userId, "", service, PermissionLevel.LOGIN)) return userId;
+    throw new ApiException(
+        ErrorCode.FORBIDDEN_USER,
+        userId
+            + " may not link a "
+            + forge
+            + " account (needs the `login` permission for "
+            + service
+            + ")");
   }
 }

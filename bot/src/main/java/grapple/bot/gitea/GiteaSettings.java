@@ -104,15 +104,7 @@ record GiteaSettings(
 
   /** The instance's web address (no trailing slash); BadInput naming {@code field} if unknown. */
   HttpUrl instance(String name, String field) {
-    HttpUrl url = instances.get(name);
-    if (url != null) return url;
-    throw new grapple.state.BadInput(
-        field,
-        "unknown Gitea instance '"
-            + name
-            + "' (known: "
-            + String.join(", ", instances.keySet())
-            + ")");
+    return ForgeInstances.named(instances, name, field, "Gitea");
   }
 
   /**

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
@@ -27,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * hours) refreshed before use and, on the leader, ahead of time. Also who on Matrix a GitHub login
  * is, for mentions.
  */
-final class GithubAccounts implements Mentions {
+final class GithubAccounts implements Mentions, TokenAccounts.Renewal {
   private static final Logger log = LoggerFactory.getLogger(GithubAccounts.class);
   static final String SERVICE = "github";
   private static final String INSTANCE = "";
@@ -161,7 +162,8 @@ final class GithubAccounts implements Mentions {
     }
   }
 
-  private Account withTokens(Account a, JsonNode tokens) {
+  @Override
+  public Account withTokens(Account a, JsonNode tokens) {
     Instant now = clock.instant();
     return TokenAccounts.withTokens(
         a,
@@ -185,37 +187,21 @@ final class GithubAccounts implements Mentions {
 
   /**
    * Refreshes one account's token; empty (and unlinked) when GitHub refuses the refresh token.
-   * Synchronized, and re-reading the link first: GitHub takes a refresh token once, so a second
-   * refresh with the same (stale) account would be refused and unlink the account just renewed.
+   * Synchronized, and re-reading the link first ({@link TokenAccounts#refresh}): GitHub takes a
+   * refresh token once, so a second refresh with the same (stale) account would be refused and
+   * unlink the account just renewed.
    */
   synchronized Optional<Account> refresh(Account account) throws ForgeException {
-    Optional<Account> stored = account(account.matrixUser());
-    if (stored.isEmpty()) return Optional.empty(); // logged out since the caller read it
-    if (TokenAccounts.renewedSince(account, stored.get())) return stored;
-    if (account.refreshToken() == null || settings.oauth().isEmpty()) {
-      expired(account, "its token expired and cannot be refreshed");
-      return Optional.empty();
-    }
-    JsonNode tokens;
-    try {
-      tokens =
-          client.oauthToken(
-              settings.oauth().get(),
-              Map.of("grant_type", "refresh_token", "refresh_token", account.refreshToken()));
-    } catch (ForgeException e) {
-      // Only a refused refresh token is the user's: a refused client (a wrong clientSecret) or any
-      // other answer is the operator's to fix, and unlinking would cost every user their login.
-      if (!e.oauthError().equals(BAD_REFRESH_TOKEN)) throw e;
-      Optional<Account> now = account(account.matrixUser());
-      if (now.isPresent() && TokenAccounts.renewedSince(account, now.get()))
-        return now; // another instance renewed it meanwhile
-      expired(account, "GitHub refused to refresh its token (" + e.getMessage() + ")");
-      return Optional.empty();
-    }
-    Account fresh = withTokens(account, tokens);
-    // Stored only while still the link read: a logout while GitHub answered would be undone
-    // otherwise, and a new link (a personal token) replaced by the old one's renewed tokens.
-    return store.renew(account, fresh) ? Optional.of(fresh) : account(account.matrixUser());
+    return TokenAccounts.refresh(store, account, "GitHub", Set.of(BAD_REFRESH_TOKEN), this);
+  }
+
+  @Override
+  public Optional<JsonNode> refreshed(String refreshToken) throws ForgeException {
+    if (settings.oauth().isEmpty()) return Optional.empty();
+    return Optional.of(
+        client.oauthToken(
+            settings.oauth().get(),
+            Map.of("grant_type", "refresh_token", "refresh_token", refreshToken)));
   }
 
   /** Leader's chore: refreshes every token that expires soon. */
@@ -228,7 +214,8 @@ final class GithubAccounts implements Mentions {
    * Unlinks an account whose token expired for good and tells its user, once: whoever unlinks it (a
    * command, the leader's chore, another instance) tells; the others find it gone.
    */
-  private void expired(Account account, String why) {
+  @Override
+  public void expired(Account account, String why) {
     boolean unlinked = store.unlink(SERVICE, INSTANCE, account.matrixUser());
     mentions.clear();
     if (!unlinked) return;

@@ -12,7 +12,6 @@ import grapple.bot.http.Response;
 import grapple.bot.provisioning.ApiException;
 import grapple.bot.provisioning.Caller;
 import grapple.bot.provisioning.ErrorCode;
-import grapple.commands.PermissionLevel;
 import grapple.state.BadInput;
 import grapple.state.Json;
 import java.util.Optional;
@@ -44,18 +43,8 @@ final class GithubApi {
   }
 
   private Response oauth(Request request, Caller caller) {
-    // Starts linking an account to the user: a write, though a GET (hookshot's route).
-    caller.require(Caller.WRITE);
-    String userId = UserIdParam.of(request, caller, parts.context().botRooms());
-    // As the `github login` command: linking an account needs the `login` level (no room here).
-    if (!parts
-        .context()
-        .permissions()
-        .allows(userId, "", GithubService.NAME, PermissionLevel.LOGIN)) {
-      throw new ApiException(
-          ErrorCode.FORBIDDEN_USER,
-          userId + " may not link a GitHub account (needs the `login` permission for github)");
-    }
+    String userId =
+        UserIdParam.linking(request, caller, parts.context(), GithubService.NAME, "GitHub");
     if (parts.settings().oauth().isEmpty()) {
       throw new ApiException(
           ErrorCode.DISABLED_FEATURE, "GitHub OAuth is not configured on this bot (github.oauth).");

@@ -2,6 +2,7 @@ package grapple.bot.jira;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import grapple.bot.forge.ForgeException;
+import grapple.bot.forge.ForgeInstances;
 import grapple.bot.forge.TokenAccounts;
 import grapple.state.Json;
 import grapple.state.LinkedAccounts;
@@ -28,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * assign} also read the links administrators made (CONTRACT §14), which match a JIRA user by the
  * link's id when it has one, else by its login (a Data Center user name).
  */
-final class JiraAccounts {
+final class JiraAccounts implements TokenAccounts.Renewal {
   private static final Logger log = LoggerFactory.getLogger(JiraAccounts.class);
   static final String SERVICE = "jira";
 
@@ -72,8 +73,7 @@ final class JiraAccounts {
 
   /** Checks a Data Center token with the instance's {@code myself} and links it. */
   Account linkToken(String matrixUser, String instance, String token) throws ForgeException {
-    HttpUrl url = settings.instances().get(instance);
-    if (url == null) throw new ForgeException(404, "no JIRA instance named " + instance);
+    HttpUrl url = ForgeInstances.named(settings.instances(), instance, "instance", "JIRA");
     JsonNode me = client.myself(dataCenter(instance, url, token));
     Account account =
         new Account(
@@ -136,7 +136,8 @@ final class JiraAccounts {
                     "JIRA Cloud OAuth is not configured on this bot (jira.oauth)"));
   }
 
-  private Account withTokens(Account a, JsonNode tokens) {
+  @Override
+  public Account withTokens(Account a, JsonNode tokens) {
     return TokenAccounts.withTokens(
         a,
         tokens.path("access_token").asText(a.token()),
@@ -290,46 +291,22 @@ final class JiraAccounts {
 
   /**
    * Refreshes one Cloud login ({@code account} as the caller read it). Synchronized and re-reading
-   * the link first: Atlassian's refresh tokens rotate, so a second refresh with a stale one would
-   * be refused; a login renewed since the caller read it is answered as it is now. Whether the
-   * token is due is the caller's to say (about to expire before a use, within {@link
-   * #REFRESH_AHEAD} for the leader's chore). Synchronized covers one process only: when Atlassian
-   * refuses the refresh token, the link is read again, and one another instance renewed meanwhile
-   * is used rather than unlinked.
+   * the link first ({@link TokenAccounts#refresh}): Atlassian's refresh tokens rotate, so a second
+   * refresh with a stale one would be refused. Whether the token is due is the caller's to say
+   * (about to expire before a use, within {@link #REFRESH_AHEAD} for the leader's chore).
    */
   synchronized Optional<Account> refresh(Account account) throws ForgeException {
-    Optional<Account> stored = store.get(SERVICE, CLOUD, account.matrixUser());
-    if (stored.isEmpty()) return Optional.empty();
-    if (TokenAccounts.renewedSince(account, stored.get())) return stored;
-    String refresh = stored.get().refreshToken();
-    if (refresh == null || settings.oauth().isEmpty()) {
-      expired(stored.get(), "its token expired and cannot be refreshed");
-      return Optional.empty();
-    }
-    JsonNode tokens;
-    try {
-      tokens =
-          client.token(
-              oauth(),
-              Json.object().put("grant_type", "refresh_token").put("refresh_token", refresh));
-    } catch (ForgeException e) {
-      // Only a refused refresh token is the user's: a refused client (401 access_denied, a wrong
-      // clientSecret) or any other answer is the operator's to fix, and unlinking would cost every
-      // user their login.
-      if (!REFUSED_GRANT.contains(e.oauthError())) throw e;
-      // Another bot instance may have exchanged this refresh token and stored the rotated one
-      // while this one asked: its login is valid, and unlinking it would lose it.
-      Optional<Account> now = store.get(SERVICE, CLOUD, account.matrixUser());
-      if (now.isPresent() && TokenAccounts.renewedSince(stored.get(), now.get())) return now;
-      expired(stored.get(), "Atlassian refused the refresh (" + e.getMessage() + ")");
-      return Optional.empty();
-    }
-    Account fresh = withTokens(stored.get(), tokens);
-    // Stored only while still the link read: a logout while Atlassian answered would be undone
-    // otherwise, and a new login replaced by the old one's renewed tokens.
-    if (!store.renew(stored.get(), fresh)) return store.get(SERVICE, CLOUD, account.matrixUser());
-    log.debug("jira: refreshed the Cloud token of {}", account.matrixUser());
-    return Optional.of(fresh);
+    return TokenAccounts.refresh(store, account, "Atlassian", REFUSED_GRANT, this);
+  }
+
+  @Override
+  public Optional<JsonNode> refreshed(String refreshToken) throws ForgeException {
+    Optional<JiraSettings.OAuth> oauth = settings.oauth();
+    if (oauth.isEmpty()) return Optional.empty();
+    return Optional.of(
+        client.token(
+            oauth.get(),
+            Json.object().put("grant_type", "refresh_token").put("refresh_token", refreshToken)));
   }
 
   /** Leader's chore: refreshes every Cloud token that expires soon. */
@@ -338,7 +315,8 @@ final class JiraAccounts {
         store, SERVICE, clock.instant().plus(REFRESH_AHEAD), this::refresh);
   }
 
-  private void expired(Account account, String why) {
+  @Override
+  public void expired(Account account, String why) {
     if (!store.unlink(SERVICE, CLOUD, account.matrixUser())) return; // told already
     log.info("jira: unlinked the Cloud login of {}: {}", account.matrixUser(), why);
     tell.accept(

@@ -37,9 +37,7 @@ final class JiraApi {
   }
 
   private Response oauth(Request request, Caller caller) {
-    // Starts linking an account to the user: a write, though a GET (hookshot's route).
-    caller.require(Caller.WRITE);
-    String userId = UserIdParam.of(request, caller, parts.context().botRooms());
+    String userId = UserIdParam.linking(request, caller, parts.context(), JiraService.NAME, "JIRA");
     if (parts.settings().oauth().isEmpty()) {
       throw new ApiException(
           ErrorCode.DISABLED_FEATURE,

@@ -1,5 +1,6 @@
 package grapple.bot.jira;
 
+import static grapple.bot.BadInputAssertions.assertRefused;
 import static grapple.bot.forge.ForgeAssertions.assertConfigMissing;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -124,6 +125,21 @@ class JiraAccountsTest {
         () -> unconfigured.linkCode(ALICE, "some-code"),
         "JIRA Cloud OAuth is not configured on this bot (jira.oauth)");
     assertThat(unconfigured.accounts(ALICE)).isEmpty();
+  }
+
+  /**
+   * A token for an instance the config does not name was a ForgeException 404 that no JIRA
+   * answered: neither JIRA's "not found" nor a proxy's page, so it read as the bot's JIRA URL being
+   * wrong. It is the user's input, refused naming the field as Gitea's and GitLab's are, and
+   * nothing is asked.
+   */
+  @Test
+  void aTokenForAnInstanceNotConfiguredIsRefusedNamingTheField() {
+    assertRefused(() -> accounts.linkToken(ALICE, "nowhere", "some-token"), "instance")
+        .hasMessage("unknown JIRA instance 'nowhere' (known: none)");
+
+    assertThat(jira.callsTo("GET", "/rest/api/2/myself")).isEmpty();
+    assertThat(accounts.accounts(ALICE)).isEmpty();
   }
 
   /**

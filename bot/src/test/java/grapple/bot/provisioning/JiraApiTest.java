@@ -46,18 +46,20 @@ class JiraApiTest {
     dataCenter.user("console", "Console User");
     dataCenter.personalToken("console", PAT);
     ops = dataCenter.project("OPS", "Operations");
-    grapple =
-        LocalGrapple.start(
-            dir,
-            "jira: {enabled: true, webhook: {secret: 'jira-webhook-secret-01'}, oauth: {clientId:"
-                + " jira-client, clientSecret: jira-client-secret-0123, redirectUri:"
-                + " 'https://bot.example/oauth/jira', authUrl: '"
-                + cloud.url()
-                + "', apiUrl: '"
-                + cloud.url()
-                + "'}, instances: {acme: {url: '"
-                + dataCenter.url()
-                + "'}}}");
+    grapple = LocalGrapple.start(dir, jira());
+  }
+
+  /** The {@code jira} section: the Cloud OAuth app on {@code cloud}, the instance {@code acme}. */
+  private String jira() {
+    return "jira: {enabled: true, webhook: {secret: 'jira-webhook-secret-01'}, oauth: {clientId:"
+        + " jira-client, clientSecret: jira-client-secret-0123, redirectUri:"
+        + " 'https://bot.example/oauth/jira', authUrl: '"
+        + cloud.url()
+        + "', apiUrl: '"
+        + cloud.url()
+        + "'}, instances: {acme: {url: '"
+        + dataCenter.url()
+        + "'}}}";
   }
 
   @AfterEach
@@ -96,6 +98,28 @@ class JiraApiTest {
                 + "/authorize?audience=api.atlassian.com&client_id=jira-client&scope=read%3Ajira-work%20write%3Ajira-work%20read%3Ajira-user%20offline_access&redirect_uri=https%3A%2F%2Fbot.example%2Foauth%2Fjira&state=")
         .endsWith("&response_type=code&prompt=consent");
     assertThat(grapple.get("/v1/jira/oauth?userId=alice").errcode()).isEqualTo("HS_BAD_VALUE");
+  }
+
+  /**
+   * Starting a link needs the {@code login} permission for jira, as {@code jira login} does and as
+   * {@code /v1/github/oauth} did: the route gave an authorize URL for any user the key answers for.
+   */
+  @Test
+  void oauthForAUserWithoutTheLoginPermissionIsRefused() throws Exception {
+    grapple.close();
+    grapple =
+        LocalGrapple.start(
+            dir,
+            jira()
+                + "\npermissions:\n  - actor: '@alice:localhost'\n"
+                + "    services: [{service: jira, level: commands}]\n");
+
+    Answer refused = grapple.get("/v1/jira/oauth" + AS_ALICE);
+
+    assertThat(refused.status()).isEqualTo(403);
+    assertThat(refused.errcode()).isEqualTo("HS_FORBIDDEN_USER");
+    assertThat(refused.body())
+        .contains("@alice:localhost may not link a JIRA account (needs the `login` permission");
   }
 
   @Test
