@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -309,6 +310,13 @@ class ClusterTest {
    */
   @Test
   void theLeaderDoesNotApplyAnEchoOfTheFollowersWriteASecondTime() throws Exception {
+    // The leader reads the change log for a peer's write only while it waits for one to show.
+    AtomicInteger leaderLookedForThePeersWrite = new AtomicInteger();
+    leader.connections.peers(
+        () -> {
+          leader.cluster.catchUp();
+          leaderLookedForThePeersWrite.incrementAndGet();
+        });
     follower.gateway.holdStateWrites();
     CompletableFuture<Changes.Applied> creating =
         CompletableFuture.supplyAsync(
@@ -334,7 +342,8 @@ class ClusterTest {
                         "ci",
                         Json.object().put("name", "ci")),
                     false));
-    Thread.sleep(200);
+    // The echo is in the leader's wait, the follower's write not yet stored: only now is it let go.
+    Await.until(Duration.ofSeconds(5), () -> leaderLookedForThePeersWrite.get() >= 1);
     follower.gateway.releaseStateWrites();
 
     Changes.Applied made = creating.get(5, TimeUnit.SECONDS);
