@@ -1006,7 +1006,8 @@ class PostgresTest {
   void aNewLeaderStartsOnlyOnceTheOldLeadersWriteUnderWayHasCommitted() throws Exception {
     Database a = open();
     Database b = open();
-    Leadership first = postgres.leading(a, new CountDownLatch(1));
+    CountDownLatch aLost = new CountDownLatch(1);
+    Leadership first = postgres.leading(a, aLost);
     CountDownLatch checked = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     CompletableFuture<Integer> underWay =
@@ -1031,13 +1032,19 @@ class PostgresTest {
             },
             new CountDownLatch(1)));
 
-    assertThat(bLeads.await(2_500, TimeUnit.MILLISECONDS))
+    // It took the lock and waits to write its term, behind the old leader's write under way.
+    untilTheServerShows(
+        "the new leader's election waiting for the old leader's write",
+        "SELECT pid FROM pg_stat_activity WHERE application_name = 'grapple leader election'"
+            + " AND wait_event_type = 'Lock' AND datname = current_database()");
+    assertThat(bLeads.getCount())
         .as("elected while the old leader's write was under way")
-        .isFalse();
+        .isEqualTo(1);
     release.countDown();
     assertThat(underWay.get(10, TimeUnit.SECONDS)).isEqualTo(1);
     assertThat(bLeads.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(seenOnElection).containsExactly("yes");
+    assertThat(aLost.await(10, TimeUnit.SECONDS)).as("the old leader was told it lost").isTrue();
     assertThat(first.leading()).isFalse();
   }
 
