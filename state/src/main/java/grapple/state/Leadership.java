@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,6 +68,15 @@ public abstract class Leadership implements AutoCloseable {
   /** True while this instance leads. */
   public abstract boolean leading();
 
+  /**
+   * How many rounds of its campaign this instance has ended (a try for the lock, or a check that it
+   * still holds it), for tests: they wait for rounds to be done rather than sleep and hope that one
+   * came (on a slow machine it may not have).
+   */
+  long rounds() {
+    return 0;
+  }
+
   /** Starts (trying) to lead; the listener is called on another thread. */
   public abstract void start(Listener listener);
 
@@ -126,6 +136,8 @@ public abstract class Leadership implements AutoCloseable {
     /** Why a leader-only write found this instance no longer leads; the campaign then stops. */
     private volatile @Nullable String deposed;
 
+    private final AtomicLong rounds = new AtomicLong();
+
     Elected(PostgresBackend backend) {
       this.backend = backend;
     }
@@ -133,6 +145,11 @@ public abstract class Leadership implements AutoCloseable {
     @Override
     public boolean leading() {
       return leading;
+    }
+
+    @Override
+    long rounds() {
+      return rounds.get();
     }
 
     @Override
@@ -188,6 +205,7 @@ public abstract class Leadership implements AutoCloseable {
           Fatal.haltIfFatal(e);
           log.error("leader election failed unexpectedly; retrying", e);
         }
+        rounds.incrementAndGet();
         pause();
       }
     }

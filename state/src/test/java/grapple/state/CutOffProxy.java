@@ -26,6 +26,8 @@ public final class CutOffProxy implements AutoCloseable {
   private volatile boolean down;
   private final java.util.concurrent.atomic.AtomicInteger refused =
       new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.CountDownLatch firstRefused =
+      new java.util.concurrent.CountDownLatch(1);
   private volatile @Nullable HangUp hangUp;
   private volatile boolean closed;
 
@@ -83,6 +85,11 @@ public final class CutOffProxy implements AutoCloseable {
   /** How many connections were closed as soon as they were made. */
   int refused() {
     return refused.get();
+  }
+
+  /** Waits up to {@code timeout} for a connection to be closed as soon as it was made. */
+  boolean awaitRefused(java.time.Duration timeout) throws InterruptedException {
+    return firstRefused.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   /** New connections go through again. */
@@ -152,6 +159,7 @@ public final class CutOffProxy implements AutoCloseable {
         if (down) {
           closeQuietly(client);
           refused.incrementAndGet();
+          firstRefused.countDown();
           continue;
         }
         Socket upstream = new Socket(host, port);

@@ -112,6 +112,13 @@ final class OutboundSender implements AutoCloseable {
   private final AtomicLong delivered = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   private final AtomicLong retried = new AtomicLong();
+
+  /**
+   * The loop's passes so far, worked or failed: a test waits for passes to be done rather than
+   * sleeping and hoping the loop went round meanwhile (on a slow machine it may not have).
+   */
+  private final AtomicLong passesDone = new AtomicLong();
+
   private final Object signal = new Object();
   private boolean woken;
   private volatile boolean running;
@@ -178,6 +185,8 @@ final class OutboundSender implements AutoCloseable {
       } catch (Throwable e) {
         passes.failed(e); // logged as Loops says, then a pause of a second
         if (Thread.currentThread().isInterrupted()) return;
+      } finally {
+        passesDone.incrementAndGet();
       }
     }
   }
@@ -445,6 +454,11 @@ final class OutboundSender implements AutoCloseable {
 
   long retriedCount() {
     return retried.get();
+  }
+
+  /** How many passes the loop has ended, for tests: see {@link #passesDone}. */
+  long passesDone() {
+    return passesDone.get();
   }
 
   Optional<Thread> thread() {

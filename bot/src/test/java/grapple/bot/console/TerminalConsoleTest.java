@@ -6,12 +6,14 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
+import grapple.testing.Await;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -27,6 +29,7 @@ import org.slf4j.Logger;
 class TerminalConsoleTest {
   private static final int CTRL_C = 3;
   private static final int CTRL_D = 4;
+  private static final Duration FIVE_SECONDS = Duration.ofSeconds(5);
 
   private final PipedOutputStream keys = new PipedOutputStream();
   private final ByteArrayOutputStream screen = new ByteArrayOutputStream();
@@ -54,7 +57,7 @@ class TerminalConsoleTest {
     console.close();
   }
 
-  private void startReading() throws InterruptedException {
+  private void startReading() {
     Thread reader =
         new Thread(
             () -> {
@@ -67,9 +70,8 @@ class TerminalConsoleTest {
     awaitOnScreen("> ");
   }
 
-  private void awaitOnScreen(String text) throws InterruptedException {
-    for (int i = 0; i < 100 && !screen().contains(text); i++) Thread.sleep(50);
-    assertThat(screen()).contains(text);
+  private void awaitOnScreen(String text) {
+    Await.until(FIVE_SECONDS, () -> screen().contains(text));
   }
 
   private String screen() {
@@ -88,7 +90,7 @@ class TerminalConsoleTest {
     keys.write("!grapple help\r".getBytes(StandardCharsets.UTF_8));
     keys.flush();
 
-    for (int i = 0; i < 100 && lines.isEmpty(); i++) Thread.sleep(50);
+    Await.until(FIVE_SECONDS, () -> !lines.isEmpty());
     assertThat(lines).containsExactly("!grapple help");
   }
 
@@ -106,7 +108,7 @@ class TerminalConsoleTest {
             .getBytes(StandardCharsets.UTF_8));
     keys.flush();
 
-    for (int i = 0; i < 100 && lines.size() < 5; i++) Thread.sleep(50);
+    Await.until(FIVE_SECONDS, () -> lines.size() >= 5);
     assertThat(lines)
         .containsExactly(
             "!grapple webhook ci", "wow!!", "!1 first", "^_^ nice", "/state t k {\"x\": \"hi!$\"}");

@@ -200,8 +200,8 @@ class OutboundSenderTest {
           });
       sender.start();
 
-      Await.until(Duration.ofSeconds(5), () -> !logged.events().isEmpty());
-      Await.pause(Duration.ofMillis(2_500)); // the loop tries again each second: two more passes
+      // The first pass failed and was logged; the second failed too, and was judged, once it ended.
+      Await.until(Duration.ofSeconds(10), () -> sender.passesDone() >= 2);
 
       assertEquals(1, logged.events().size(), () -> logged.events().toString());
       assertTrue(sender.alive());
@@ -212,7 +212,8 @@ class OutboundSenderTest {
    * When a delivery's outcome cannot be written (the database refuses writes while reads work: a
    * full disk, a read-only standby), its hook waits a backoff. Its head, still due, was started
    * again at once, so the target got the same delivery again and again, as fast as the loop went,
-   * for as long as the database refused.
+   * for as long as the database refused. The rounds are the loop's, run here one by one on the fake
+   * clock: the round right after the failure is where it went again.
    */
   @Test
   void aDeliveryWhoseOutcomeCannotBeWrittenIsNotSentAgainAtOnce() throws Exception {
@@ -232,12 +233,16 @@ class OutboundSenderTest {
         });
     for (int i = 0; i < 200; i++) server.enqueue(new MockResponse.Builder().code(200).build());
 
-    sender.start();
-    Await.until(Duration.ofSeconds(5), () -> server.getRequestCount() >= 1);
-    Await.pause(Duration.ofMillis(1_500));
+    settle(sender.startDue());
+    OutboundSender.Round next = sender.startDue();
+    settle(next);
 
+    assertEquals(List.of(), next.started(), "the same delivery was started again at once");
     assertEquals(1, server.getRequestCount(), "the same delivery was sent again at once");
     assertEquals(1, queue.backlog());
+    clock.advance(Duration.ofSeconds(2)); // the first backoff is a second at most
+    settle(sender.startDue());
+    assertEquals(2, server.getRequestCount(), "the held delivery is sent once its backoff ends");
   }
 
   private void hook(String connectionId, String name, String url, String method) {
