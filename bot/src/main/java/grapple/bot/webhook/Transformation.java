@@ -25,6 +25,7 @@ import org.mozilla.javascript.IRFactory;
 import org.mozilla.javascript.Interpreter;
 import org.mozilla.javascript.NativeArray;
 import org.mozilla.javascript.NativeFunction;
+import org.mozilla.javascript.NativeObject;
 import org.mozilla.javascript.Node;
 import org.mozilla.javascript.Parser;
 import org.mozilla.javascript.RhinoException;
@@ -675,6 +676,22 @@ final class Transformation {
     }
   }
 
+  /**
+   * A call's own global scope, whose prototype is the shared sealed one. It stays top-level:
+   * Rhino's {@code construct} gives a parentless object the caller's scope as parent ({@code
+   * Object(this)}, and the guards' {@code Object(this)} on {@code [].join.call(null)}), after which
+   * the call's implicit global writes ({@code result = ...}) went to the shared scope, which
+   * ignored them.
+   */
+  private static final class CallScope extends NativeObject {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public void setParentScope(@Nullable Scriptable parent) {
+      // A top-level scope has no parent; any other is ignored (see above).
+    }
+  }
+
   /** When a call's time is up, on its limits' clock. */
   private record Deadline(LongSupplier clock, long at) {
     boolean passed() {
@@ -709,9 +726,8 @@ final class Transformation {
       Object outcome =
           SANDBOX.call(
               cx -> {
-                Scriptable scope = cx.newObject(SHARED);
+                Scriptable scope = new CallScope();
                 scope.setPrototype(SHARED);
-                scope.setParentScope(null);
                 Object jsData;
                 try {
                   jsData = new JsonParser(cx, scope).parseValue(Json.write(data));

@@ -989,6 +989,24 @@ class TransformationTest {
   }
 
   /**
+   * Rhino's {@code Object(x)} gives a parentless object the caller's scope as parent: the call's
+   * own global scope, once passed to it ({@code Object(this)}, or a guard's {@code Object(this)} as
+   * in {@code [].join.call(null)}), had the shared sealed scope as parent, and every later implicit
+   * global write went there and was lost: the script's {@code result} was never seen.
+   */
+  @Test
+  void globalWritesAfterObjectOfTheGlobalScopeStayTheCallsOwn() throws Exception {
+    for (String before : List.of("var root = Object(this);", "[].join.call(null);")) {
+      String script = before + " result = {version: 'v2', plain: 'hello'}; mark = data.secret;";
+
+      assertThat(run(script, "{\"secret\": \"room A\"}").plain()).as(before).isEqualTo("hello");
+      assertThat(plain("result = {version: 'v2', plain: typeof mark + ' ' + typeof root};"))
+          .as(before)
+          .isEqualTo("undefined undefined");
+    }
+  }
+
+  /**
    * The guarded built-ins (repeat, padStart, padEnd, join, Array.from, fill) are made after the
    * standard objects are sealed; unsealed, a script could hang data on them (or on their {@code
    * prototype}) for every later call of every hook, in any room, to read.
