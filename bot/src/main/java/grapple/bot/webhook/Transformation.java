@@ -25,6 +25,7 @@ import org.mozilla.javascript.IRFactory;
 import org.mozilla.javascript.Interpreter;
 import org.mozilla.javascript.NativeArray;
 import org.mozilla.javascript.NativeFunction;
+import org.mozilla.javascript.NativeObject;
 import org.mozilla.javascript.Node;
 import org.mozilla.javascript.Parser;
 import org.mozilla.javascript.RhinoException;
@@ -199,7 +200,9 @@ final class Transformation {
                       new OwnCount(),
                       new OwnIds(),
                       new Search(),
-                      CHARS_PER_INSTRUCTION
+                      CHARS_PER_INSTRUCTION,
+                      new BytesLeft(),
+                      new JsonParseBytes()
                     });
             sealAll(cx, scope);
             return scope;
@@ -600,6 +603,69 @@ final class Transformation {
     }
   }
 
+  /**
+   * {@code bytesLeft()}: what the call may still allocate before its memory bound stops it
+   * (Infinity on a JVM that does not count). Passed to the sandbox's own code only.
+   */
+  private static final class BytesLeft extends BaseFunction {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Object call(Context cx, Scriptable scope, Scriptable thisObj, @Nullable Object[] args) {
+      if (!(cx.getThreadLocal(Sandbox.ALLOCATION_LIMIT) instanceof Long max) || !Sandbox.counts())
+        return Double.POSITIVE_INFINITY;
+      return (double) Math.max(0, max - Sandbox.allocated());
+    }
+  }
+
+  /**
+   * Bytes Rhino's {@code JSON.parse} allocated at most, on OpenJDK 17 (compressed oops), for each
+   * opening bracket or brace, comma and colon outside strings: 149 for an array of small arrays of
+   * numbers, 92 for one of empty arrays, 146 for an object's numbered properties.
+   */
+  static final int JSON_BYTES_PER_STRUCTURE = 160;
+
+  /** ...for each other character outside strings (a number's digits: 26 for long numbers). */
+  static final int JSON_BYTES_PER_DIGIT = 32;
+
+  /** ...and for each character of a string (3 for one that is not Latin-1). */
+  static final int JSON_BYTES_PER_STRING_CHAR = 4;
+
+  /**
+   * {@code jsonParseBytes(text)}: the most Rhino's {@code JSON.parse} allocates to read {@code
+   * text}, from its characters (see {@link #JSON_BYTES_PER_STRUCTURE}). One pass, no allocation.
+   * Passed to the sandbox's own code only.
+   */
+  private static final class JsonParseBytes extends BaseFunction {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Object call(Context cx, Scriptable scope, Scriptable thisObj, @Nullable Object[] args) {
+      return (double) jsonParseBytes(ScriptRuntime.toString(args[0]));
+    }
+  }
+
+  static long jsonParseBytes(String text) {
+    long bytes = 0;
+    boolean inString = false;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (inString) {
+        bytes += JSON_BYTES_PER_STRING_CHAR;
+        if (c == '\\') i++;
+        else if (c == '"') inString = false;
+        continue;
+      }
+      switch (c) {
+        case '"' -> inString = true;
+        case '[', '{', ',', ':' -> bytes += JSON_BYTES_PER_STRUCTURE;
+        case ' ', '\t', '\n', '\r', ']', '}' -> {}
+        default -> bytes += JSON_BYTES_PER_DIGIT;
+      }
+    }
+    return bytes;
+  }
+
   /** Whether a value is a RegExp made by the built-in constructor or a literal. */
   private static final class IsRegExp extends BaseFunction {
     private static final long serialVersionUID = 1L;
@@ -675,6 +741,22 @@ final class Transformation {
     }
   }
 
+  /**
+   * A call's own global scope, whose prototype is the shared sealed one. It stays top-level:
+   * Rhino's {@code construct} gives a parentless object the caller's scope as parent ({@code
+   * Object(this)}, and the guards' {@code Object(this)} on {@code [].join.call(null)}), after which
+   * the call's implicit global writes ({@code result = ...}) went to the shared scope, which
+   * ignored them.
+   */
+  private static final class CallScope extends NativeObject {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public void setParentScope(@Nullable Scriptable parent) {
+      // A top-level scope has no parent; any other is ignored (see above).
+    }
+  }
+
   /** When a call's time is up, on its limits' clock. */
   private record Deadline(LongSupplier clock, long at) {
     boolean passed() {
@@ -709,9 +791,8 @@ final class Transformation {
       Object outcome =
           SANDBOX.call(
               cx -> {
-                Scriptable scope = cx.newObject(SHARED);
+                Scriptable scope = new CallScope();
                 scope.setPrototype(SHARED);
-                scope.setParentScope(null);
                 Object jsData;
                 try {
                   jsData = new JsonParser(cx, scope).parseValue(Json.write(data));
@@ -931,6 +1012,11 @@ final class Transformation {
       if (!t.isThreadAllocatedMemorySupported()) return null;
       if (!t.isThreadAllocatedMemoryEnabled()) t.setThreadAllocatedMemoryEnabled(true);
       return t;
+    }
+
+    /** Whether this JVM counts the bytes each thread allocates. */
+    static boolean counts() {
+      return THREADS != null;
     }
 
     /** Bytes this thread has allocated so far (0 on a JVM that does not count them). */

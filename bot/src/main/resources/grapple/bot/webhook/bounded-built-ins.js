@@ -1,6 +1,7 @@
 (function (max, maxElements, maxConcatenated, global, boundCheck, boundCheckName, isProxy,
          isRegExp, maxPattern, symbolFor, symbolKeyFor, maxCompared, countCall, countCallName,
-         isCode, ownCount, ownIds, search, charsPerInstruction) {
+         isCode, ownCount, ownIds, search, charsPerInstruction, bytesLeft,
+         jsonParseBytes) {
   // Function.prototype.apply as it was: the guards below call the built-ins they wrap with it,
   // not with the guarded apply.
   var realApply = Function.prototype.apply;
@@ -304,6 +305,28 @@
     parts.push(s.slice(p));
     return parts;
   }
+  // split by "" or by one character makes a string of each part, some 72 bytes a part, in one
+  // Java call: a string of 1 Mi characters split by "" allocated 75 MB, past the memory bound
+  // unchecked. A string that may make inSteps parts or more is split a slice of inSteps
+  // characters at a time (no separator spans two), each slice counted as instructions, so
+  // that the clock and the memory bound are checked between slices.
+  var push = Array.prototype.push;
+  function splitInChunks(s, separator, most) {
+    var parts = [], carried = separator === "" ? null : "";
+    if (most === 0) return parts;
+    for (var i = 0; i < s.length; i += inSteps) {
+      var slice = originalSplit.call(s.slice(i, i + inSteps), separator);
+      if (carried !== null) {
+        slice[0] = carried + slice[0];
+        carried = slice.pop();
+      }
+      realApply.call(push, parts, slice);
+      countCall(inSteps / charsPerInstruction);
+      if (parts.length >= most) return parts.slice(0, most);
+    }
+    if (carried !== null) parts.push(carried);
+    return parts.length > most ? parts.slice(0, most) : parts;
+  }
   function boundedSplitOf(parts) {
     if (parts.length > maxElements) throw tooManyElements("split");
     return parts;
@@ -319,6 +342,11 @@
             var parts = splitBySearch(text, sought, Math.min(most, maxElements + 1));
             if (parts.length > maxElements) throw tooManyElements("split");
             return parts;
+          }
+          if (text.length / Math.max(1, sought.length) >= inSteps) {
+            var made = sought.length <= 1 ? splitInChunks(text, sought, Math.min(most, maxElements + 1))
+                : splitBySearch(text, sought, Math.min(most, maxElements + 1));
+            return boundedSplitOf(made);
           }
           return most <= maxElements ? originalSplit.call(text, sought, limit)
               : boundedSplitOf(originalSplit.call(text, sought, maxElements + 1));
@@ -1039,11 +1067,22 @@
   });
   // JSON.parse is one call too, making an object for every few characters of its text: a text
   // of 4 Mi characters is over a million objects the instruction count cannot interrupt.
+  // Within that, "[" + "[],".repeat(349524) + "[]]" allocated 67 MB in one call, past the
+  // memory bound unchecked: a text whose worst case (jsonParseBytes) is more than the call
+  // may still allocate is refused before it is read.
   var nativeParse = JSON.parse;
+  function mib(bytes) {
+    return Math.ceil(bytes / 1048576);
+  }
   Object.defineProperty(JSON, "parse", {
     value: function parse(text, reviver) {
       var s = String(text);
       if (s.length > max) throw new RangeError("JSON.parse: the text is longer than " + max + " characters");
+      var need = jsonParseBytes(s), left = bytesLeft();
+      if (need > left)
+        throw new RangeError("JSON.parse: reading this text may allocate up to " + mib(need)
+            + " MiB, more than the " + Math.floor(left / 1048576)
+            + " MiB left of the script's memory limit");
       return arguments.length > 1 ? nativeParse(s, reviver) : nativeParse(s);
     },
     writable: false, configurable: false, enumerable: false

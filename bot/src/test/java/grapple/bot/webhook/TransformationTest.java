@@ -757,6 +757,52 @@ class TransformationTest {
     }
   }
 
+  /**
+   * The memory bound is checked between instructions, and a guarded built-in is one: JSON.parse of
+   * {@code [[],[],...]} (1 Mi characters) allocated 67 MB in one call, and split by "" or by one
+   * character 75 MB, and as its last statement the script succeeded. JSON.parse now refuses a text
+   * that may allocate more than the call has left; split makes such parts a slice at a time.
+   */
+  @Test
+  void oneCallOfJsonParseOrSplitStaysNearTheMemoryBound() {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long bound = 16L << 20;
+    List<String> scripts =
+        List.of(
+            "var t = '[' + '[],'.repeat(349524) + '[]]'; result = String(JSON.parse(t).length);",
+            "var s = 'x'.repeat(1 << 20); result = String(s.split('', 1048576).length);",
+            "var s = 'x,'.repeat(1 << 19); result = String(s.split(',', 1048576).length);");
+
+    for (String script : scripts) {
+      Transformation compiled = Transformation.compile(script);
+      JsonNode data = json("{}");
+      long before = threads.getCurrentThreadAllocatedBytes();
+      assertThatThrownBy(() -> compiled.run(data, counted(Duration.ofSeconds(20), bound)))
+          .as(script)
+          .isInstanceOf(Transformation.Failed.class)
+          .hasMessageMatching(
+              ".*(JSON.parse: reading this text may allocate up to \\d+ MiB|allocated more than 16 MiB).*");
+      // What one slice of a split adds past the bound: some 5 MB.
+      assertThat(threads.getCurrentThreadAllocatedBytes() - before)
+          .as(script)
+          .isLessThan(bound + (8L << 20));
+    }
+  }
+
+  @Test
+  void splitOfManyPartsAndJsonParseWithinTheBoundAnswerAsBefore() throws Exception {
+    String script =
+        "var s = 'ab,'.repeat(40000), p = s.split(','), c = 'abc'.repeat(30000).split('');"
+            + " result = [p.length, p[0], p[39999], JSON.stringify(p[40000]),"
+            + " s.split(',', 5).length, c.length, c[65536], c[89999], ''.split('').length,"
+            + " ''.split(',').length, s.split('b,a').length,"
+            + " JSON.parse('[' + '1,'.repeat(1000) + '{\"a\": \"x\"}]').length].join(' ');";
+
+    assertThat(runAmply(script).plain())
+        .isEqualTo("Received webhook: 40001 ab ab \"\" 5 90000 b c 0 1 40000 1001");
+  }
+
   @Test
   void otherScriptsRunWhileOneAllocatesAndEachCallHasItsOwnBudget() throws Exception {
     Transformation hog =
@@ -986,6 +1032,24 @@ class TransformationTest {
     run("try { Object.prototype.evil = 1; } catch (e) {} x = 5;", "{}");
     assertThat(plain("result = {version: 'v2', plain: String(({}).evil) + ' ' + typeof x}"))
         .isEqualTo("undefined undefined");
+  }
+
+  /**
+   * Rhino's {@code Object(x)} gives a parentless object the caller's scope as parent: the call's
+   * own global scope, once passed to it ({@code Object(this)}, or a guard's {@code Object(this)} as
+   * in {@code [].join.call(null)}), had the shared sealed scope as parent, and every later implicit
+   * global write went there and was lost: the script's {@code result} was never seen.
+   */
+  @Test
+  void globalWritesAfterObjectOfTheGlobalScopeStayTheCallsOwn() throws Exception {
+    for (String before : List.of("var root = Object(this);", "[].join.call(null);")) {
+      String script = before + " result = {version: 'v2', plain: 'hello'}; mark = data.secret;";
+
+      assertThat(run(script, "{\"secret\": \"room A\"}").plain()).as(before).isEqualTo("hello");
+      assertThat(plain("result = {version: 'v2', plain: typeof mark + ' ' + typeof root};"))
+          .as(before)
+          .isEqualTo("undefined undefined");
+    }
   }
 
   /**
