@@ -16,6 +16,7 @@ import grapple.bot.gitlab.GitlabService;
 import grapple.state.Json;
 import grapple.testing.Await;
 import grapple.testing.FakeClock;
+import grapple.testing.HeldAnswers;
 import grapple.testing.LogCapture;
 import grapple.testing.gitlab.FakeGitlab;
 import java.net.http.HttpRequest;
@@ -604,6 +605,132 @@ class GitlabServiceTest {
     assertThat(hub.reply("!second:test", ALICE, "!grapple gitlab remove " + url))
         .endsWith("I deleted the project hook I had added on GitLab.");
     assertThat(gitlab.hooks("group/app")).isEmpty();
+  }
+
+  /**
+   * One room removes the project while another follows it: the follow found the hook the removal
+   * was deleting gone, added a new one, and the removal then forgot that one's record (it forgot by
+   * project alone), so no removal would ever delete it. The follow now waits for the removal, and
+   * adds the one hook, recorded, that the second room's events come by.
+   */
+  @Test
+  void aFollowWhileAnotherRoomRemovesTheProjectEndsWithOneRecordedHook() throws Exception {
+    String url = theRoomFollowsGroupApp();
+    long old = gitlab.hooks("group/app").get(0).path("id").asLong();
+    hub.joinedIn("!second:test", ALICE);
+    HeldAnswers.Held delete = gitlab.holdNext("DELETE", "/projects/group%2Fapp/hooks/");
+
+    Thread remove = sentAside(TestHub.ROOM, "!grapple gitlab remove " + url);
+    delete.awaitArrived();
+    Thread follow = sentAside("!second:test", "!grapple gitlab project " + url);
+    Await.until(
+        WAIT, () -> hookRecord().filter(id -> id != old).isPresent() || waitsForTheProject(follow));
+    delete.release();
+    remove.join(WAIT.toMillis());
+    follow.join(WAIT.toMillis());
+
+    assertThat(replies(2))
+        .containsEntry(
+            TestHub.ROOM,
+            "This room no longer follows `lab/group/app`. I deleted the project hook I had added"
+                + " on GitLab.")
+        .containsEntry(
+            "!second:test",
+            "Room configured to bridge `lab/group/app`. I added a project hook on GitLab that"
+                + " sends its events here.");
+    long hook = gitlab.hooks("group/app").get(0).path("id").asLong();
+    assertThat(gitlab.hooks("group/app")).hasSize(1);
+    assertThat(hookRecord()).contains(hook);
+    assertThat(delivered("Push Hook", "race-1", onApp("client-go-0.123.0/webhooks/push.json")))
+        .extracting(FakeGateway.Sent::roomId)
+        .isEqualTo("!second:test");
+  }
+
+  /**
+   * Two rooms follow a project whose hook was deleted by hand, at once: both found it gone and both
+   * added one, and GitLab sent every event twice, one hook unrecorded. The second follow now waits
+   * for the first, and is served by the hook it added.
+   */
+  @Test
+  void twoFollowsAtOnceAfterTheHookWasDeletedAddOneHook() throws Exception {
+    String url = theRoomFollowsGroupApp();
+    long old = gitlab.hooks("group/app").get(0).path("id").asLong();
+    gitlab.project("group/app").hooksDeletedByHand();
+    hub.joinedIn("!second:test", ALICE);
+    hub.joinedIn("!third:test", ALICE);
+    HeldAnswers.Held look = gitlab.holdNext("GET", "/projects/group%2Fapp/hooks/");
+
+    Thread first = sentAside("!second:test", "!grapple gitlab project " + url);
+    look.awaitArrived();
+    Thread second = sentAside("!third:test", "!grapple gitlab project " + url);
+    Await.until(
+        WAIT, () -> hookRecord().filter(id -> id != old).isPresent() || waitsForTheProject(second));
+    look.release();
+    first.join(WAIT.toMillis());
+    second.join(WAIT.toMillis());
+
+    assertThat(replies(2).values())
+        .containsExactlyInAnyOrder(
+            "Room configured to bridge `lab/group/app`. The project hook I added before was"
+                + " deleted on GitLab. I added a project hook on GitLab that sends its events"
+                + " here.",
+            "Room configured to bridge `lab/group/app`. The project hook I added before serves"
+                + " this room too.");
+    assertThat(gitlab.hooks("group/app")).hasSize(1);
+    assertThat(hookRecord()).contains(gitlab.hooks("group/app").get(0).path("id").asLong());
+  }
+
+  /**
+   * The hook the bot added sends elsewhere now (edited on GitLab, or the bot's publicUrl changed):
+   * the next room was told it served it too, and no event came. It is forgotten, and a hook to the
+   * bot's URL added and recorded.
+   */
+  @Test
+  void aHookThatSendsElsewhereNowIsReplacedForTheNextRoom() throws Exception {
+    String url = theRoomFollowsGroupApp();
+    gitlab.project("group/app").hooksEditedToSendTo("https://old.example.org/gitlab/webhook");
+    hub.joinedIn("!second:test", ALICE);
+
+    assertThat(hub.reply("!second:test", ALICE, "!grapple gitlab project " + url))
+        .isEqualTo(
+            "Room configured to bridge `lab/group/app`. The project hook I added before sends its"
+                + " events to another address now. I added a project hook on GitLab that sends its"
+                + " events here.");
+    assertThat(gitlab.hooks("group/app"))
+        .extracting(h -> h.path("url").asText())
+        .containsExactly(
+            "https://old.example.org/gitlab/webhook",
+            "https://bot.example.org/hooks/gitlab/webhook");
+    assertThat(hookRecord()).contains(gitlab.hooks("group/app").get(1).path("id").asLong());
+  }
+
+  /**
+   * Sends {@code body} to {@code room} on a thread of its own (the test hub answers a command on
+   * the thread that sends it, as one of the bot's command threads does), started.
+   */
+  private Thread sentAside(String room, String body) {
+    Thread sender = new Thread(() -> hub.message(room, ALICE, body), "command in " + room);
+    sender.start();
+    return sender;
+  }
+
+  /** Whether {@code command} waits for a project's lock in the GitLab service's hook code. */
+  private static boolean waitsForTheProject(Thread command) {
+    StackTraceElement[] stack = command.getStackTrace();
+    return command.getState() == Thread.State.BLOCKED
+        && stack.length > 0
+        && stack[0].getClassName().equals("grapple.bot.gitlab.ProjectHooks");
+  }
+
+  /** The next {@code count} messages the bot sends, by room (one each). */
+  private Map<String, String> replies(int count) throws InterruptedException {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (int i = 0; i < count; i++) {
+      FakeGateway.Sent sent = hub.gateway.takeSent(WAIT);
+      assertThat(sent).as("reply " + (i + 1) + " of " + count).isNotNull();
+      out.put(sent.roomId(), sent.content().path("body").asText());
+    }
+    return out;
   }
 
   /**

@@ -4,6 +4,7 @@ import grapple.state.Database;
 import grapple.state.Sql;
 import java.time.Clock;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The project hooks the bot added itself, one per project and instance (every room following the
@@ -14,9 +15,21 @@ final class GitlabHooks {
   private final Database db;
   private final Clock clock;
 
+  /** One per project followed since the start (a few hundred objects at most), never removed. */
+  private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
+
   GitlabHooks(Database db, Clock clock) {
     this.db = db;
     this.clock = clock;
+  }
+
+  /**
+   * The lock that one project's follows and removals hold from their look at the record to its last
+   * change, so that none acts on a record another has changed meanwhile. In this process only:
+   * instances sharing a PostgreSQL database are kept apart by {@link #removed}'s condition alone.
+   */
+  Object lockOf(String instance, String path) {
+    return locks.computeIfAbsent(GitlabRepoConfig.stateKey(instance, path), k -> new Object());
   }
 
   /** The id of the hook the bot added to the project, if it did. */
@@ -42,14 +55,19 @@ final class GitlabHooks {
                 clock.millis()));
   }
 
-  void removed(String instance, String path) {
+  /**
+   * Forgets hook {@code hookId} of the project, and only that one: a hook recorded since it was
+   * read (by another room's follow, on this instance or another sharing the database) stays.
+   */
+  void removed(String instance, String path, long hookId) {
     db.writeAndWait(
         c ->
             Sql.update(
                 c,
-                "DELETE FROM gitlab_hooks WHERE instance = ? AND project = ?",
+                "DELETE FROM gitlab_hooks WHERE instance = ? AND project = ? AND hook_id = ?",
                 instance,
-                GitlabRepoConfig.stateKey(instance, path)));
+                GitlabRepoConfig.stateKey(instance, path),
+                hookId));
   }
 
   /** Step 1 of this service's own tables: the hooks the bot added, and comment batches. */

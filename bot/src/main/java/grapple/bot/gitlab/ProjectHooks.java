@@ -41,39 +41,61 @@ final class ProjectHooks {
     this.repos = repos;
   }
 
-  /** The project's hook for the room: the one the bot added, else a new one, else what to add. */
+  /**
+   * The project's hook for the room: the one the bot added, else a new one, else what to add.
+   *
+   * <p>This and the removals hold the project's lock ({@link GitlabHooks#lockOf}) from the look at
+   * the record to its last change: a removal in another room could otherwise delete the hook this
+   * room was just told serves it, or forget the one this follow just added, and two follows could
+   * each add one. GitLab is asked under it, which only keeps the rooms of this one project waiting
+   * (never Connections' lock, nor another project).
+   */
   String add(String instance, String path, String userId) {
-    Optional<Long> hookId = parts.hooks().hookOf(instance, path);
-    if (hookId.isEmpty()) return addHook(instance, path, userId);
-    // The hook the bot added for another room serves this one too, unless it was deleted on
-    // GitLab since (by hand, e.g. after a removal that could not delete it kept the record): then
-    // it is forgotten and added again, or the reply says how.
-    if (!deletedOnGitlab(instance, path, hookId.get(), userId))
-      return "The project hook I added before serves this room too.";
-    parts.hooks().removed(instance, path);
-    log.info(
-        "gitlab: hook {} of {}/{} is gone from GitLab; forgotten", hookId.get(), instance, path);
-    return "The project hook I added before was deleted on GitLab. "
-        + addHook(instance, path, userId);
+    synchronized (parts.hooks().lockOf(instance, path)) {
+      Optional<Long> hookId = parts.hooks().hookOf(instance, path);
+      if (hookId.isEmpty()) return addHook(instance, path, userId);
+      // The hook the bot added for another room serves this one too, unless it was deleted on
+      // GitLab since (by hand, e.g. after a removal that could not delete it kept the record) or
+      // sends elsewhere now (publicUrl changed, or the hook edited on GitLab): then it is forgotten
+      // and added again, or the reply says how.
+      String notServing = notServing(instance, path, hookId.get(), userId);
+      if (notServing.isEmpty()) return "The project hook I added before serves this room too.";
+      parts.hooks().removed(instance, path, hookId.get());
+      return notServing + addHook(instance, path, userId);
+    }
   }
 
   /**
-   * True when GitLab answers, to the user's token, that the project has no hook {@code hookId}.
-   * False when that cannot be told (no linked account, the project hidden from them, 403 below
-   * Maintainer, GitLab not answering, a 404 that is not its own): the hook is taken to be there.
+   * Why the hook the bot added does not serve the project's rooms, logged: GitLab answers, to the
+   * user's token, that the project has no hook {@code hookId}, or that it sends to another URL than
+   * the bot's now. "" when it serves, or when that cannot be told (no linked account, the project
+   * hidden from them, 403 below Maintainer, GitLab not answering, a 404 that is not its own).
    */
-  private boolean deletedOnGitlab(String instance, String path, long hookId, String userId) {
+  private String notServing(String instance, String path, long hookId, String userId) {
     Optional<Account> account = parts.accounts().account(instance, userId);
-    if (account.isEmpty()) return false;
+    if (account.isEmpty()) return "";
+    Optional<JsonNode> hook;
     try {
-      return parts
-          .client()
-          .hook(parts.instanceUrl(instance), account.get().token(), path, hookId)
-          .isEmpty();
+      hook = parts.client().hook(parts.instanceUrl(instance), account.get().token(), path, hookId);
     } catch (ForgeException e) {
       // Not GitLab saying the hook is gone (403, hidden, unreachable, a proxy page): says nothing.
-      return false;
+      return "";
     }
+    if (hook.isPresent()) return sendsElsewhere(instance, path, hookId, hook.get());
+    log.info("gitlab: hook {} of {}/{} is gone from GitLab; forgotten", hookId, instance, path);
+    return "The project hook I added before was deleted on GitLab. ";
+  }
+
+  /** Why {@code hook} does not serve the rooms when its URL is not the bot's now, else "". */
+  private String sendsElsewhere(String instance, String path, long hookId, JsonNode hook) {
+    Optional<String> hookUrl = parts.settings().hookUrl();
+    if (hookUrl.isEmpty() || hook.path("url").asText("").equals(hookUrl.get())) return "";
+    log.info(
+        "gitlab: hook {} of {}/{} sends to another URL than the bot's now; forgotten",
+        hookId,
+        instance,
+        path);
+    return "The project hook I added before sends its events to another address now. ";
   }
 
   /** Adds the project's hook when it can, else says what to add where. */
@@ -157,8 +179,12 @@ final class ProjectHooks {
    */
   void removedBy(String userId, Active removed) {
     GitlabRepoConfig config = (GitlabRepoConfig) removed.config();
-    String instance = config.instance();
-    String path = config.path();
+    synchronized (parts.hooks().lockOf(config.instance(), config.path())) {
+      removedByHeld(userId, removed, config.instance(), config.path());
+    }
+  }
+
+  private void removedByHeld(String userId, Active removed, String instance, String path) {
     if (parts.hooks().hookOf(instance, path).isEmpty()) return;
     if (repos.followedElsewhere(instance, path, removed)) {
       log.info(
@@ -180,8 +206,17 @@ final class ProjectHooks {
         said);
   }
 
-  /** Deletes the hook the bot added when no other room follows the project; what it did. */
+  /**
+   * Deletes the hook the bot added when no other room follows the project; what it did. Under the
+   * project's lock, as {@link #add} says why.
+   */
   String remove(String instance, String path, String userId, Active removed) {
+    synchronized (parts.hooks().lockOf(instance, path)) {
+      return removeHeld(instance, path, userId, removed);
+    }
+  }
+
+  private String removeHeld(String instance, String path, String userId, Active removed) {
     Optional<Long> hookId = parts.hooks().hookOf(instance, path);
     if (hookId.isEmpty()) return "";
     if (repos.followedElsewhere(instance, path, removed))
@@ -196,7 +231,7 @@ final class ProjectHooks {
           parts
               .client()
               .deleteHook(parts.instanceUrl(instance), account.get().token(), path, hookId.get());
-      parts.hooks().removed(instance, path);
+      parts.hooks().removed(instance, path, hookId.get());
       if (deleted) {
         log.info("gitlab: deleted hook {} of {}/{}", hookId.get(), instance, path);
         return " I deleted the project hook I had added on GitLab.";

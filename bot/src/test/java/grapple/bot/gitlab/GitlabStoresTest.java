@@ -232,8 +232,22 @@ class GitlabStoresTest {
     hooks.added("work", "group/app", 42);
     assertThat(hooks.hookOf("work", "group/APP")).contains(42L);
     assertThat(hooks.hookOf("other", "group/app")).isEmpty();
-    hooks.removed("work", "group/app");
+    hooks.removed("work", "group/app", 42);
     assertThat(hooks.hookOf("work", "group/app")).isEmpty();
+  }
+
+  /**
+   * A removal forgets the hook it read: another room's follow that recorded a new hook since (the
+   * old one found deleted on GitLab) keeps its record, which was erased with the old one.
+   */
+  @Test
+  void forgettingAHookKeepsANewerOneRecordedSince() {
+    hooks.added("work", "group/app", 41);
+    hooks.added("work", "group/app", 42);
+
+    hooks.removed("work", "group/app", 41);
+
+    assertThat(hooks.hookOf("work", "group/app")).contains(42L);
   }
 
   private GitlabAccounts accounts() {

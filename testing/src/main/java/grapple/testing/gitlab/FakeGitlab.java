@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
+import grapple.testing.HeldAnswers;
 import grapple.testing.LoopbackServer;
 import grapple.testing.NotFoundPages;
 import java.io.IOException;
@@ -57,6 +58,7 @@ public final class FakeGitlab implements AutoCloseable {
   private final Map<String, User> users = new LinkedHashMap<>();
   private final Map<String, Project> projects = new LinkedHashMap<>();
   private final NotFoundPages pages = new NotFoundPages();
+  private final HeldAnswers holds = new HeldAnswers();
   private int nextId = 1;
 
   /** A GitLab user and the personal access tokens that act as them. */
@@ -100,6 +102,14 @@ public final class FakeGitlab implements AutoCloseable {
         ObjectNode hook = hook(this, MAPPER.createObjectNode().put("url", url));
         hooks.add(hook);
         hookTokens.put(hook.path("id").asLong(), token);
+      }
+      return this;
+    }
+
+    /** Points every hook of the project at {@code url}, as a Maintainer does on its page. */
+    public Project hooksEditedToSendTo(String url) {
+      synchronized (FakeGitlab.this) {
+        hooks.forEach(h -> h.put("url", url));
       }
       return this;
     }
@@ -195,6 +205,15 @@ public final class FakeGitlab implements AutoCloseable {
     return this;
   }
 
+  /**
+   * The next request to {@code method} whose path (after {@code /api/v4}) starts with {@code
+   * prefix} is done, but its answer held until the test releases it: GitLab has, say, deleted a
+   * hook while the bot has not heard so yet.
+   */
+  public HeldAnswers.Held holdNext(String method, String prefix) {
+    return holds.plan(method, "/api/v4" + prefix);
+  }
+
   public synchronized List<GitlabCall> calls() {
     return List.copyOf(calls);
   }
@@ -231,11 +250,14 @@ public final class FakeGitlab implements AutoCloseable {
               body);
       boolean page;
       Answer answer;
+      HeldAnswers.@Nullable Held held;
       synchronized (this) {
         calls.add(call);
         page = pages.take(call.method(), call.path());
         answer = page ? new Answer(404, null) : answer(call);
+        held = page ? null : holds.take(call.method(), call.path());
       }
+      HeldAnswers.hold(held);
       if (page) {
         NotFoundPages.respond(exchange);
         return;
