@@ -206,6 +206,26 @@ class GithubOAuthTest {
     assertThat(error.path("error").asText()).isEqualTo("Not logged in");
   }
 
+  /**
+   * A code exchanged while the client secret in the config is wrong: the page said "Start again
+   * with github login", which fails the same way. It says the operator must fix the bot's OAuth app
+   * credentials, and links nothing.
+   */
+  @Test
+  void aCallbackRefusedForTheBotsClientSecretSendsTheUserToTheOperator() throws Exception {
+    String state = linkIn(hub.reply(DM, ALICE, "github login")).queryParameter("state");
+    github.oauthApp(CLIENT_ID, "rotated-on-github-only");
+
+    HttpResponse<String> page = callback(github.authorizeCode("alice"), state);
+
+    assertThat(page.statusCode()).isEqualTo(502);
+    assertThat(page.body())
+        .contains("refused this bot's OAuth app credentials (<code>incorrect_client_credentials")
+        .contains("Ask the operator of this bot")
+        .doesNotContain("Start again", "client-secret-0123", "rotated-on-github-only");
+    assertThat(hub.reply(DM, ALICE, "github status")).contains("You are not logged into GitHub");
+  }
+
   private static final String REPOSITORIES = "/v1/github/repositories?userId=%40alice%3Atest";
 
   /** Links Alice's account by the OAuth web flow and takes the direct message that says so. */
