@@ -195,9 +195,36 @@ final class ForgeHub {
     return Json.MAPPER.readTree(answer.body());
   }
 
+  /**
+   * {@code GET <pathAndQuery>} (e.g. {@code /v1/github/repositories?userId=…}) on a provisioning
+   * listener over the hub, which runs {@code service} and serves its {@code /v1} routes: the API's
+   * answer.
+   */
+  static HttpResponse<String> apiGet(TestHub hub, Service service, String pathAndQuery)
+      throws Exception {
+    return provisioning(
+        hub,
+        service,
+        hub.apiRoutes(),
+        client ->
+            HttpRequest.newBuilder(client.uri(pathAndQuery))
+                .header("Authorization", "Bearer " + PROVISIONING_SECRET)
+                .GET());
+  }
+
   /** Sends {@code request} to a provisioning listener (/v1 and JSON-RPC) over the hub. */
   private static HttpResponse<String> provisioning(
       TestHub hub, Service service, Function<HookClient, HttpRequest.Builder> request)
+      throws Exception {
+    return provisioning(hub, service, List.of(), request);
+  }
+
+  /** As above, the listener serving the services' {@code routes} too. */
+  private static HttpResponse<String> provisioning(
+      TestHub hub,
+      Service service,
+      List<Routes.ApiRoute> routes,
+      Function<HookClient, HttpRequest.Builder> request)
       throws Exception {
     ProvisioningApi api =
         new ProvisioningApi(
@@ -208,7 +235,7 @@ final class ForgeHub {
                 hub.rooms,
                 new Permissions(TestHub.EVERYONE_ADMIN, ServiceNames.none())),
             List.of(service.info()));
-    Router router = api.router(List.of());
+    Router router = api.router(routes);
     new JsonRpc(api::authenticate, new CoreMethods(api.operations(), null, null, null).table())
         .addTo(router);
     try (HttpListener listener = TestListeners.start("provisioning", 1, router)) {

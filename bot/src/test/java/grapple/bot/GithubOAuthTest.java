@@ -5,12 +5,16 @@ import static grapple.bot.ForgeHub.DM;
 import static grapple.bot.ForgeHub.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import grapple.bot.github.GithubService;
+import grapple.state.Json;
+import grapple.testing.FakeClock;
 import grapple.testing.github.FakeGithub;
 import grapple.testing.github.GithubAppKey;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -34,13 +38,15 @@ class GithubOAuthTest {
   private static final GithubAppKey KEY = GithubAppKey.generate();
 
   @TempDir Path dir;
+  private final FakeClock clock = new FakeClock(Instant.parse("2026-12-02T10:00:00Z"));
+  private final GithubService service = new GithubService();
   @AutoClose private FakeGithub github;
   @AutoClose private TestHub hub;
   private HookClient hooks;
 
   @BeforeEach
   void start() throws Exception {
-    github = FakeGithub.start();
+    github = FakeGithub.start(clock);
     github.app(1, KEY).oauth(CLIENT_ID, "client-secret-0123");
     github.user("alice");
     String oauth =
@@ -51,7 +57,7 @@ class GithubOAuthTest {
             + "'}";
     hub =
         ForgeHub.start(
-            dir, new GithubService(), ForgeHub.githubYaml(github, "webhook-secret-0123", oauth));
+            dir, service, ForgeHub.githubYaml(github, "webhook-secret-0123", oauth), clock);
     hooks = hub.webhookClient();
   }
 
@@ -156,6 +162,77 @@ class GithubOAuthTest {
     assertThat(github.requestsTo("GET", "/repos/o/r/collaborators/alice/permission"))
         .singleElement()
         .satisfies(call -> assertThat(call.header("Authorization")).startsWith("Bearer ghu_"));
+  }
+
+  /**
+   * The client secret rotated on GitHub but not in the config: GitHub refuses the refresh of
+   * Alice's token for the bot's OAuth app ({@code incorrect_client_credentials}), which only the
+   * operator can fix. The API answered 400 HS_ADDITIONAL_ACTION_REQUIRED, telling the widget that
+   * Alice must act; it is 502 naming the bot's OAuth credentials, and her login stays.
+   */
+  @Test
+  void aRefusedClientSecretIsTheOperatorsToFixOnTheApi() throws Exception {
+    linkAlice();
+    github.oauthApp(CLIENT_ID, "rotated-on-github-only");
+    clock.advance(Duration.ofHours(8));
+
+    HttpResponse<String> answer = ForgeHub.apiGet(hub, service, REPOSITORIES);
+
+    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(502);
+    JsonNode error = Json.MAPPER.readTree(answer.body());
+    assertThat(error.path("errcode").asText()).isEqualTo("HS_UNKNOWN");
+    assertThat(error.path("error").asText())
+        .startsWith(
+            "GitHub refused this bot's OAuth app credentials ('incorrect_client_credentials')")
+        .contains("the bot's operator must correct the OAuth client id or secret")
+        .doesNotContain("client-secret-0123", "rotated-on-github-only");
+    assertThat(hub.reply(DM, ALICE, "github status")).contains("You are logged in to GitHub");
+  }
+
+  /**
+   * Alice's refresh token expired ({@code bad_refresh_token}): that is hers to fix, by logging in
+   * again; the API says she is not logged in, as before.
+   */
+  @Test
+  void aRefusedRefreshTokenIsTheUsersToFixOnTheApi() throws Exception {
+    linkAlice();
+    clock.advance(Duration.ofDays(200));
+
+    HttpResponse<String> answer = ForgeHub.apiGet(hub, service, REPOSITORIES);
+
+    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(403);
+    JsonNode error = Json.MAPPER.readTree(answer.body());
+    assertThat(error.path("errcode").asText()).isEqualTo("HS_FORBIDDEN_USER");
+    assertThat(error.path("error").asText()).isEqualTo("Not logged in");
+  }
+
+  /**
+   * A code exchanged while the client secret in the config is wrong: the page said "Start again
+   * with github login", which fails the same way. It says the operator must fix the bot's OAuth app
+   * credentials, and links nothing.
+   */
+  @Test
+  void aCallbackRefusedForTheBotsClientSecretSendsTheUserToTheOperator() throws Exception {
+    String state = linkIn(hub.reply(DM, ALICE, "github login")).queryParameter("state");
+    github.oauthApp(CLIENT_ID, "rotated-on-github-only");
+
+    HttpResponse<String> page = callback(github.authorizeCode("alice"), state);
+
+    assertThat(page.statusCode()).isEqualTo(502);
+    assertThat(page.body())
+        .contains("refused this bot's OAuth app credentials (<code>incorrect_client_credentials")
+        .contains("Ask the operator of this bot")
+        .doesNotContain("Start again", "client-secret-0123", "rotated-on-github-only");
+    assertThat(hub.reply(DM, ALICE, "github status")).contains("You are not logged into GitHub");
+  }
+
+  private static final String REPOSITORIES = "/v1/github/repositories?userId=%40alice%3Atest";
+
+  /** Links Alice's account by the OAuth web flow and takes the direct message that says so. */
+  private void linkAlice() throws Exception {
+    String state = linkIn(hub.reply(DM, ALICE, "github login")).queryParameter("state");
+    assertThat(callback(github.authorizeCode("alice"), state).statusCode()).isEqualTo(200);
+    hub.gateway.takeSent(WAIT);
   }
 
   private static HttpUrl linkIn(String text) {

@@ -2,12 +2,16 @@ package grapple.bot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import grapple.bot.jira.JiraService;
+import grapple.state.Json;
 import grapple.testing.FakeClock;
 import grapple.testing.jira.FakeJira;
 import grapple.testing.jira.JiraCall;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,6 +40,7 @@ class JiraOAuthTest {
   private static final String DC_TOKEN = "alice-data-center-token-0001";
 
   @TempDir Path dir;
+  private final JiraService service = new JiraService();
   private final FakeClock clock = new FakeClock(Instant.parse("2026-12-02T10:00:00Z"));
   @AutoClose private FakeJira jira;
   @AutoClose private FakeJira dataCenter;
@@ -67,7 +72,7 @@ class JiraOAuthTest {
             + "'}, instances: {dc: {url: '"
             + dataCenter.url()
             + "'}}}";
-    hub = new TestHub(dir, List.of(new JiraService()), yaml, TestHub.EVERYONE_ADMIN, clock);
+    hub = new TestHub(dir, List.of(service), yaml, TestHub.EVERYONE_ADMIN, clock);
     hub.joined(ALICE);
     hub.joinedIn(DM, ALICE);
     hooks = hub.webhookClient();
@@ -218,11 +223,58 @@ class JiraOAuthTest {
 
     String refused = reply(TestHub.ROOM, "!grapple jira project " + jira.url() + "/projects/ACME");
 
-    assertThat(refused).doesNotStartWith("You are not logged into JIRA");
+    assertThat(refused)
+        .startsWith("JIRA refused this bot's OAuth app credentials (`access_denied`)")
+        .contains("the bot's operator must correct the OAuth client id or secret")
+        .doesNotContain("rotated-on-atlassian-only", CLIENT_SECRET);
     assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).as("nobody told").isNull();
     jira.oauthApp(CLIENT_ID, CLIENT_SECRET);
     assertThat(reply(TestHub.ROOM, "!grapple jira project " + jira.url() + "/projects/ACME"))
         .isEqualTo("Room configured to bridge Jira project ACME.");
+  }
+
+  /**
+   * The same on the API: Atlassian refusing the bot's client secret at the refresh answered 403
+   * "log in again", which fails the same way. It is 502, naming the bot's OAuth credentials.
+   */
+  @Test
+  void aRefusedClientSecretIsTheOperatorsToFixOnTheApi() throws Exception {
+    login();
+    jira.oauthApp(CLIENT_ID, "rotated-on-atlassian-only");
+    clock.advance(Duration.ofHours(2));
+
+    HttpResponse<String> answer = ForgeHub.apiGet(hub, service, projectsOfTheCloudSite());
+
+    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(502);
+    JsonNode error = Json.MAPPER.readTree(answer.body());
+    assertThat(error.path("errcode").asText()).isEqualTo("HS_UNKNOWN");
+    assertThat(error.path("error").asText())
+        .startsWith("JIRA refused this bot's OAuth app credentials ('access_denied')")
+        .contains("the bot's operator must correct the OAuth client id or secret")
+        .doesNotContain("rotated-on-atlassian-only", CLIENT_SECRET);
+  }
+
+  /**
+   * Atlassian refusing the user's refresh token is theirs to fix, by logging in again: the login is
+   * gone and the API says the user reaches no such site, as before.
+   */
+  @Test
+  void aRefusedRefreshTokenIsTheUsersToFixOnTheApi() throws Exception {
+    login();
+    jira.revokeRefreshTokens();
+    clock.advance(Duration.ofHours(2));
+
+    HttpResponse<String> answer = ForgeHub.apiGet(hub, service, projectsOfTheCloudSite());
+
+    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(403);
+    assertThat(Json.MAPPER.readTree(answer.body()).path("errcode").asText())
+        .isEqualTo("HS_FORBIDDEN_USER");
+  }
+
+  private String projectsOfTheCloudSite() {
+    return "/v1/jira/instances/"
+        + URLEncoder.encode(jira.siteName(), StandardCharsets.UTF_8).replace("+", "%20")
+        + "/projects?userId=%40alice%3Atest";
   }
 
   /**

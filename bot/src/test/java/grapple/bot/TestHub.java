@@ -283,6 +283,17 @@ final class TestHub implements AutoCloseable {
     return listener;
   }
 
+  /** The services' {@code /v1/<service>} routes, as Grapple hands them to the provisioning API. */
+  List<Routes.ApiRoute> apiRoutes() {
+    List<Routes.ApiRoute> out = new ArrayList<>();
+    for (int i = 0; i < running.size(); i++) {
+      Routes routes = new Routes(new grapple.bot.http.Router(), services.get(i).info().name());
+      running.get(i).routes(routes);
+      out.addAll(routes.apiRoutes());
+    }
+    return out;
+  }
+
   /** A client of a new webhook listener ({@link #listenForWebhooks}). */
   HookClient webhookClient() throws java.io.IOException {
     return new HookClient(listenForWebhooks().port());

@@ -4,6 +4,7 @@ import grapple.commands.Markdown;
 import grapple.state.CheckedMessageException;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -14,6 +15,11 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ForgeException extends CheckedMessageException {
   private static final long serialVersionUID = 1L;
+
+  /** The OAuth {@code error} codes of {@link #clientRefused}. */
+  private static final Set<String> CLIENT_REFUSED =
+      Set.of("incorrect_client_credentials", "invalid_client", "access_denied");
+
   private final int status;
   private final String oauthError;
   private final boolean limited;
@@ -105,6 +111,21 @@ public final class ForgeException extends CheckedMessageException {
   /** The OAuth {@code error} code of a token endpoint's refusal; {@code ""} otherwise. */
   public String oauthError() {
     return oauthError;
+  }
+
+  /**
+   * An OAuth token endpoint refused the bot's own client credentials ({@code oauth.clientId} or
+   * {@code clientSecret}, e.g. the secret rotated on the forge but not in the config), not the
+   * user's grant: GitHub's {@code incorrect_client_credentials} (HTTP 200 with an {@code error}
+   * field, <a
+   * href="https://docs.github.com/en/apps/oauth-apps/maintaining-oauth-apps/troubleshooting-oauth-app-access-token-request-errors">GitHub's
+   * docs</a>), RFC 6749 §5.2's {@code invalid_client}, and Atlassian's 401 {@code access_denied} (a
+   * token endpoint's, not the authorize page's "the user said no"). Atlassian's {@code
+   * unauthorized_client} is not one: it answers so for a refresh token that is invalid, the user's.
+   * Only the operator can fix it; logging in again fails the same way.
+   */
+  public boolean clientRefused() {
+    return CLIENT_REFUSED.contains(oauthError);
   }
 
   /** Made by {@link #notConfigured(String)}: the bot's config, not the forge, is the cause. */

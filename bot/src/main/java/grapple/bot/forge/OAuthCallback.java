@@ -161,6 +161,7 @@ public final class OAuthCallback {
           "Linked as " + Messages.escapeHtml(account.login()) + ". You can close this page.");
     } catch (ForgeException e) {
       if (e.configMissing()) return notConfigured(userId, e);
+      if (e.clientRefused()) return clientRefused(userId, e);
       log.info("{}: the OAuth login of {} failed: {}", wording.service(), userId, e.getMessage());
       return page(
           502,
@@ -187,6 +188,29 @@ public final class OAuthCallback {
         "The login cannot complete: "
             + Messages.escapeHtml(e.getMessage())
             + ". Ask the operator of this bot to set it up.");
+  }
+
+  /**
+   * The forge refused the bot's OAuth client credentials ({@link ForgeException#clientRefused}: the
+   * configured secret is wrong): starting again fails the same way, so the page says whose move it
+   * is, naming the OAuth error and never the secret.
+   */
+  private Response clientRefused(String userId, ForgeException e) {
+    log.warn(
+        "{}: the OAuth login of {} failed: {} refused the bot's OAuth client ({}): check the"
+            + " client id and secret in the config",
+        wording.service(),
+        userId,
+        wording.refuser(),
+        e.oauthError());
+    return page(
+        502,
+        wording.forge() + " login unavailable",
+        wording.refuser()
+            + " refused this bot's OAuth app credentials (<code>"
+            + Messages.escapeHtml(e.oauthError())
+            + "</code>). Ask the operator of this bot to correct its OAuth client id or secret;"
+            + " starting again cannot help until then.");
   }
 
   /**

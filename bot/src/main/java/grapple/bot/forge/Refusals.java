@@ -2,6 +2,7 @@ package grapple.bot.forge;
 
 import grapple.bot.provisioning.ApiException;
 import grapple.bot.provisioning.ErrorCode;
+import grapple.commands.Markdown;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -22,6 +23,9 @@ public final class Refusals {
   public static String explain(ForgeException e, String forge, String relink, String noAccess) {
     // Before noAccess: GitHub's rate limits are 403s, and no access is granted by waiting.
     if (e.rateLimited()) return rateLimited(e, forge);
+    // Before badCredentials: Atlassian refuses the client with a 401, and linking again cannot
+    // help.
+    if (e.clientRefused()) return clientRefused(e, forge);
     if (e.badCredentials()) return relink;
     if (e.noAccess()) return forge + " refused (" + e.said() + "): " + noAccess;
     if (e.status() == 0) return e.said() + ". Try again in a moment.";
@@ -37,10 +41,16 @@ public final class Refusals {
    * a widget reads as "try again later", documented for these routes), saying when and with {@code
    * Retry-After} when the forge said; waiting is all the user can do about it. A redirect off the
    * forge's origin, or a 404 that is not the API's error (a web server's or proxy's page), is the
-   * operator's to fix (the configured URL): 502, its words. Never a bare 500: that is kept for
-   * Grapple's own failures, which are logged with the request id their answer carries.
+   * operator's to fix (the configured URL): 502, its words; so is the forge refusing the bot's
+   * OAuth client ({@link ForgeException#clientRefused}: its secret is wrong). Never a bare 500:
+   * that is kept for Grapple's own failures, which are logged with the request id their answer
+   * carries.
    */
   public static ApiException forApi(ForgeException e, String forge) {
+    if (e.clientRefused())
+      return new ApiException(
+          ErrorCode.FORGE_UNAVAILABLE,
+          clientRefused(forge, "'" + e.oauthError() + "'", "the user's"));
     if (e.rateLimited()) {
       return new ApiException(ErrorCode.FORGE_UNAVAILABLE, rateLimited(e, forge), e.retryAfter());
     }
@@ -56,6 +66,28 @@ public final class Refusals {
     }
     return new ApiException(
         ErrorCode.ADDITIONAL_ACTION_REQUIRED, forge + " refused the request: " + e.getMessage());
+  }
+
+  /**
+   * What to tell a user when {@code forge} refused the bot's OAuth client credentials ({@link
+   * ForgeException#clientRefused}): whose move it is, in the room's Markdown.
+   */
+  public static String clientRefused(ForgeException e, String forge) {
+    return clientRefused(forge, Markdown.code(e.oauthError()), "your");
+  }
+
+  /**
+   * As above, naming the OAuth error {@code code} as the answer shows it (never the secret) and
+   * {@code whose} login it is.
+   */
+  private static String clientRefused(String forge, String code, String whose) {
+    return forge
+        + " refused this bot's OAuth app credentials ("
+        + code
+        + "), so "
+        + whose
+        + " login cannot be renewed: the bot's operator must correct the OAuth"
+        + " client id or secret in its config. Logging in again cannot help until then.";
   }
 
   /**

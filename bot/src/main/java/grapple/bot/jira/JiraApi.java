@@ -104,11 +104,13 @@ final class JiraApi {
   }
 
   /**
-   * JIRA refusing the user's login is theirs to fix: they log in again (403). Any other refusal as
-   * on the GitHub routes ({@link Refusals#forApi}); a 401 is neither a rate limit nor a redirect.
+   * JIRA refusing the user's login is theirs to fix: they log in again (403). Atlassian refusing
+   * the bot's OAuth client (a 401 too) is not: logging in again fails the same way. That and any
+   * other refusal as on the GitHub routes ({@link Refusals#forApi}); a 401 is neither a rate limit
+   * nor a redirect.
    */
   private static ApiException refused(ForgeException e) {
-    if (e.badCredentials())
+    if (e.badCredentials() && !e.clientRefused())
       return new ApiException(
           ErrorCode.FORBIDDEN_USER,
           "JIRA no longer accepts the user's login; they must log in again.");

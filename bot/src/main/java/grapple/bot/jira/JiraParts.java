@@ -47,6 +47,8 @@ record JiraParts(
   /** What to tell a user JIRA refused: what to do about it, in one sentence. */
   static String explain(ForgeException e) {
     if (e.rateLimited()) return Refusals.rateLimited(e, "JIRA");
+    // Atlassian refusing the bot's OAuth client is a 401 too, and not the user's to fix.
+    if (e.clientRefused()) return Refusals.clientRefused(e, "JIRA");
     if (e.badCredentials()) {
       return "JIRA no longer accepts your login. Link your account again in a DM with me: `jira"
           + " login` or `jira token <instance> <token>`.";

@@ -106,4 +106,65 @@ class RefusalsTest {
     assertThat(answer.code()).isEqualTo(ErrorCode.ADDITIONAL_ACTION_REQUIRED);
     assertThat(answer).hasMessage("GitHub refused the request: Not Found");
   }
+
+  /**
+   * GitHub refusing the bot's OAuth client at a token refresh ({@code
+   * incorrect_client_credentials}, the client secret in the config is wrong) is the operator's to
+   * fix: 502, saying so. It was 400 HS_ADDITIONAL_ACTION_REQUIRED, which told the widget the user
+   * must act.
+   */
+  @Test
+  void aRefusedOauthClientIsTheOperatorsToFix() {
+    ForgeException refused =
+        new ForgeException(
+            400,
+            "The client_id and/or client_secret passed are incorrect.",
+            "incorrect_client_credentials");
+
+    ApiException answer = Refusals.forApi(refused, "GitHub");
+
+    assertThat(answer.code()).isEqualTo(ErrorCode.FORGE_UNAVAILABLE);
+    assertThat(answer)
+        .hasMessage(
+            "GitHub refused this bot's OAuth app credentials ('incorrect_client_credentials'), so"
+                + " the user's login cannot be renewed: the bot's operator must correct the OAuth"
+                + " client id or secret in its config. Logging in again cannot help until then.");
+  }
+
+  /**
+   * RFC 6749's {@code invalid_client} and Atlassian's 401 {@code access_denied} refuse the client
+   * too: 502 and, in a room, the operator's move, not "link your account again" (a 401 is also how
+   * a forge refuses a user's token).
+   */
+  @Test
+  void invalidClientAndAtlassiansAccessDeniedAreTheOperatorsToo() {
+    for (String code : new String[] {"invalid_client", "access_denied"}) {
+      ForgeException refused = new ForgeException(401, "Unauthorized", code);
+
+      assertThat(Refusals.forApi(refused, "JIRA").code())
+          .as(code)
+          .isEqualTo(ErrorCode.FORGE_UNAVAILABLE);
+      assertThat(Refusals.explain(refused, "JIRA", "Link again.", "ask."))
+          .as(code)
+          .startsWith(
+              "JIRA refused this bot's OAuth app credentials (`" + code + "`), so your login")
+          .contains("the bot's operator must correct");
+    }
+  }
+
+  /**
+   * The user's refresh token refused ({@code invalid_grant}, GitHub's {@code bad_refresh_token}) is
+   * not the client: still the user's to act on.
+   */
+  @Test
+  void aRefusedGrantIsStillTheUsersToActOn() {
+    for (String code : new String[] {"invalid_grant", "bad_refresh_token"}) {
+      ForgeException refused = new ForgeException(400, "The refresh token is invalid", code);
+
+      assertThat(refused.clientRefused()).as(code).isFalse();
+      assertThat(Refusals.forApi(refused, "GitHub").code())
+          .as(code)
+          .isEqualTo(ErrorCode.ADDITIONAL_ACTION_REQUIRED);
+    }
+  }
 }
