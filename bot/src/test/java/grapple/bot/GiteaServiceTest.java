@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.gitea.GiteaService;
 import grapple.state.Json;
 import grapple.testing.Await;
+import grapple.testing.HeldAnswers;
 import grapple.testing.LogCapture;
 import grapple.testing.gitea.FakeGitea;
 import grapple.testing.gitea.GiteaPayloads;
@@ -24,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AutoClose;
@@ -439,6 +441,105 @@ class GiteaServiceTest {
         .satisfies(
             hook ->
                 assertThat(hook.url()).isEqualTo("http://127.0.0.1:1/hooks-here/gitea/webhook"));
+  }
+
+  /**
+   * One room removes the repository while another follows it: the follow found the hook the removal
+   * was deleting gone, added a new one, and the removal then forgot that one's record (it forgot by
+   * repository alone), so no removal would ever delete it. The follow now waits for the removal,
+   * and adds the one hook, recorded, that the second room's events come by.
+   */
+  @Test
+  void aFollowWhileAnotherRoomRemovesTheRepoEndsWithOneRecordedHook() throws Exception {
+    follow();
+    long old = gitea.hooks("o/r").get(0).id();
+    hub.joinedIn("!second:test", ALICE);
+    HeldAnswers.Held delete = gitea.holdNext("DELETE", "/api/v1/repos/o/r/hooks/");
+
+    Thread remove = sentAside(TestHub.ROOM, "!grapple gitea remove " + gitea.url() + "/o/r");
+    delete.awaitArrived();
+    Thread follow = sentAside("!second:test", "!grapple gitea repo " + gitea.url() + "/o/r");
+    Await.until(
+        WAIT, () -> hookRecord().filter(id -> id != old).isPresent() || waitsForTheRepo(follow));
+    delete.release();
+    remove.join(WAIT.toMillis());
+    follow.join(WAIT.toMillis());
+
+    assertThat(replies(2))
+        .containsEntry(
+            TestHub.ROOM,
+            "This room no longer follows `forge/o/r`. I deleted the webhook I had added to o/r.")
+        .containsEntry(
+            "!second:test",
+            "Room configured to bridge `forge/o/r`. I added a webhook to o/r: its events arrive"
+                + " here.");
+    assertThat(gitea.hooks("o/r")).hasSize(1);
+    assertThat(hookRecord()).contains(gitea.hooks("o/r").get(0).id());
+    byte[] body = payload("woodpecker-gitea-HookPush.json");
+    assertThat(post("gitea", "push", "race-1", body, SECRET).statusCode()).isEqualTo(202);
+    assertThat(hub.gateway.takeSent(WAIT).roomId()).isEqualTo("!second:test");
+  }
+
+  /**
+   * Two rooms follow a repository whose hook was deleted by hand, at once: both found it gone and
+   * both added one, and Gitea sent every event twice, one hook unrecorded. The second follow now
+   * waits for the first, and is served by the hook it added.
+   */
+  @Test
+  void twoFollowsAtOnceAfterTheHookWasDeletedAddOneHook() throws Exception {
+    follow();
+    long old = gitea.hooks("o/r").get(0).id();
+    gitea.hooksDeletedByHand("o/r");
+    hub.joinedIn("!second:test", ALICE);
+    hub.joinedIn("!third:test", ALICE);
+    HeldAnswers.Held look = gitea.holdNext("GET", "/api/v1/repos/o/r/hooks/");
+
+    Thread first = sentAside("!second:test", "!grapple gitea repo " + gitea.url() + "/o/r");
+    look.awaitArrived();
+    Thread second = sentAside("!third:test", "!grapple gitea repo " + gitea.url() + "/o/r");
+    Await.until(
+        WAIT, () -> hookRecord().filter(id -> id != old).isPresent() || waitsForTheRepo(second));
+    look.release();
+    first.join(WAIT.toMillis());
+    second.join(WAIT.toMillis());
+
+    assertThat(replies(2).values())
+        .containsExactlyInAnyOrder(
+            "Room configured to bridge `forge/o/r`. I added a webhook to o/r: its events arrive"
+                + " here.",
+            "Room configured to bridge `forge/o/r`. The webhook I added to o/r earlier sends its"
+                + " events here.");
+    assertThat(gitea.hooks("o/r")).hasSize(1);
+    assertThat(hookRecord()).contains(gitea.hooks("o/r").get(0).id());
+  }
+
+  /**
+   * Sends {@code body} to {@code room} on a thread of its own (the test hub answers a command on
+   * the thread that sends it, as one of the bot's command threads does), started.
+   */
+  private Thread sentAside(String room, String body) {
+    Thread sender = new Thread(() -> hub.message(room, ALICE, body), "command in " + room);
+    sender.start();
+    return sender;
+  }
+
+  /** Whether {@code command} waits for a repository's lock in the Gitea service's hook code. */
+  private static boolean waitsForTheRepo(Thread command) {
+    StackTraceElement[] stack = command.getStackTrace();
+    return command.getState() == Thread.State.BLOCKED
+        && stack.length > 0
+        && stack[0].getClassName().equals("grapple.bot.gitea.RepoHooks");
+  }
+
+  /** The next {@code count} messages the bot sends, by room (one each). */
+  private Map<String, String> replies(int count) throws InterruptedException {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (int i = 0; i < count; i++) {
+      FakeGateway.Sent sent = hub.gateway.takeSent(WAIT);
+      assertThat(sent).as("reply " + (i + 1) + " of " + count).isNotNull();
+      out.put(sent.roomId(), sent.content().path("body").asText());
+    }
+    return out;
   }
 
   /**

@@ -88,7 +88,7 @@ final class GiteaCommands {
     following.remove(call, active, "repository");
     GiteaRepoConfig config = (GiteaRepoConfig) active.config();
     RepoUrl named = new RepoUrl(url.instance(), url.base(), config.owner(), config.repo());
-    String hook = repos.followedAnywhere(url.key()) ? "" : hooks.remove(named, call.sender());
+    String hook = hooks.remove(named, call.sender(), () -> repos.followedAnywhere(url.key()));
     return Reply.text(
         "This room no longer follows %s.%s",
         Markdown.code(url.key()), hook.isEmpty() ? "" : " " + hook);

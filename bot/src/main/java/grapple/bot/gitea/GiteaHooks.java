@@ -6,6 +6,7 @@ import grapple.state.Sql;
 import java.time.Clock;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The repository hooks the bot created on Gitea, one per repository of an instance, so that {@code
@@ -33,9 +34,22 @@ final class GiteaHooks {
   private final Database db;
   private final Clock clock;
 
+  /** One per repository followed since the start (a few hundred objects at most), never removed. */
+  private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
+
   GiteaHooks(Database db, Clock clock) {
     this.db = db;
     this.clock = clock;
+  }
+
+  /**
+   * The lock that one repository's follows and removals hold from their look at the record to its
+   * last change, so that none acts on a record another has changed meanwhile. In this process only:
+   * instances sharing a PostgreSQL database are kept apart by {@link #forget}'s condition alone.
+   */
+  Object lockOf(String instance, String fullName) {
+    return locks.computeIfAbsent(
+        instance + "/" + fullName.toLowerCase(Locale.ROOT), k -> new Object());
   }
 
   /** The id of the hook the bot made on {@code owner/repo}, if it made one. */
@@ -64,13 +78,18 @@ final class GiteaHooks {
                 clock.millis()));
   }
 
-  void forget(String instance, String fullName) {
+  /**
+   * Forgets hook {@code hookId} of the repository, and only that one: a hook recorded since it was
+   * read (by another room's follow, on this instance or another sharing the database) stays.
+   */
+  void forget(String instance, String fullName, long hookId) {
     db.writeAndWait(
         c ->
             Sql.update(
                 c,
-                "DELETE FROM gitea_hooks WHERE instance = ? AND repo = ?",
+                "DELETE FROM gitea_hooks WHERE instance = ? AND repo = ? AND hook_id = ?",
                 instance,
-                fullName.toLowerCase(Locale.ROOT)));
+                fullName.toLowerCase(Locale.ROOT),
+                hookId));
   }
 }

@@ -78,7 +78,7 @@ final class GiteaRepos extends ForgeKind<GiteaRepoConfig> {
                         config.owner(),
                         config.repo()),
                     userId,
-                    followedAnywhere(config.stateKey())));
+                    () -> followedAnywhere(config.stateKey())));
   }
 
   /**

@@ -8,6 +8,7 @@ import grapple.commands.Markdown;
 import grapple.state.Json;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import okhttp3.HttpUrl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,7 +42,22 @@ final class RepoHooks {
     this.parts = parts;
   }
 
+  /**
+   * The repository's hook for the room: the one the bot added, else a new one, else what to add.
+   *
+   * <p>This and the removals hold the repository's lock ({@link GiteaHooks#lockOf}) from the look
+   * at the record to its last change: a removal in another room could otherwise delete the hook
+   * this room was just told serves it, or forget the one this follow just added, and two follows
+   * could each add one. Gitea is asked under it, which only keeps the rooms of this one repository
+   * waiting (never Connections' lock, nor another repository).
+   */
   String add(RepoUrl url, String userId) {
+    synchronized (parts.hooks().lockOf(url.instance(), url.fullName())) {
+      return addHeld(url, userId);
+    }
+  }
+
+  private String addHeld(RepoUrl url, String userId) {
     Optional<String> token = parts.accounts().token(url.instance(), userId);
     Optional<Long> remembered = parts.hooks().find(url.instance(), url.fullName());
     if (remembered.isPresent()) {
@@ -49,7 +65,7 @@ final class RepoHooks {
       // deleted on Gitea since: then it is forgotten and added again (or the reply says how).
       if (!deletedSince(url, remembered.get(), token))
         return "The webhook I added to " + url.fullName() + " earlier sends its events here.";
-      parts.hooks().forget(url.instance(), url.fullName());
+      parts.hooks().forget(url.instance(), url.fullName(), remembered.get());
       log.info(
           "gitea: webhook {} the bot had added to {}/{} is gone from Gitea; forgotten",
           remembered.get(),
@@ -153,12 +169,19 @@ final class RepoHooks {
 
   /**
    * As {@code gitea remove} for a connection following {@code url} that {@code userId} removed
-   * through the API or a room state edit, {@code followed} still by another: nobody is answered, so
-   * a hook the bot added that stays is logged (one deleted, {@link #remove} logs), once.
+   * through the API or a room state edit: nobody is answered, so a hook the bot added that stays is
+   * logged (one deleted, {@link #remove} logs), once. {@code followedElsewhere} is asked under the
+   * repository's lock, as {@link #remove} says why.
    */
-  void removedBy(RepoUrl url, String userId, boolean followed) {
+  void removedBy(RepoUrl url, String userId, BooleanSupplier followedElsewhere) {
+    synchronized (parts.hooks().lockOf(url.instance(), url.fullName())) {
+      removedByHeld(url, userId, followedElsewhere);
+    }
+  }
+
+  private void removedByHeld(RepoUrl url, String userId, BooleanSupplier followedElsewhere) {
     if (parts.hooks().find(url.instance(), url.fullName()).isEmpty()) return;
-    if (followed) {
+    if (followedElsewhere.getAsBoolean()) {
       log.info(
           "gitea: the webhook the bot added to {}/{} stays after {} removed a room's connection:"
               + " other rooms follow the repository",
@@ -167,7 +190,7 @@ final class RepoHooks {
           userId);
       return;
     }
-    String said = remove(url, userId);
+    String said = removeHeld(url, userId);
     if (parts.hooks().find(url.instance(), url.fullName()).isEmpty()) return;
     log.warn(
         "gitea: the webhook the bot added to {}/{} stays on Gitea after {} removed the last"
@@ -178,8 +201,21 @@ final class RepoHooks {
         said);
   }
 
+  /**
+   * Deletes the hook the bot added to the repository, if it added one and {@code followedElsewhere}
+   * says no room follows the repository now; "" when it does not. Under the repository's lock, as
+   * {@link #add} says why: asked before it, {@code followedElsewhere} would miss a follow recorded
+   * meanwhile, and the hook that follow was told serves it be deleted.
+   */
+  String remove(RepoUrl url, String userId, BooleanSupplier followedElsewhere) {
+    synchronized (parts.hooks().lockOf(url.instance(), url.fullName())) {
+      if (followedElsewhere.getAsBoolean()) return "";
+      return removeHeld(url, userId);
+    }
+  }
+
   /** Deletes the hook the bot added to the repository, if it added one; "" when it did not. */
-  String remove(RepoUrl url, String userId) {
+  private String removeHeld(RepoUrl url, String userId) {
     Optional<Long> id = parts.hooks().find(url.instance(), url.fullName());
     if (id.isEmpty()) return "";
     Optional<String> token = parts.accounts().token(url.instance(), userId);
@@ -199,7 +235,7 @@ final class RepoHooks {
             + "): "
             + byHand;
     }
-    parts.hooks().forget(url.instance(), url.fullName());
+    parts.hooks().forget(url.instance(), url.fullName(), id.get());
     log.info("gitea: deleted webhook {} of {}/{}", id.get(), url.instance(), url.fullName());
     return "I deleted the webhook I had added to " + url.fullName() + ".";
   }

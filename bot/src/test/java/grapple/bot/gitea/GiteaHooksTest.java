@@ -30,6 +30,33 @@ class GiteaHooksTest {
     }
   }
 
+  /**
+   * A removal forgets the hook it read: another room's follow that recorded a new hook since (the
+   * old one found deleted on Gitea) keeps its record, which was erased with the old one.
+   */
+  @Test
+  void forgettingAHookKeepsANewerOneRecordedSinceOnSqlite() {
+    try (Database db = Database.open(Location.sqlite(dir.resolve("g.db")), steps())) {
+      forgettingKeepsANewerHook(new GiteaHooks(db, Clock.systemUTC()));
+    }
+  }
+
+  @Test
+  void forgettingAHookKeepsANewerOneRecordedSinceOnPostgresql() {
+    try (Database db = Database.open(TestPostgres.newDatabase(), steps())) {
+      forgettingKeepsANewerHook(new GiteaHooks(db, Clock.systemUTC()));
+    }
+  }
+
+  private static void forgettingKeepsANewerHook(GiteaHooks hooks) {
+    hooks.remember("codeberg", "o/r", 41, "@alice:test");
+    hooks.remember("codeberg", "o/r", 42, "@bob:test");
+
+    hooks.forget("codeberg", "O/R", 41);
+
+    assertThat(hooks.find("codeberg", "o/r")).contains(42L);
+  }
+
   private static List<grapple.state.Migration> steps() {
     return Migrations.all(List.of(GiteaHooks.STEP.ownedBy("gitea")));
   }
@@ -43,7 +70,7 @@ class GiteaHooksTest {
     assertThat(hooks.find("codeberg", "o/r")).contains(12L);
     hooks.remember("codeberg", "o/r", 13, "@bob:test");
     assertThat(hooks.find("codeberg", "O/r")).contains(13L);
-    hooks.forget("codeberg", "o/r");
+    hooks.forget("codeberg", "o/r", 13);
     assertThat(hooks.find("codeberg", "o/r")).isEmpty();
     assertThat(hooks.find("work", "o/r")).contains(7L);
   }

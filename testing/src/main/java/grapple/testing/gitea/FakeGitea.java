@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import grapple.state.Json;
+import grapple.testing.HeldAnswers;
 import grapple.testing.LoopbackServer;
 import grapple.testing.NotFoundPages;
 import java.io.IOException;
@@ -126,6 +127,7 @@ public final class FakeGitea implements AutoCloseable {
   private final List<GiteaCall> calls = new ArrayList<>();
   private final List<Limit> limits = new ArrayList<>();
   private final NotFoundPages pages = new NotFoundPages();
+  private final HeldAnswers holds = new HeldAnswers();
   private long nextId = 100;
 
   /** A rate limit planned for the next request to {@code method} under {@code pathPrefix}. */
@@ -214,6 +216,15 @@ public final class FakeGitea implements AutoCloseable {
   public FakeGitea notFoundPageNext(String method, String pathPrefix) {
     pages.plan((m, path) -> m.equals(method) && path.startsWith(pathPrefix));
     return this;
+  }
+
+  /**
+   * The next request to {@code method} whose path starts with {@code pathPrefix} (as {@link
+   * #notFoundPageNext}'s, with {@code /api/v1}) is done, but its answer held until the test
+   * releases it: Gitea has, say, deleted a hook while the bot has not heard so yet.
+   */
+  public HeldAnswers.Held holdNext(String method, String pathPrefix) {
+    return holds.plan(method, pathPrefix);
   }
 
   /** From now on lists are answered whole whatever page is asked, as Gitea before 1.12 did. */
@@ -311,6 +322,7 @@ public final class FakeGitea implements AutoCloseable {
       }
       Answer answer;
       @Nullable Limit limit;
+      HeldAnswers.@Nullable Held held;
       synchronized (this) {
         calls.add(call);
         limit =
@@ -321,7 +333,9 @@ public final class FakeGitea implements AutoCloseable {
                 .orElse(null);
         if (limit != null) limits.remove(limit);
         answer = limit != null ? new Answer(429, null) : answer(call);
+        held = limit != null ? null : holds.take(call.method(), call.path());
       }
+      HeldAnswers.hold(held);
       if (limit != null)
         exchange
             .getResponseHeaders()
