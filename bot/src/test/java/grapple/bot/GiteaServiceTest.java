@@ -444,6 +444,29 @@ class GiteaServiceTest {
   }
 
   /**
+   * The hook the bot added sends elsewhere now (edited on Gitea, or the bot's publicUrl changed):
+   * the next room was told it sent its events there, and no event came. It is forgotten, and a hook
+   * to the bot's URL added and recorded.
+   */
+  @Test
+  void aHookThatSendsElsewhereNowIsReplacedForTheNextRoom() throws Exception {
+    follow();
+    gitea.hooksEditedToSendTo("o/r", "https://old.example.org/gitea/webhook");
+    hub.joinedIn("!other:test", ALICE);
+
+    assertThat(hub.reply("!other:test", ALICE, "!grapple gitea repo " + gitea.url() + "/o/r"))
+        .isEqualTo(
+            "Room configured to bridge `forge/o/r`. The webhook I added to o/r earlier sends its"
+                + " events to another address now. I added a webhook to o/r: its events arrive"
+                + " here.");
+    assertThat(gitea.hooks("o/r"))
+        .extracting(FakeGitea.Hook::url)
+        .containsExactly(
+            "https://old.example.org/gitea/webhook", "http://127.0.0.1:1/hooks-here/gitea/webhook");
+    assertThat(hookRecord()).contains(gitea.hooks("o/r").get(1).id());
+  }
+
+  /**
    * One room removes the repository while another follows it: the follow found the hook the removal
    * was deleting gone, added a new one, and the removal then forgot that one's record (it forgot by
    * repository alone), so no removal would ever delete it. The follow now waits for the removal,

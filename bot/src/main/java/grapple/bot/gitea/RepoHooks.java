@@ -60,18 +60,19 @@ final class RepoHooks {
   private String addHeld(RepoUrl url, String userId) {
     Optional<String> token = parts.accounts().token(url.instance(), userId);
     Optional<Long> remembered = parts.hooks().find(url.instance(), url.fullName());
-    if (remembered.isPresent()) {
-      // A hook the bot added for another room serves this one too, whoever asks, unless it was
-      // deleted on Gitea since: then it is forgotten and added again (or the reply says how).
-      if (!deletedSince(url, remembered.get(), token))
-        return "The webhook I added to " + url.fullName() + " earlier sends its events here.";
-      parts.hooks().forget(url.instance(), url.fullName(), remembered.get());
-      log.info(
-          "gitea: webhook {} the bot had added to {}/{} is gone from Gitea; forgotten",
-          remembered.get(),
-          url.instance(),
-          url.fullName());
-    }
+    if (remembered.isEmpty()) return addNew(url, userId, token);
+    // A hook the bot added for another room serves this one too, whoever asks, unless it was
+    // deleted on Gitea since or sends elsewhere now (publicUrl changed, or the hook edited on
+    // Gitea): then it is forgotten and added again (or the reply says how).
+    Optional<String> why = notServing(url, remembered.get(), token);
+    if (why.isEmpty())
+      return "The webhook I added to " + url.fullName() + " earlier sends its events here.";
+    parts.hooks().forget(url.instance(), url.fullName(), remembered.get());
+    return why.get() + addNew(url, userId, token);
+  }
+
+  /** Adds the repository's hook when it can, else says what to add where. */
+  private String addNew(RepoUrl url, String userId, Optional<String> token) {
     Optional<HttpUrl> publicUrl = parts.settings().publicUrl();
     if (publicUrl.isEmpty()) return "To get its events here, " + instructions(url);
     if (token.isEmpty()) return "To get its events here, " + instructions(url);
@@ -113,18 +114,38 @@ final class RepoHooks {
   }
 
   /**
-   * True when Gitea answers 404 for hook {@code id} to {@code token} (which may push to the
-   * repository): someone deleted the hook on its page. False when that cannot be told (no token,
+   * Why hook {@code id} does not serve the repository's rooms, logged: Gitea answers 404 for it to
+   * {@code token} (which may push to the repository), someone deleted it on its page ("", the reply
+   * needs no word of it); or it sends to another URL than the bot's now (only told when {@code
+   * gitea.webhook.publicUrl} is set). Empty when it serves, or when that cannot be told (no token,
    * not an admin: 403, Gitea not answering): the hook is then taken to be there still.
    */
-  private boolean deletedSince(RepoUrl url, long id, Optional<String> token) {
-    if (token.isEmpty()) return false;
+  private Optional<String> notServing(RepoUrl url, long id, Optional<String> token) {
+    if (token.isEmpty()) return Optional.empty();
+    JsonNode hook;
     try {
-      parts.client().hook(url.base(), token.get(), url.owner(), url.repo(), id);
-      return false;
+      hook = parts.client().hook(url.base(), token.get(), url.owner(), url.repo(), id);
     } catch (ForgeException e) {
-      return e.notFound();
+      if (!e.notFound()) return Optional.empty();
+      log.info(
+          "gitea: webhook {} the bot had added to {}/{} is gone from Gitea; forgotten",
+          id,
+          url.instance(),
+          url.fullName());
+      return Optional.of("");
     }
+    if (parts.settings().publicUrl().isEmpty()
+        || hook.path("config").path("url").asText("").equals(target())) return Optional.empty();
+    log.info(
+        "gitea: webhook {} the bot had added to {}/{} sends to another URL than the bot's now;"
+            + " forgotten",
+        id,
+        url.instance(),
+        url.fullName());
+    return Optional.of(
+        "The webhook I added to "
+            + url.fullName()
+            + " earlier sends its events to another address now. ");
   }
 
   private ObjectNode hookBody() {

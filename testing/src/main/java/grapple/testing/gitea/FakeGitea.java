@@ -241,6 +241,17 @@ public final class FakeGitea implements AutoCloseable {
     return this;
   }
 
+  /** Points every hook of {@code fullName} at {@code url}, as its admin does on the hook's page. */
+  public synchronized FakeGitea hooksEditedToSendTo(String fullName, String url) {
+    repoOrNew(fullName)
+        .hooks
+        .replaceAll(
+            h ->
+                new Hook(
+                    h.id(), h.type(), url, h.contentType(), h.secret(), h.events(), h.active()));
+    return this;
+  }
+
   /** Deletes every hook of {@code fullName}, as its admin does on the hook's page in Gitea. */
   public synchronized FakeGitea hooksDeletedByHand(String fullName) {
     repoOrNew(fullName).hooks.clear();
