@@ -25,7 +25,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -145,6 +147,35 @@ final class ForgeHub {
     assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple help " + service))
         .contains(service + " list", service + " remove")
         .doesNotContain(noun + " list", noun + " remove");
+  }
+
+  /**
+   * Sends {@code body} to {@code room} as Alice on a thread of its own (the test hub answers a
+   * command on the thread that sends it, as one of the bot's command threads does), started.
+   */
+  static Thread sentAside(TestHub hub, String room, String body) {
+    Thread sender = new Thread(() -> hub.message(room, ALICE, body), "command in " + room);
+    sender.start();
+    return sender;
+  }
+
+  /** Whether {@code command} waits for a lock in a method of class {@code className}. */
+  static boolean blockedIn(Thread command, String className) {
+    StackTraceElement[] stack = command.getStackTrace();
+    return command.getState() == Thread.State.BLOCKED
+        && stack.length > 0
+        && stack[0].getClassName().equals(className);
+  }
+
+  /** The next {@code count} messages the bot sends, by room (one each). */
+  static Map<String, String> replies(TestHub hub, int count) throws InterruptedException {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (int i = 0; i < count; i++) {
+      FakeGateway.Sent sent = hub.gateway.takeSent(WAIT);
+      assertThat(sent).as("reply " + (i + 1) + " of " + count).isNotNull();
+      out.put(sent.roomId(), sent.content().path("body").asText());
+    }
+    return out;
   }
 
   private static final String PROVISIONING_SECRET = "provisioning-secret-0123456789";

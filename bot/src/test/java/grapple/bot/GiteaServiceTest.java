@@ -25,7 +25,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AutoClose;
@@ -479,16 +478,21 @@ class GiteaServiceTest {
     hub.joinedIn("!second:test", ALICE);
     HeldAnswers.Held delete = gitea.holdNext("DELETE", "/api/v1/repos/o/r/hooks/");
 
-    Thread remove = sentAside(TestHub.ROOM, "!grapple gitea remove " + gitea.url() + "/o/r");
+    Thread remove =
+        ForgeHub.sentAside(hub, TestHub.ROOM, "!grapple gitea remove " + gitea.url() + "/o/r");
     delete.awaitArrived();
-    Thread follow = sentAside("!second:test", "!grapple gitea repo " + gitea.url() + "/o/r");
+    Thread follow =
+        ForgeHub.sentAside(hub, "!second:test", "!grapple gitea repo " + gitea.url() + "/o/r");
     Await.until(
-        WAIT, () -> hookRecord().filter(id -> id != old).isPresent() || waitsForTheRepo(follow));
+        WAIT,
+        () ->
+            hookRecord().filter(id -> id != old).isPresent()
+                || ForgeHub.blockedIn(follow, "grapple.bot.gitea.RepoHooks"));
     delete.release();
     remove.join(WAIT.toMillis());
     follow.join(WAIT.toMillis());
 
-    assertThat(replies(2))
+    assertThat(ForgeHub.replies(hub, 2))
         .containsEntry(
             TestHub.ROOM,
             "This room no longer follows `forge/o/r`. I deleted the webhook I had added to o/r.")
@@ -517,16 +521,21 @@ class GiteaServiceTest {
     hub.joinedIn("!third:test", ALICE);
     HeldAnswers.Held look = gitea.holdNext("GET", "/api/v1/repos/o/r/hooks/");
 
-    Thread first = sentAside("!second:test", "!grapple gitea repo " + gitea.url() + "/o/r");
+    Thread first =
+        ForgeHub.sentAside(hub, "!second:test", "!grapple gitea repo " + gitea.url() + "/o/r");
     look.awaitArrived();
-    Thread second = sentAside("!third:test", "!grapple gitea repo " + gitea.url() + "/o/r");
+    Thread second =
+        ForgeHub.sentAside(hub, "!third:test", "!grapple gitea repo " + gitea.url() + "/o/r");
     Await.until(
-        WAIT, () -> hookRecord().filter(id -> id != old).isPresent() || waitsForTheRepo(second));
+        WAIT,
+        () ->
+            hookRecord().filter(id -> id != old).isPresent()
+                || ForgeHub.blockedIn(second, "grapple.bot.gitea.RepoHooks"));
     look.release();
     first.join(WAIT.toMillis());
     second.join(WAIT.toMillis());
 
-    assertThat(replies(2).values())
+    assertThat(ForgeHub.replies(hub, 2).values())
         .containsExactlyInAnyOrder(
             "Room configured to bridge `forge/o/r`. I added a webhook to o/r: its events arrive"
                 + " here.",
@@ -534,35 +543,6 @@ class GiteaServiceTest {
                 + " events here.");
     assertThat(gitea.hooks("o/r")).hasSize(1);
     assertThat(hookRecord()).contains(gitea.hooks("o/r").get(0).id());
-  }
-
-  /**
-   * Sends {@code body} to {@code room} on a thread of its own (the test hub answers a command on
-   * the thread that sends it, as one of the bot's command threads does), started.
-   */
-  private Thread sentAside(String room, String body) {
-    Thread sender = new Thread(() -> hub.message(room, ALICE, body), "command in " + room);
-    sender.start();
-    return sender;
-  }
-
-  /** Whether {@code command} waits for a repository's lock in the Gitea service's hook code. */
-  private static boolean waitsForTheRepo(Thread command) {
-    StackTraceElement[] stack = command.getStackTrace();
-    return command.getState() == Thread.State.BLOCKED
-        && stack.length > 0
-        && stack[0].getClassName().equals("grapple.bot.gitea.RepoHooks");
-  }
-
-  /** The next {@code count} messages the bot sends, by room (one each). */
-  private Map<String, String> replies(int count) throws InterruptedException {
-    Map<String, String> out = new LinkedHashMap<>();
-    for (int i = 0; i < count; i++) {
-      FakeGateway.Sent sent = hub.gateway.takeSent(WAIT);
-      assertThat(sent).as("reply " + (i + 1) + " of " + count).isNotNull();
-      out.put(sent.roomId(), sent.content().path("body").asText());
-    }
-    return out;
   }
 
   /**

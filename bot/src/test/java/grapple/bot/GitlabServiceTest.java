@@ -620,16 +620,19 @@ class GitlabServiceTest {
     hub.joinedIn("!second:test", ALICE);
     HeldAnswers.Held delete = gitlab.holdNext("DELETE", "/projects/group%2Fapp/hooks/");
 
-    Thread remove = sentAside(TestHub.ROOM, "!grapple gitlab remove " + url);
+    Thread remove = ForgeHub.sentAside(hub, TestHub.ROOM, "!grapple gitlab remove " + url);
     delete.awaitArrived();
-    Thread follow = sentAside("!second:test", "!grapple gitlab project " + url);
+    Thread follow = ForgeHub.sentAside(hub, "!second:test", "!grapple gitlab project " + url);
     Await.until(
-        WAIT, () -> hookRecord().filter(id -> id != old).isPresent() || waitsForTheProject(follow));
+        WAIT,
+        () ->
+            hookRecord().filter(id -> id != old).isPresent()
+                || ForgeHub.blockedIn(follow, "grapple.bot.gitlab.ProjectHooks"));
     delete.release();
     remove.join(WAIT.toMillis());
     follow.join(WAIT.toMillis());
 
-    assertThat(replies(2))
+    assertThat(ForgeHub.replies(hub, 2))
         .containsEntry(
             TestHub.ROOM,
             "This room no longer follows `lab/group/app`. I deleted the project hook I had added"
@@ -660,16 +663,19 @@ class GitlabServiceTest {
     hub.joinedIn("!third:test", ALICE);
     HeldAnswers.Held look = gitlab.holdNext("GET", "/projects/group%2Fapp/hooks/");
 
-    Thread first = sentAside("!second:test", "!grapple gitlab project " + url);
+    Thread first = ForgeHub.sentAside(hub, "!second:test", "!grapple gitlab project " + url);
     look.awaitArrived();
-    Thread second = sentAside("!third:test", "!grapple gitlab project " + url);
+    Thread second = ForgeHub.sentAside(hub, "!third:test", "!grapple gitlab project " + url);
     Await.until(
-        WAIT, () -> hookRecord().filter(id -> id != old).isPresent() || waitsForTheProject(second));
+        WAIT,
+        () ->
+            hookRecord().filter(id -> id != old).isPresent()
+                || ForgeHub.blockedIn(second, "grapple.bot.gitlab.ProjectHooks"));
     look.release();
     first.join(WAIT.toMillis());
     second.join(WAIT.toMillis());
 
-    assertThat(replies(2).values())
+    assertThat(ForgeHub.replies(hub, 2).values())
         .containsExactlyInAnyOrder(
             "Room configured to bridge `lab/group/app`. The project hook I added before was"
                 + " deleted on GitLab. I added a project hook on GitLab that sends its events"
@@ -702,35 +708,6 @@ class GitlabServiceTest {
             "https://old.example.org/gitlab/webhook",
             "https://bot.example.org/hooks/gitlab/webhook");
     assertThat(hookRecord()).contains(gitlab.hooks("group/app").get(1).path("id").asLong());
-  }
-
-  /**
-   * Sends {@code body} to {@code room} on a thread of its own (the test hub answers a command on
-   * the thread that sends it, as one of the bot's command threads does), started.
-   */
-  private Thread sentAside(String room, String body) {
-    Thread sender = new Thread(() -> hub.message(room, ALICE, body), "command in " + room);
-    sender.start();
-    return sender;
-  }
-
-  /** Whether {@code command} waits for a project's lock in the GitLab service's hook code. */
-  private static boolean waitsForTheProject(Thread command) {
-    StackTraceElement[] stack = command.getStackTrace();
-    return command.getState() == Thread.State.BLOCKED
-        && stack.length > 0
-        && stack[0].getClassName().equals("grapple.bot.gitlab.ProjectHooks");
-  }
-
-  /** The next {@code count} messages the bot sends, by room (one each). */
-  private Map<String, String> replies(int count) throws InterruptedException {
-    Map<String, String> out = new LinkedHashMap<>();
-    for (int i = 0; i < count; i++) {
-      FakeGateway.Sent sent = hub.gateway.takeSent(WAIT);
-      assertThat(sent).as("reply " + (i + 1) + " of " + count).isNotNull();
-      out.put(sent.roomId(), sent.content().path("body").asText());
-    }
-    return out;
   }
 
   /**
