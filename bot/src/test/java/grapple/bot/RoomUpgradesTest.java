@@ -909,6 +909,9 @@ class RoomUpgradesTest {
       assertThat(token).startsWith("hs-ob-");
       if (sealedForTheIdThenRestarted) {
         String oldId = ConnectionId.of(OLD, OUTBOUND_HOOK, "ci");
+        // Delivered, not only received: a stop while the sender still reads the 200 leaves the
+        // message queued, and the next start sends it again (at least once), ahead of "after".
+        Await.until(Duration.ofSeconds(5), () -> hub.outboundQueued(oldId) == 0);
         new ConnectionStore(hub.db)
             .putSecret(
                 oldId,
